@@ -1,0 +1,103 @@
+/**
+ * Native protocol: JSON-RPC 2.0, one message per line. Every method, its params and its
+ * result are declared here once; the server's dispatch and the client are typed from it.
+ */
+import type { ErrorCodeValue } from './errors.ts';
+import type { Json, TaskSpec, TaskView } from './tasks.ts';
+
+export type RpcId = string | number;
+
+export interface RpcRequest<M extends string = string, P = unknown> {
+  jsonrpc: '2.0';
+  id?: RpcId | null;
+  method: M;
+  params?: P;
+}
+
+export interface RpcErrorObject {
+  code: ErrorCodeValue | number;
+  message: string;
+  data?: unknown;
+}
+
+export type RpcResponse<R = unknown> =
+  | { jsonrpc: '2.0'; id: RpcId | null; result: R }
+  | { jsonrpc: '2.0'; id: RpcId | null; error: RpcErrorObject };
+
+/** What a connected worker reports about itself (the `workers` method). */
+export interface WorkerInfo {
+  id: string;
+  name: string;
+  address: string;
+  types: string[];
+  concurrency: number;
+  inFlight: number;
+  done: number;
+  connectedAt: string;
+}
+
+/** A task handed to a worker under a lease. */
+export interface Assignment {
+  id: string;
+  token: string;
+  type: string;
+  data: Json;
+  reps: number;
+  attempt: number;
+  deadline: number;
+}
+
+export interface CompletionItem {
+  token: string;
+  result?: Json;
+  /** Units of work this attempt did (default 1). */
+  units?: number;
+}
+
+export interface FailureItem {
+  token: string;
+  error: string;
+}
+
+/** Client → server methods, with their params and results. */
+export interface Methods {
+  ping: { params: Record<string, never> | undefined; result: { pong: true; server: string } };
+  submit: { params: TaskSpec; result: { id: string } };
+  submitMany: { params: { tasks: TaskSpec[] }; result: { ids: string[] } };
+  status: { params: { id: string; attempts?: boolean }; result: TaskView };
+  wait: { params: { id: string; updates?: boolean }; result: TaskView };
+  cancel: { params: { id: string }; result: TaskView };
+  workers: { params: Record<string, never> | undefined; result: { workers: WorkerInfo[] } };
+  'worker.hello': {
+    params: { name?: string; types: string[]; concurrency: number };
+    result: { workerId: string; leaseMs: number; heartbeatMs: number };
+  };
+  'worker.complete': {
+    params: { items: CompletionItem[] };
+    result: { accepted: boolean[] };
+  };
+  'worker.fail': { params: { items: FailureItem[] }; result: { accepted: boolean[] } };
+  'worker.extend': { params: { tokens: string[] }; result: { accepted: boolean[] } };
+  'worker.progress': { params: { token: string; progress: number }; result: { accepted: boolean } };
+}
+
+export type MethodName = keyof Methods;
+export type ParamsOf<M extends MethodName> = Methods[M]['params'];
+export type ResultOf<M extends MethodName> = Methods[M]['result'];
+
+/** Server → client notifications (JSON-RPC requests without an id). */
+export interface Notifications {
+  /** A waited-on task changed status or progress (sent when `wait` asked for updates). */
+  'task.update': { task: TaskView };
+  /** Tasks leased to this worker connection. */
+  'task.assign': { tasks: Assignment[] };
+  /** Leases this worker no longer holds: expired, or the task was canceled. */
+  'task.revoke': { tokens: string[]; reason: 'expired' | 'canceled' };
+}
+
+export type NotificationName = keyof Notifications;
+
+/** A notification as a discriminated union on `method`. */
+export type ServerNotification = {
+  [N in NotificationName]: { jsonrpc: '2.0'; method: N; params: Notifications[N] };
+}[NotificationName];

@@ -1,0 +1,170 @@
+/**
+ * The storage contract. A store keeps every task, its leases (attempts) and its result.
+ * It exposes no connection or transaction: each method is one atomic unit (one transaction
+ * in SQLite and in PostgreSQL). All times are milliseconds since the epoch, passed in by
+ * the caller so tests can control the clock.
+ */
+import type { Json, TaskStatus } from '../protocol/tasks.ts';
+
+export interface NewTask {
+  type: string;
+  data: Json;
+  reps: number;
+  maxAttempts: number;
+}
+
+export type LeaseState = 'active' | 'done' | 'failed' | 'expired' | 'released';
+
+export interface AttemptRecord {
+  token: number;
+  taskId: number;
+  n: number;
+  worker: string;
+  state: LeaseState;
+  deadline: number;
+  startedAt: number;
+  endedAt: number | null;
+  units: number | null;
+  error: string | null;
+}
+
+export interface TaskRecord {
+  id: number;
+  type: string;
+  data: Json;
+  status: TaskStatus;
+  result: Json | undefined;
+  error: string | null;
+  reps: number;
+  unitsDone: number;
+  unitsLeased: number;
+  attempts: number;
+  failures: number;
+  maxAttempts: number;
+  progress: number | null;
+  runAt: number;
+  createdAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+  updatedAt: number;
+}
+
+/** A task leased to a worker: the token fences every later report about this attempt. */
+export interface Lease {
+  token: number;
+  taskId: number;
+  type: string;
+  data: Json;
+  reps: number;
+  attempt: number;
+  deadline: number;
+}
+
+export interface ClaimRequest {
+  worker: string;
+  /** Task types the worker runs; only these are leased. */
+  types: readonly string[];
+  limit: number;
+  now: number;
+  leaseMs: number;
+}
+
+export interface Completion {
+  token: number;
+  result: Json | undefined;
+  units: number;
+}
+
+export interface Failure {
+  token: number;
+  error: string;
+  /** When the task may be retried, if it has attempts left. */
+  retryAt: number;
+}
+
+/**
+ * Writes applied together in one transaction (group commit). The server gathers what one
+ * event-loop turn produced and hands it over in one call.
+ */
+export interface WriteBatch {
+  now: number;
+  submits: NewTask[];
+  completions: Completion[];
+  failures: Failure[];
+  /** Leases given back without a verdict (worker gone, shutdown): the task runs again. */
+  releases: number[];
+  cancels: number[];
+  progress: { token: number; progress: number }[];
+}
+
+export type CancelOutcome =
+  | { ok: true; task: TaskRecord }
+  | { ok: false; reason: 'not_found' }
+  | { ok: false; reason: 'not_cancelable'; status: TaskStatus };
+
+/** What a batch did, in the order of the batch's arrays. */
+export interface WriteOutcome {
+  /** Ids of the inserted tasks. */
+  ids: number[];
+  /** For each completion: the task after it, or undefined when the token was stale. */
+  completions: (TaskRecord | undefined)[];
+  /** For each failure: the task after it, or undefined when the token was stale. */
+  failures: (TaskRecord | undefined)[];
+  /** For each release: the task after it, or undefined when the token was stale. */
+  releases: (TaskRecord | undefined)[];
+  cancels: CancelOutcome[];
+  /** For each progress report: whether the token still held its lease. */
+  progress: boolean[];
+}
+
+/** A lease that ran past its deadline and was taken back. */
+export interface ExpiredLease {
+  token: number;
+  taskId: number;
+  worker: string;
+}
+
+export interface StoreCapabilities {
+  /**
+   * One server owns the store (embedded SQLite): leases left active by a previous process
+   * can be released at start instead of waiting for their deadline.
+   */
+  exclusive: boolean;
+}
+
+export interface Store {
+  readonly capabilities: StoreCapabilities;
+  /** Opens the store and applies pending migrations. */
+  open(): Promise<void>;
+  close(): Promise<void>;
+  write(batch: WriteBatch): Promise<WriteOutcome>;
+  /** Leases up to `limit` ready tasks of the given types, oldest first. */
+  claim(req: ClaimRequest): Promise<Lease[]>;
+  /** Moves the deadline of active leases; returns which tokens were still active. */
+  extend(tokens: number[], deadline: number, now: number): Promise<boolean[]>;
+  get(
+    id: number,
+    withAttempts?: boolean,
+  ): Promise<(TaskRecord & { attemptLog?: AttemptRecord[] }) | undefined>;
+  /** Takes back every active lease whose deadline is before `now`. */
+  reclaimExpired(now: number): Promise<ExpiredLease[]>;
+  /** Releases every active lease (exclusive stores, at start). Returns how many. */
+  releaseAll(now: number): Promise<number>;
+  /** The earliest run-at of a ready task that is not yet runnable, if any. */
+  nextRunAt(now: number): Promise<number | undefined>;
+  /** Counts of tasks by status. */
+  counts(): Promise<Record<TaskStatus, number>>;
+}
+
+/** An empty batch, to fill in. */
+export function emptyBatch(now: number): WriteBatch {
+  return {
+    now,
+    submits: [],
+    completions: [],
+    failures: [],
+    releases: [],
+    cancels: [],
+    progress: [],
+  };
+}
