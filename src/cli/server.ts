@@ -1,6 +1,106 @@
-import { Command } from 'commander';
+/** `taskwire server`: runs the task server until SIGINT/SIGTERM. */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { createLogger } from '../server/logger.ts';
+import { TaskwireServer } from '../server/server.ts';
 
-/** `taskwire server`: starts the task server (stub, filled in by the server work). */
+function number(min: number, integer = false) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n < min || (integer && !Number.isInteger(n))) {
+      throw new InvalidArgumentError(`expected ${integer ? 'an integer' : 'a number'} ≥ ${min}`);
+    }
+    return n;
+  };
+}
+
+interface ServerFlags {
+  host: string;
+  port: number;
+  db: string;
+  fsync: boolean;
+  delayScale: number;
+  concurrency: number;
+  local: boolean;
+  lease: number;
+  maxAttempts: number;
+  maxLineBytes: number;
+  grace: number;
+  logLevel: string;
+}
+
+/** Builds the `server` command. */
 export function serverCommand(): Command {
-  return new Command('server').description('start the task server');
+  return new Command('server')
+    .description('start the task server')
+    .option('-H, --host <host>', 'address to listen on', '127.0.0.1')
+    .option('-P, --port <port>', 'port to listen on', number(0, true), 5000)
+    .option('--db <path>', 'SQLite database file', 'taskwire.db')
+    .option(
+      '--fsync',
+      'fsync every commit (synchronous=FULL): committed tasks survive power loss',
+      false,
+    )
+    .option('--delay-scale <x>', 'multiply the simulated task delays by x', number(0), 1)
+    .option('--concurrency <n>', 'tasks the built-in executor runs at once', number(1, true), 1)
+    .option('--no-local', 'run no built-in executor: every task goes to remote workers')
+    .option('--lease <seconds>', 'lease of a task handed to a worker', number(0.05), 30)
+    .option(
+      '--max-attempts <n>',
+      'failed attempts before a task is marked failed',
+      number(1, true),
+      3,
+    )
+    .option('--max-line-bytes <n>', 'longest request line accepted', number(64, true), 1024 * 1024)
+    .option('--grace <seconds>', 'on shutdown, how long running tasks get to finish', number(0), 10)
+    .addOption(
+      new Option('--log-level <level>', 'log level')
+        .choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])
+        .default('info'),
+    )
+    .action(async (flags: ServerFlags) => {
+      const logger = createLogger(flags.logLevel);
+      const server = new TaskwireServer({
+        host: flags.host,
+        port: flags.port,
+        db: flags.db,
+        fsync: flags.fsync,
+        delayScale: flags.delayScale,
+        concurrency: flags.concurrency,
+        local: flags.local,
+        leaseMs: flags.lease * 1000,
+        maxAttempts: flags.maxAttempts,
+        maxLineBytes: flags.maxLineBytes,
+        graceMs: flags.grace * 1000,
+        logger,
+      });
+      try {
+        await server.start();
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        process.stderr.write(`taskwire: cannot start the server: ${message}\n`);
+        await server.close().catch(() => undefined);
+        process.exit(1);
+      }
+      let stopping = false;
+      const stop = (signal: NodeJS.Signals) => {
+        if (stopping) {
+          logger.warn({ signal }, 'second signal: exiting now');
+          process.exit(1);
+        }
+        stopping = true;
+        logger.info(
+          { signal },
+          'stopping: running tasks get the grace period, then go back to the queue',
+        );
+        server.close().then(
+          () => process.exit(0),
+          (error: unknown) => {
+            logger.error({ err: error }, 'shutdown failed');
+            process.exit(1);
+          },
+        );
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    });
 }

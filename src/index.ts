@@ -1,0 +1,16 @@
+/** taskwire's public API. */
+
+export { ErrorCode, type ErrorCodeName, TaskwireError } from './protocol/errors.ts';
+export type {
+  Assignment,
+  MethodName,
+  Methods,
+  ParamsOf,
+  ResultOf,
+  WorkerInfo,
+} from './protocol/messages.ts';
+export type { AttemptView, Json, TaskSpec, TaskStatus, TaskView } from './protocol/tasks.ts';
+export { type ServerOptions, TaskwireServer } from './server/server.ts';
+export { SqliteStore } from './store/sqlite/store.ts';
+export type { Store } from './store/types.ts';
+export type { TaskContext, TaskHandler, TaskInput } from './worker/handler.ts';

@@ -1,0 +1,164 @@
+/**
+ * Group commit: every write asked for during one event-loop turn goes to the store in one
+ * batch, one transaction. A caller's promise settles only after that transaction commits,
+ * so "acknowledged" always means "committed". While a batch is being written (an async
+ * store), new writes gather for the next one; at most one batch is in flight.
+ */
+import type {
+  CancelOutcome,
+  Completion,
+  Failure,
+  NewTask,
+  Store,
+  TaskRecord,
+  WriteBatch,
+  WriteOutcome,
+} from '../store/types.ts';
+import { emptyBatch } from '../store/types.ts';
+
+type Settle<T> = { resolve: (value: T) => void; reject: (error: unknown) => void };
+
+interface Pending {
+  batch: WriteBatch;
+  submits: Settle<number[]>[];
+  /** How many tasks each submit call added, to split the batch's ids. */
+  submitSizes: number[];
+  completions: Settle<TaskRecord | undefined>[];
+  failures: Settle<TaskRecord | undefined>[];
+  releases: Settle<TaskRecord | undefined>[];
+  cancels: Settle<CancelOutcome>[];
+  progress: Settle<boolean>[];
+}
+
+export interface CommitterOptions {
+  now: () => number;
+  /** Called after each batch commits, with the batch and what it did. */
+  onCommit?: (batch: WriteBatch, outcome: WriteOutcome) => void;
+}
+
+export class Committer {
+  private pending: Pending | undefined;
+  private writing: Promise<void> | undefined;
+  private scheduled = false;
+
+  constructor(
+    private readonly store: Store,
+    private readonly opts: CommitterOptions,
+  ) {}
+
+  /** Inserts tasks; resolves with their ids once committed. */
+  submit(tasks: NewTask[]): Promise<number[]> {
+    const p = this.current();
+    p.batch.submits.push(...tasks);
+    p.submitSizes.push(tasks.length);
+    return new Promise((resolve, reject) => p.submits.push({ resolve, reject }));
+  }
+
+  complete(c: Completion): Promise<TaskRecord | undefined> {
+    const p = this.current();
+    p.batch.completions.push(c);
+    return new Promise((resolve, reject) => p.completions.push({ resolve, reject }));
+  }
+
+  fail(f: Failure): Promise<TaskRecord | undefined> {
+    const p = this.current();
+    p.batch.failures.push(f);
+    return new Promise((resolve, reject) => p.failures.push({ resolve, reject }));
+  }
+
+  release(token: number): Promise<TaskRecord | undefined> {
+    const p = this.current();
+    p.batch.releases.push(token);
+    return new Promise((resolve, reject) => p.releases.push({ resolve, reject }));
+  }
+
+  cancel(id: number): Promise<CancelOutcome> {
+    const p = this.current();
+    p.batch.cancels.push(id);
+    return new Promise((resolve, reject) => p.cancels.push({ resolve, reject }));
+  }
+
+  progress(token: number, progress: number): Promise<boolean> {
+    const p = this.current();
+    p.batch.progress.push({ token, progress });
+    return new Promise((resolve, reject) => p.progress.push({ resolve, reject }));
+  }
+
+  /** Resolves when everything asked for so far is committed (or has failed). */
+  async drain(): Promise<void> {
+    while (this.pending || this.writing) {
+      if (this.writing) await this.writing;
+      else await this.flush();
+    }
+  }
+
+  private current(): Pending {
+    if (!this.pending) {
+      this.pending = {
+        batch: emptyBatch(0),
+        submits: [],
+        submitSizes: [],
+        completions: [],
+        failures: [],
+        releases: [],
+        cancels: [],
+        progress: [],
+      };
+    }
+    if (!this.scheduled && !this.writing) {
+      this.scheduled = true;
+      // setImmediate runs after this turn's I/O callbacks: everything the sockets delivered
+      // in this turn joins the same transaction.
+      setImmediate(() => {
+        this.scheduled = false;
+        void this.flush();
+      });
+    }
+    return this.pending;
+  }
+
+  private flush(): Promise<void> {
+    const p = this.pending;
+    if (!p || this.writing) return this.writing ?? Promise.resolve();
+    this.pending = undefined;
+    p.batch.now = this.opts.now();
+    this.writing = this.store
+      .write(p.batch)
+      .then(
+        (outcome) => {
+          this.settle(p, outcome);
+          this.opts.onCommit?.(p.batch, outcome);
+        },
+        (error: unknown) => this.rejectAll(p, error),
+      )
+      .finally(() => {
+        this.writing = undefined;
+        if (this.pending) void this.flush();
+      });
+    return this.writing;
+  }
+
+  private settle(p: Pending, o: WriteOutcome): void {
+    let offset = 0;
+    p.submits.forEach((s, i) => {
+      const size = p.submitSizes[i]!;
+      s.resolve(o.ids.slice(offset, offset + size));
+      offset += size;
+    });
+    resolveEach(p.completions, o.completions);
+    resolveEach(p.failures, o.failures);
+    resolveEach(p.releases, o.releases);
+    resolveEach(p.cancels, o.cancels);
+    resolveEach(p.progress, o.progress);
+  }
+
+  private rejectAll(p: Pending, error: unknown): void {
+    for (const list of [p.submits, p.completions, p.failures, p.releases, p.cancels, p.progress]) {
+      for (const s of list as Settle<unknown>[]) s.reject(error);
+    }
+  }
+}
+
+function resolveEach<T>(settles: Settle<T>[], values: T[]): void {
+  for (let i = 0; i < settles.length; i++) settles[i]!.resolve(values[i]!);
+}

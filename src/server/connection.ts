@@ -1,0 +1,171 @@
+/**
+ * One client connection: frames its bytes into lines, tells the two protocols apart line by
+ * line (a native line starts with `{` or `[`; anything else is the seed's line protocol),
+ * and coalesces outgoing lines into one socket write per microtask.
+ */
+import type { Socket } from 'node:net';
+import type { Logger } from 'pino';
+import { decodeUtf8, LineFramer } from '../protocol/framing/ndjson.ts';
+import type { NotificationName, Notifications, ParamsOf, ResultOf } from '../protocol/messages.ts';
+import type { Core, Session, WorkerMethods } from './dispatch.ts';
+import type { ServerEvents, TypedEmitter } from './events.ts';
+import { handleRpcLine, invalidUtf8Response, lineTooLongResponse, type RpcContext } from './rpc.ts';
+import { handleSeedLine } from './seed-compat.ts';
+
+export interface ConnectionDeps {
+  core: Core;
+  maxLineBytes: number;
+  log: Logger;
+  events: TypedEmitter<ServerEvents>;
+  closing(): boolean;
+  /** Turns the connection into a remote worker (`worker.hello`). */
+  helloWorker(conn: Connection, params: ParamsOf<'worker.hello'>): ResultOf<'worker.hello'>;
+}
+
+const OPEN_BRACE = 0x7b;
+const OPEN_BRACKET = 0x5b;
+
+function firstNonBlank(line: Buffer): number | undefined {
+  for (let i = 0; i < line.length; i++) {
+    const b = line[i]!;
+    if (b !== 0x20 && b !== 0x09) return b;
+  }
+  return undefined;
+}
+
+export class Connection implements Session {
+  readonly remote: string;
+  worker?: WorkerMethods;
+  private readonly framer: LineFramer;
+  private readonly rpc: RpcContext;
+  private out: string[] = [];
+  private flushQueued = false;
+  private seedChain: Promise<void> = Promise.resolve();
+  private readonly cleanups: (() => void)[] = [];
+  private closed = false;
+  /** When bytes last arrived (the remote-worker watchdog reads it). */
+  lastSeen = Date.now();
+
+  constructor(
+    readonly socket: Socket,
+    private readonly deps: ConnectionDeps,
+  ) {
+    this.remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+    this.framer = new LineFramer({
+      maxLineBytes: deps.maxLineBytes,
+      onLine: (line) => this.onLine(line),
+      onOverflow: () => this.onOverflow(),
+    });
+    this.rpc = {
+      core: deps.core,
+      session: this,
+      closing: deps.closing,
+      onUnexpected: (error, method) =>
+        deps.log.error({ err: error, method, remote: this.remote }, 'request failed'),
+    };
+    socket.setNoDelay(true);
+    socket.setKeepAlive(true, 15_000);
+    socket.on('data', (chunk: Buffer) => {
+      this.lastSeen = Date.now();
+      this.framer.push(chunk);
+    });
+    socket.on('error', (error) =>
+      deps.log.debug({ err: error, remote: this.remote }, 'socket error'),
+    );
+    socket.on('close', () => this.onSocketClose());
+  }
+
+  notify<N extends NotificationName>(method: N, params: Notifications[N]): void {
+    this.send(`${JSON.stringify({ jsonrpc: '2.0', method, params })}\n`);
+  }
+
+  onClose(fn: () => void): void {
+    if (this.closed) fn();
+    else this.cleanups.push(fn);
+  }
+
+  becomeWorker(params: ParamsOf<'worker.hello'>): ResultOf<'worker.hello'> {
+    return this.deps.helloWorker(this, params);
+  }
+
+  /** Whether the socket is taking our writes (false while its buffer is over the mark). */
+  get writable(): boolean {
+    return !this.closed && !this.socket.writableNeedDrain;
+  }
+
+  /** Ends the connection after what is queued has been written. */
+  end(): void {
+    this.flush();
+    this.socket.end();
+  }
+
+  send(text: string): void {
+    if (this.closed) return;
+    this.out.push(text);
+    if (!this.flushQueued) {
+      this.flushQueued = true;
+      queueMicrotask(() => this.flush());
+    }
+  }
+
+  private flush(): void {
+    this.flushQueued = false;
+    if (this.out.length === 0 || this.closed) return;
+    const data = this.out.length === 1 ? this.out[0]! : this.out.join('');
+    this.out = [];
+    this.socket.write(data);
+  }
+
+  private onLine(line: Buffer): void {
+    if (this.closed) return;
+    const first = firstNonBlank(line);
+    const native = first === OPEN_BRACE || first === OPEN_BRACKET;
+    const text = decodeUtf8(line);
+    if (native) {
+      if (text === undefined) {
+        this.send(`${JSON.stringify(invalidUtf8Response())}\n`);
+        return;
+      }
+      handleRpcLine(text, this.rpc).then(
+        (response) => {
+          if (response !== undefined) this.send(`${JSON.stringify(response)}\n`);
+        },
+        (error: unknown) =>
+          this.deps.log.error({ err: error, remote: this.remote }, 'unhandled request failure'),
+      );
+      return;
+    }
+    // The seed's client waits for each answer before it asks again; answering in order
+    // keeps pipelined seed lines in order too.
+    this.seedChain = this.seedChain.then(async () => {
+      const answer =
+        text === undefined
+          ? 'Impossible to handle: invalid UTF-8'
+          : await handleSeedLine(text, this.deps.core, (error) =>
+              this.deps.log.error({ err: error, remote: this.remote }, 'seed request failed'),
+            );
+      this.send(`${answer}\n`);
+    });
+  }
+
+  private onOverflow(): void {
+    this.deps.log.warn(
+      { remote: this.remote, limit: this.deps.maxLineBytes },
+      'line too long; closing',
+    );
+    this.send(`${JSON.stringify(lineTooLongResponse(this.deps.maxLineBytes))}\n`);
+    this.end();
+  }
+
+  private onSocketClose(): void {
+    if (this.closed) return;
+    const midLine = this.framer.pendingBytes > 0;
+    this.closed = true;
+    for (const fn of this.cleanups.splice(0)) fn();
+    this.deps.events.emit('connection:closed', this.remote, midLine);
+    this.deps.log.info(
+      { remote: this.remote, midLine },
+      midLine ? 'client left mid-line' : 'client left',
+    );
+  }
+}

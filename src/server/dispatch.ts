@@ -1,0 +1,167 @@
+/**
+ * Native methods: each validated request becomes calls on the committer, the store, the
+ * scheduler and the waiters. Handlers return results or throw TaskwireError.
+ */
+import { ErrorCode, TaskwireError } from '../protocol/errors.ts';
+import type {
+  MethodName,
+  NotificationName,
+  Notifications,
+  ParamsOf,
+  ResultOf,
+  WorkerInfo,
+} from '../protocol/messages.ts';
+import { isTerminal, type TaskView } from '../protocol/tasks.ts';
+import type { Store, TaskRecord } from '../store/types.ts';
+import type { Committer } from './committer.ts';
+import type { Scheduler } from './scheduler.ts';
+import type { TaskTypes } from './task-types.ts';
+import { parseTaskId, taskView } from './views.ts';
+import type { Waiters } from './waiters.ts';
+
+/** What a method handler may do with the connection it serves. */
+export interface Session {
+  readonly remote: string;
+  notify<N extends NotificationName>(method: N, params: Notifications[N]): void;
+  /** Runs `fn` when the connection closes. */
+  onClose(fn: () => void): void;
+  /** Worker methods, once the connection said `worker.hello`. */
+  worker?: WorkerMethods;
+  becomeWorker(params: ParamsOf<'worker.hello'>): ResultOf<'worker.hello'>;
+}
+
+export interface WorkerMethods {
+  complete(params: ParamsOf<'worker.complete'>): Promise<ResultOf<'worker.complete'>>;
+  fail(params: ParamsOf<'worker.fail'>): Promise<ResultOf<'worker.fail'>>;
+  extend(params: ParamsOf<'worker.extend'>): Promise<ResultOf<'worker.extend'>>;
+  progress(params: ParamsOf<'worker.progress'>): Promise<ResultOf<'worker.progress'>>;
+}
+
+export interface Core {
+  readonly store: Store;
+  readonly committer: Committer;
+  readonly scheduler: Scheduler;
+  readonly waiters: Waiters;
+  readonly types: TaskTypes;
+  readonly serverName: string;
+  listWorkers(): WorkerInfo[];
+}
+
+function taskId(id: string): number {
+  const n = parseTaskId(id);
+  if (n === undefined) throw notFound(id);
+  return n;
+}
+
+function notFound(id: string): TaskwireError {
+  return new TaskwireError(ErrorCode.TASK_NOT_FOUND, `no such task: ${id}`, { data: { id } });
+}
+
+/** Resolves with the task once it is terminal; pushes `task.update` meanwhile if asked. */
+export async function waitFor(
+  core: Core,
+  session: Session,
+  id: string,
+  updates: boolean,
+): Promise<TaskView> {
+  const n = taskId(id);
+  return new Promise<TaskView>((resolve, reject) => {
+    // Registered before the read, so a change committed in between is not missed.
+    const remove = core.waiters.add(n, {
+      onUpdate: updates ? (t) => session.notify('task.update', { task: taskView(t) }) : undefined,
+      onDone: (t) => resolve(taskView(t)),
+    });
+    session.onClose(remove);
+    core.store.get(n).then(
+      (task: TaskRecord | undefined) => {
+        if (!task) {
+          remove();
+          reject(notFound(id));
+        } else if (isTerminal(task.status)) {
+          remove();
+          resolve(taskView(task));
+        } else if (updates) {
+          session.notify('task.update', { task: taskView(task) });
+        }
+      },
+      (error: unknown) => {
+        remove();
+        reject(error);
+      },
+    );
+  });
+}
+
+function requireWorker(session: Session): WorkerMethods {
+  if (!session.worker) {
+    throw new TaskwireError(
+      ErrorCode.NOT_A_WORKER,
+      'this connection is not a worker; call worker.hello first',
+    );
+  }
+  return session.worker;
+}
+
+/** Runs one validated method call. */
+export async function dispatch<M extends MethodName>(
+  core: Core,
+  session: Session,
+  method: M,
+  rawParams: ParamsOf<M>,
+): Promise<ResultOf<M>> {
+  // Narrowing a generic by its discriminant needs one widening cast per call site.
+  const call = { method, params: rawParams } as {
+    [K in MethodName]: { method: K; params: ParamsOf<K> };
+  }[MethodName];
+  const result = await run(core, session, call);
+  return result as ResultOf<M>;
+}
+
+async function run(
+  core: Core,
+  session: Session,
+  call: { [K in MethodName]: { method: K; params: ParamsOf<K> } }[MethodName],
+): Promise<ResultOf<MethodName>> {
+  switch (call.method) {
+    case 'ping':
+      return { pong: true, server: core.serverName };
+    case 'submit': {
+      const [id] = await core.committer.submit([core.types.prepare(call.params)]);
+      return { id: String(id) };
+    }
+    case 'submitMany': {
+      const rows = call.params.tasks.map((t) => core.types.prepare(t));
+      const ids = await core.committer.submit(rows);
+      return { ids: ids.map(String) };
+    }
+    case 'status': {
+      const task = await core.store.get(taskId(call.params.id), call.params.attempts ?? false);
+      if (!task) throw notFound(call.params.id);
+      return taskView(task);
+    }
+    case 'wait':
+      return waitFor(core, session, call.params.id, call.params.updates ?? false);
+    case 'cancel': {
+      const outcome = await core.committer.cancel(taskId(call.params.id));
+      if (outcome.ok) return taskView(outcome.task);
+      if (outcome.reason === 'not_found') throw notFound(call.params.id);
+      throw new TaskwireError(
+        ErrorCode.TASK_NOT_CANCELABLE,
+        `task ${call.params.id} is ${outcome.status}; only an enqueued task can be canceled`,
+        { data: { id: call.params.id, status: outcome.status } },
+      );
+    }
+    case 'workers':
+      return { workers: core.listWorkers() };
+    case 'worker.hello':
+      return session.becomeWorker(call.params);
+    case 'worker.complete':
+      return requireWorker(session).complete(call.params);
+    case 'worker.fail':
+      return requireWorker(session).fail(call.params);
+    case 'worker.extend':
+      return requireWorker(session).extend(call.params);
+    case 'worker.progress':
+      return requireWorker(session).progress(call.params);
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * The built-in executor: an in-process worker that runs the registered handlers. It is one
+ * worker among others to the scheduler, with the same leases; a timer-based delay never
+ * blocks the event loop, so clients are served while a task "computes".
+ */
+import type { Json } from '../protocol/tasks.ts';
+import type { Lease } from '../store/types.ts';
+import type { TaskHandler } from '../worker/handler.ts';
+import type { Scheduler, WorkerSlot } from './scheduler.ts';
+
+interface Running {
+  lease: Lease;
+  abort: AbortController;
+  done: Promise<void>;
+}
+
+export class LocalExecutor implements WorkerSlot {
+  readonly id = 'local';
+  readonly name = 'local';
+  readonly local = true;
+  readonly types: readonly string[];
+  private readonly running = new Map<number, Running>();
+  private scheduler: Scheduler | undefined;
+
+  constructor(
+    private readonly handlers: ReadonlyMap<string, TaskHandler>,
+    readonly concurrency: number,
+    private readonly onError: (error: unknown, context: string) => void,
+  ) {
+    this.types = [...handlers.keys()];
+  }
+
+  attach(scheduler: Scheduler): void {
+    this.scheduler = scheduler;
+    scheduler.addWorker(this);
+  }
+
+  assign(leases: Lease[]): void {
+    for (const lease of leases) {
+      const abort = new AbortController();
+      const run: Running = { lease, abort, done: Promise.resolve() };
+      run.done = this.run(run).finally(() => this.running.delete(lease.token));
+      this.running.set(lease.token, run);
+    }
+  }
+
+  revoke(tokens: number[]): void {
+    for (const t of tokens) this.running.get(t)?.abort.abort(new Error('lease revoked'));
+  }
+
+  get inFlight(): number {
+    return this.running.size;
+  }
+
+  /**
+   * Stops taking tasks: running ones get `graceMs` to finish, then they are aborted and
+   * their leases go back to the queue.
+   */
+  async stop(graceMs: number): Promise<void> {
+    const scheduler = this.scheduler;
+    if (!scheduler) return;
+    const all = Promise.all([...this.running.values()].map((r) => r.done));
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(true), graceMs);
+    });
+    const late = await Promise.race([all.then(() => false), timedOut]);
+    clearTimeout(timer);
+    if (late) {
+      for (const r of this.running.values()) r.abort.abort(new Error('server shutting down'));
+      await all;
+    }
+    await scheduler.removeWorker(this.id);
+  }
+
+  private async run(run: Running): Promise<void> {
+    const { lease, abort } = run;
+    const scheduler = this.scheduler!;
+    const handler = this.handlers.get(lease.type);
+    let units = 1;
+    let result: Json | undefined;
+    try {
+      if (!handler) throw new Error(`no handler for type ${lease.type}`);
+      result = await handler(
+        {
+          id: String(lease.taskId),
+          type: lease.type,
+          data: lease.data,
+          reps: lease.reps,
+          attempt: lease.attempt,
+        },
+        {
+          signal: abort.signal,
+          progress: (f) =>
+            void scheduler
+              .progress(this.id, lease.token, f)
+              .catch((e: unknown) => this.onError(e, 'progress')),
+          setUnits: (n) => {
+            units = n;
+          },
+        },
+      );
+    } catch (error) {
+      if (abort.signal.aborted) {
+        // Revoked (the lease is gone) or shutting down (the lease goes back in stop()).
+        if (
+          abort.signal.reason instanceof Error &&
+          abort.signal.reason.message === 'server shutting down'
+        ) {
+          await scheduler
+            .release(this.id, lease.token)
+            .catch((e: unknown) => this.onError(e, 'release'));
+        }
+        return;
+      }
+      const message = error instanceof Error ? error.message : String(error);
+      await scheduler
+        .fail(this.id, lease.token, message)
+        .catch((e: unknown) => this.onError(e, 'fail'));
+      return;
+    }
+    await scheduler
+      .complete(this.id, lease.token, result, units)
+      .catch((e: unknown) => this.onError(e, 'complete'));
+  }
+}

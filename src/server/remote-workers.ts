@@ -1,0 +1,172 @@
+/**
+ * Remote workers: connections that said `worker.hello`. Each is a worker slot with the
+ * concurrency it declared; tasks are pushed to it as `task.assign` notifications while it
+ * has free capacity and its socket drains. A worker that stays silent past the heartbeat
+ * timeout (a vanished machine, a half-open connection) is dropped and its leases go back.
+ */
+import { ErrorCode, TaskwireError } from '../protocol/errors.ts';
+import type { Assignment, ParamsOf, ResultOf, WorkerInfo } from '../protocol/messages.ts';
+import type { Lease } from '../store/types.ts';
+import type { Connection } from './connection.ts';
+import type { WorkerMethods } from './dispatch.ts';
+import type { ServerEvents, TypedEmitter } from './events.ts';
+import type { Logger } from './logger.ts';
+import type { Scheduler, WorkerSlot } from './scheduler.ts';
+import type { TaskTypes } from './task-types.ts';
+
+export interface RemoteWorkersOptions {
+  leaseMs: number;
+  now: () => number;
+}
+
+function toAssignment(l: Lease): Assignment {
+  return {
+    id: String(l.taskId),
+    token: String(l.token),
+    type: l.type,
+    data: l.data,
+    reps: l.reps,
+    attempt: l.attempt,
+    deadline: l.deadline,
+  };
+}
+
+function tokenOf(text: string): number {
+  return /^[0-9]{1,15}$/.test(text) ? Number(text) : -1;
+}
+
+class RemoteWorker implements WorkerSlot {
+  readonly local = false;
+  readonly connectedAt: number;
+
+  constructor(
+    readonly id: string,
+    readonly name: string,
+    readonly types: readonly string[],
+    readonly concurrency: number,
+    readonly conn: Connection,
+    now: number,
+  ) {
+    this.connectedAt = now;
+  }
+
+  assign(leases: Lease[]): void {
+    this.conn.notify('task.assign', { tasks: leases.map(toAssignment) });
+  }
+
+  revoke(tokens: number[], reason: 'expired' | 'canceled'): void {
+    this.conn.notify('task.revoke', { tokens: tokens.map(String), reason });
+  }
+
+  ready(): boolean {
+    return this.conn.writable;
+  }
+}
+
+export class RemoteWorkers {
+  private readonly workers = new Map<string, RemoteWorker>();
+  private seq = 0;
+  private readonly heartbeatMs: number;
+  private readonly watchdog: NodeJS.Timeout;
+
+  constructor(
+    private readonly scheduler: Scheduler,
+    private readonly types: TaskTypes,
+    private readonly events: TypedEmitter<ServerEvents>,
+    private readonly log: Logger,
+    private readonly opts: RemoteWorkersOptions,
+  ) {
+    this.heartbeatMs = Math.max(50, Math.floor(opts.leaseMs / 3));
+    // One timer for all workers: drops those silent for three heartbeats.
+    this.watchdog = setInterval(() => this.dropSilent(), this.heartbeatMs);
+    this.watchdog.unref();
+  }
+
+  hello(conn: Connection, params: ParamsOf<'worker.hello'>): ResultOf<'worker.hello'> {
+    if (conn.worker)
+      throw new TaskwireError(ErrorCode.INVALID_REQUEST, 'this connection is already a worker');
+    const id = `w${++this.seq}`;
+    const name = params.name ?? `worker-${this.seq}`;
+    const worker = new RemoteWorker(
+      id,
+      `${name}@${conn.remote}`,
+      params.types,
+      params.concurrency,
+      conn,
+      this.opts.now(),
+    );
+    this.workers.set(id, worker);
+    this.types.add(params.types);
+    conn.worker = this.methods(worker);
+    conn.onClose(() => void this.remove(worker, 'disconnected'));
+    conn.socket.on('drain', () => this.scheduler.workAppeared());
+    this.scheduler.addWorker(worker);
+    this.events.emit('worker:joined', id, worker.name);
+    this.log.info(
+      { worker: id, name: worker.name, types: params.types, concurrency: params.concurrency },
+      'worker joined',
+    );
+    return { workerId: id, leaseMs: this.opts.leaseMs, heartbeatMs: this.heartbeatMs };
+  }
+
+  list(): WorkerInfo[] {
+    return [...this.workers.values()].map((w) => {
+      const s = this.scheduler.stats(w.id);
+      return {
+        id: w.id,
+        name: w.name.split('@')[0]!,
+        address: w.conn.remote,
+        types: [...w.types],
+        concurrency: w.concurrency,
+        inFlight: s?.inFlight ?? 0,
+        done: s?.done ?? 0,
+        connectedAt: new Date(w.connectedAt).toISOString(),
+      };
+    });
+  }
+
+  /** Gives back every remote lease (server shutdown). */
+  async closeAll(): Promise<void> {
+    clearInterval(this.watchdog);
+    await Promise.all([...this.workers.values()].map((w) => this.remove(w, 'server closing')));
+  }
+
+  private async remove(worker: RemoteWorker, why: string): Promise<void> {
+    if (!this.workers.delete(worker.id)) return;
+    const held = this.scheduler.inFlightOf(worker.id).length;
+    await this.scheduler.removeWorker(worker.id);
+    this.events.emit('worker:left', worker.id, worker.name);
+    this.log.info({ worker: worker.id, name: worker.name, why, released: held }, 'worker left');
+  }
+
+  private dropSilent(): void {
+    const limit = Date.now() - 3 * this.heartbeatMs;
+    for (const w of this.workers.values()) {
+      if (w.conn.lastSeen < limit) {
+        this.log.warn(
+          { worker: w.id, name: w.name },
+          'worker silent past its heartbeat timeout; dropping it',
+        );
+        w.conn.socket.destroy();
+      }
+    }
+  }
+
+  private methods(w: RemoteWorker): WorkerMethods {
+    const s = this.scheduler;
+    return {
+      complete: async ({ items }) => ({
+        accepted: await Promise.all(
+          items.map((i) => s.complete(w.id, tokenOf(i.token), i.result, i.units ?? 1)),
+        ),
+      }),
+      fail: async ({ items }) => ({
+        accepted: await Promise.all(items.map((i) => s.fail(w.id, tokenOf(i.token), i.error))),
+      }),
+      extend: async ({ tokens }) => ({ accepted: await s.extend(w.id, tokens.map(tokenOf)) }),
+      progress: async ({ token, progress }) => ({
+        accepted: await s.progress(w.id, tokenOf(token), progress),
+      }),
+    };
+  }
+}

@@ -1,0 +1,330 @@
+/**
+ * The scheduler hands tasks to workers. Each worker (the built-in executor or a remote
+ * connection) declares its types and how many tasks it runs at once; the scheduler claims
+ * at most that many leases from the store for it (credit-based: never more in flight than
+ * declared), round-robin across workers. It wakes on events (a submit, a freed slot, a
+ * lease given back, a retry coming due), never on a polling loop; a single sweep timer
+ * takes back expired leases.
+ */
+import type { Json } from '../protocol/tasks.ts';
+import type { Lease, Store, TaskRecord } from '../store/types.ts';
+import type { Committer } from './committer.ts';
+import type { ServerEvents, TypedEmitter } from './events.ts';
+
+/** A worker as the scheduler sees it. */
+export interface WorkerSlot {
+  readonly id: string;
+  /** Recorded in each attempt: who ran it. */
+  readonly name: string;
+  readonly types: readonly string[];
+  readonly concurrency: number;
+  /** In-process workers are alive while the server is: the sweep extends their leases. */
+  readonly local: boolean;
+  /** Takes leased tasks. Called only within the worker's free capacity. */
+  assign(leases: Lease[]): void;
+  /** The worker lost these leases (expired or canceled): it should stop and not report. */
+  revoke(tokens: number[], reason: 'expired' | 'canceled'): void;
+  /** False while the worker cannot take more (e.g. its socket is not draining). */
+  ready?(): boolean;
+}
+
+interface SlotState {
+  slot: WorkerSlot;
+  key: string;
+  inFlight: Set<number>;
+  done: number;
+  since: number;
+}
+
+export interface SchedulerOptions {
+  leaseMs: number;
+  sweepMs: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  now: () => number;
+  /** A committed or observed change of a task somebody may be waiting on. */
+  onTaskChanged: (task: TaskRecord) => void;
+  /** Whether anybody waits on a task (to skip reads nobody needs). */
+  isWatched: (taskId: number) => boolean;
+  onError: (error: unknown, context: string) => void;
+}
+
+export class Scheduler {
+  private readonly slots = new Map<string, SlotState>();
+  /** Every lease handed out and not yet settled: token → holder and task. */
+  private readonly owners = new Map<number, { state: SlotState; lease: Lease }>();
+  /** Type sets (keys) known to have nothing ready: no claim is tried for them. */
+  private readonly exhausted = new Set<string>();
+  private order: SlotState[] = [];
+  private rr = 0;
+  private pumping = false;
+  private again = false;
+  private pumpScheduled = false;
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private retryAt = Number.POSITIVE_INFINITY;
+  private closed = false;
+
+  constructor(
+    private readonly store: Store,
+    private readonly committer: Committer,
+    private readonly events: TypedEmitter<ServerEvents>,
+    private readonly opts: SchedulerOptions,
+  ) {}
+
+  async start(): Promise<void> {
+    this.sweepTimer = setInterval(() => void this.sweep(), this.opts.sweepMs);
+    const next = await this.store.nextRunAt(this.opts.now());
+    if (next !== undefined) this.scheduleRetry(next);
+    this.wake();
+  }
+
+  /** Stops claiming; leases already handed out stay with their workers. */
+  stop(): void {
+    this.closed = true;
+    clearInterval(this.sweepTimer);
+    clearTimeout(this.retryTimer);
+  }
+
+  addWorker(slot: WorkerSlot): void {
+    const state: SlotState = {
+      slot,
+      key: [...slot.types].sort().join(','),
+      inFlight: new Set(),
+      done: 0,
+      since: this.opts.now(),
+    };
+    this.slots.set(slot.id, state);
+    this.order = [...this.slots.values()];
+    this.wake();
+  }
+
+  /** Removes a worker and gives its leases back to the queue at once. */
+  async removeWorker(id: string): Promise<void> {
+    const state = this.slots.get(id);
+    if (!state) return;
+    this.slots.delete(id);
+    this.order = [...this.slots.values()];
+    const tokens = [...state.inFlight];
+    state.inFlight.clear();
+    for (const t of tokens) this.owners.delete(t);
+    await Promise.all(tokens.map((t) => this.committer.release(t)));
+    if (tokens.length > 0) this.workAppeared();
+  }
+
+  /** Counters for a worker, for the `workers` listing. */
+  stats(id: string): { inFlight: number; done: number; since: number } | undefined {
+    const s = this.slots.get(id);
+    return s && { inFlight: s.inFlight.size, done: s.done, since: s.since };
+  }
+
+  inFlightOf(id: string): number[] {
+    return [...(this.slots.get(id)?.inFlight ?? [])];
+  }
+
+  /** New tasks may be ready (a submit committed, a lease came back). */
+  workAppeared(): void {
+    this.exhausted.clear();
+    this.wake();
+  }
+
+  /** Records a completion by the worker holding the lease. False when the lease is stale. */
+  async complete(
+    slotId: string,
+    token: number,
+    result: Json | undefined,
+    units = 1,
+  ): Promise<boolean> {
+    const state = this.take(slotId, token);
+    if (!state) return false;
+    const task = await this.committer.complete({ token, result, units });
+    if (!task) return this.stale(token, state);
+    state.done += 1;
+    return true;
+  }
+
+  /** Records a failed attempt; the task is retried later or marked failed. */
+  async fail(slotId: string, token: number, error: string): Promise<boolean> {
+    const attempt = this.owners.get(token)?.lease.attempt ?? 1;
+    const state = this.take(slotId, token);
+    if (!state) return false;
+    const delay = Math.min(
+      this.opts.retryBaseMs * 2 ** Math.max(0, attempt - 1),
+      this.opts.retryMaxMs,
+    );
+    const retryAt = this.opts.now() + delay;
+    const task = await this.committer.fail({ token, error, retryAt });
+    if (!task) return this.stale(token, state);
+    if (task.status !== 'failed') this.scheduleRetry(retryAt);
+    return true;
+  }
+
+  /** Moves the deadline of this worker's leases (heartbeat); false for tokens it does not hold. */
+  async extend(slotId: string, tokens: number[]): Promise<boolean[]> {
+    const held = tokens.filter((t) => this.owners.get(t)?.state.slot.id === slotId);
+    const now = this.opts.now();
+    const ok = held.length > 0 ? await this.store.extend(held, now + this.opts.leaseMs, now) : [];
+    const result = new Map(held.map((t, i) => [t, ok[i] ?? false]));
+    return tokens.map((t) => result.get(t) ?? false);
+  }
+
+  /** Gives one lease back without a verdict (the worker stops or hands it back). */
+  async release(slotId: string, token: number): Promise<boolean> {
+    const state = this.take(slotId, token);
+    if (!state) return false;
+    const task = await this.committer.release(token);
+    if (!task) return this.stale(token, state);
+    this.workAppeared();
+    return true;
+  }
+
+  /** Detaches a lease from its worker, freeing the slot; undefined when it is not its. */
+  private take(slotId: string, token: number): SlotState | undefined {
+    const state = this.holder(slotId, token);
+    if (!state) return undefined;
+    this.owners.delete(token);
+    state.inFlight.delete(token);
+    if (!this.exhausted.has(state.key)) this.wake();
+    return state;
+  }
+
+  private holder(slotId: string, token: number): SlotState | undefined {
+    const owner = this.owners.get(token);
+    if (!owner || owner.state.slot.id !== slotId) {
+      this.events.emit('lease:stale', token, slotId);
+      return undefined;
+    }
+    return owner.state;
+  }
+
+  /** Stores a progress report; waiters see it. False when the lease is not this worker's. */
+  async progress(slotId: string, token: number, fraction: number): Promise<boolean> {
+    if (!this.holder(slotId, token)) return false;
+    const taskId = this.owners.get(token)!.lease.taskId;
+    const ok = await this.committer.progress(token, Math.min(1, Math.max(0, fraction)));
+    if (ok && this.opts.isWatched(taskId)) {
+      const task = await this.store.get(taskId);
+      if (task) this.opts.onTaskChanged(task);
+    }
+    return ok;
+  }
+
+  private stale(token: number, state: SlotState): false {
+    this.events.emit('lease:stale', token, state.slot.id);
+    return false;
+  }
+
+  private wake(): void {
+    if (this.pumpScheduled || this.closed) return;
+    this.pumpScheduled = true;
+    // Runs after this turn's commits were queued, so one pump serves a whole turn.
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      void this.pump();
+    });
+  }
+
+  private async pump(): Promise<void> {
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
+    this.pumping = true;
+    try {
+      do {
+        this.again = false;
+        await this.pumpOnce();
+      } while (this.again && !this.closed);
+    } catch (error) {
+      this.opts.onError(error, 'claiming tasks');
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private async pumpOnce(): Promise<void> {
+    const n = this.order.length;
+    const start = this.rr++ % Math.max(1, n);
+    for (let i = 0; i < n && !this.closed; i++) {
+      const state = this.order[(start + i) % n]!;
+      const free = state.slot.concurrency - state.inFlight.size;
+      if (free <= 0 || this.exhausted.has(state.key) || state.slot.ready?.() === false) continue;
+      if (!this.slots.has(state.slot.id)) continue;
+      const now = this.opts.now();
+      const leases = await this.store.claim({
+        worker: state.slot.name,
+        types: state.slot.types,
+        limit: free,
+        now,
+        leaseMs: this.opts.leaseMs,
+      });
+      if (leases.length < free) this.exhausted.add(state.key);
+      if (leases.length === 0) continue;
+      if (!this.slots.has(state.slot.id)) {
+        // The worker left while the claim ran: the leases go straight back.
+        await Promise.all(leases.map((l) => this.committer.release(l.token)));
+        this.again = true;
+        continue;
+      }
+      for (const l of leases) {
+        state.inFlight.add(l.token);
+        this.owners.set(l.token, { state, lease: l });
+        this.events.emit('task:leased', l.taskId, l.token, state.slot.name);
+      }
+      state.slot.assign(leases);
+      void this.announce(leases);
+    }
+  }
+
+  /** Tells waiters that their tasks started (a read only for watched tasks). */
+  private async announce(leases: Lease[]): Promise<void> {
+    for (const l of leases) {
+      if (!this.opts.isWatched(l.taskId)) continue;
+      const task = await this.store.get(l.taskId);
+      if (task) this.opts.onTaskChanged(task);
+    }
+  }
+
+  private scheduleRetry(at: number): void {
+    if (at >= this.retryAt || this.closed) return;
+    clearTimeout(this.retryTimer);
+    this.retryAt = at;
+    this.retryTimer = setTimeout(
+      () => {
+        this.retryAt = Number.POSITIVE_INFINITY;
+        this.workAppeared();
+        void this.store.nextRunAt(this.opts.now()).then(
+          (next) => next !== undefined && this.scheduleRetry(next),
+          (error: unknown) => this.opts.onError(error, 'reading retry times'),
+        );
+      },
+      Math.max(0, at - this.opts.now()),
+    );
+  }
+
+  /** Extends the leases of in-process workers and takes back expired ones. */
+  private async sweep(): Promise<void> {
+    try {
+      const now = this.opts.now();
+      const local = [...this.slots.values()]
+        .filter((s) => s.slot.local)
+        .flatMap((s) => [...s.inFlight]);
+      if (local.length > 0) await this.store.extend(local, now + this.opts.leaseMs, now);
+      const expired = await this.store.reclaimExpired(now);
+      if (expired.length === 0) return;
+      const byOwner = new Map<SlotState, number[]>();
+      for (const e of expired) {
+        this.events.emit('lease:expired', e.token, e.taskId, e.worker);
+        const state = this.owners.get(e.token)?.state;
+        if (!state) continue;
+        this.owners.delete(e.token);
+        state.inFlight.delete(e.token);
+        byOwner.set(state, [...(byOwner.get(state) ?? []), e.token]);
+      }
+      for (const [state, tokens] of byOwner) state.slot.revoke(tokens, 'expired');
+      this.workAppeared();
+    } catch (error) {
+      this.opts.onError(error, 'sweeping leases');
+    }
+  }
+}

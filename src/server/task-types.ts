@@ -1,0 +1,50 @@
+/**
+ * Which task types the server accepts: those of the built-in executor and those declared
+ * by workers that have connected. Built-in types also check their data.
+ */
+import { ErrorCode, TaskwireError } from '../protocol/errors.ts';
+import type { Json, TaskSpec } from '../protocol/tasks.ts';
+import type { NewTask } from '../store/types.ts';
+import { builtinType } from '../worker/builtins.ts';
+
+export class TaskTypes {
+  private readonly known = new Set<string>();
+
+  constructor(
+    initial: Iterable<string>,
+    private readonly defaultMaxAttempts: number,
+  ) {
+    for (const t of initial) this.known.add(t);
+  }
+
+  add(types: Iterable<string>): void {
+    for (const t of types) this.known.add(t);
+  }
+
+  list(): string[] {
+    return [...this.known].sort();
+  }
+
+  /** Checks a task spec and turns it into a row to insert, or throws a wire error. */
+  prepare(spec: TaskSpec): NewTask {
+    const builtin = builtinType(spec.type);
+    const type = builtin?.name ?? spec.type;
+    if (!this.known.has(type)) {
+      throw new TaskwireError(
+        ErrorCode.UNKNOWN_TASK_TYPE,
+        `unknown task type "${spec.type}"; this server runs: ${this.list().join(', ') || 'none yet'}`,
+        { data: { type: spec.type, known: this.list() } },
+      );
+    }
+    const problem = builtin?.validate(spec.data as Json);
+    if (problem) {
+      throw new TaskwireError(ErrorCode.INVALID_TASK_DATA, `invalid data for ${type}: ${problem}`);
+    }
+    return {
+      type,
+      data: spec.data,
+      reps: spec.reps ?? 1,
+      maxAttempts: spec.maxAttempts ?? this.defaultMaxAttempts,
+    };
+  }
+}

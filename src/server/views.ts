@@ -1,0 +1,47 @@
+/** Turns store records into what goes on the wire. */
+import type { AttemptView, TaskView } from '../protocol/tasks.ts';
+import type { AttemptRecord, TaskRecord } from '../store/types.ts';
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+function attemptView(a: AttemptRecord): AttemptView {
+  const view: AttemptView = {
+    n: a.n,
+    worker: a.worker,
+    state: a.state,
+    startedAt: iso(a.startedAt),
+  };
+  if (a.endedAt !== null) view.endedAt = iso(a.endedAt);
+  if (a.units !== null) view.units = a.units;
+  if (a.error !== null) view.error = a.error;
+  return view;
+}
+
+/** The client's view of a task. */
+export function taskView(t: TaskRecord & { attemptLog?: AttemptRecord[] }): TaskView {
+  const view: TaskView = {
+    id: String(t.id),
+    type: t.type,
+    data: t.data,
+    status: t.status,
+    reps: t.reps,
+    unitsDone: t.unitsDone,
+    attempts: t.attempts,
+    createdAt: iso(t.createdAt),
+    updatedAt: iso(t.updatedAt),
+  };
+  if (t.result !== undefined) view.result = t.result;
+  if (t.error !== null) view.error = t.error;
+  if (t.progress !== null) view.progress = t.progress;
+  if (t.startedAt !== null) view.startedAt = iso(t.startedAt);
+  if (t.finishedAt !== null) view.finishedAt = iso(t.finishedAt);
+  if (t.attemptLog) view.attemptLog = t.attemptLog.map(attemptView);
+  return view;
+}
+
+/** Parses a wire task id; undefined when it is not a positive integer. */
+export function parseTaskId(id: string): number | undefined {
+  if (!/^[1-9][0-9]{0,15}$/.test(id)) return undefined;
+  const n = Number(id);
+  return Number.isSafeInteger(n) ? n : undefined;
+}
