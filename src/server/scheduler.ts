@@ -135,28 +135,27 @@ export class Scheduler {
     result: Json | undefined,
     units = 1,
   ): Promise<boolean> {
-    const state = this.take(slotId, token);
-    if (!state) return false;
-    const task = await this.committer.complete({ token, result, units });
-    if (!task) return this.stale(token, state);
-    state.done += 1;
-    return true;
+    const task = await this.settle(slotId, token, () =>
+      this.committer.complete({ token, result, units }),
+    );
+    const state = this.slots.get(slotId);
+    if (task && state) state.done += 1;
+    return task !== undefined;
   }
 
   /** Records a failed attempt; the task is retried later or marked failed. */
   async fail(slotId: string, token: number, error: string): Promise<boolean> {
     const attempt = this.owners.get(token)?.lease.attempt ?? 1;
-    const state = this.take(slotId, token);
-    if (!state) return false;
     const delay = Math.min(
       this.opts.retryBaseMs * 2 ** Math.max(0, attempt - 1),
       this.opts.retryMaxMs,
     );
     const retryAt = this.opts.now() + delay;
-    const task = await this.committer.fail({ token, error, retryAt });
-    if (!task) return this.stale(token, state);
-    if (task.status !== 'failed') this.scheduleRetry(retryAt);
-    return true;
+    const task = await this.settle(slotId, token, () =>
+      this.committer.fail({ token, error, retryAt }),
+    );
+    if (task && task.status !== 'failed') this.scheduleRetry(retryAt);
+    return task !== undefined;
   }
 
   /** Moves the deadline of this worker's leases (heartbeat); false for tokens it does not hold. */
@@ -170,22 +169,32 @@ export class Scheduler {
 
   /** Gives one lease back without a verdict (the worker stops or hands it back). */
   async release(slotId: string, token: number): Promise<boolean> {
-    const state = this.take(slotId, token);
-    if (!state) return false;
-    const task = await this.committer.release(token);
-    if (!task) return this.stale(token, state);
-    this.workAppeared();
-    return true;
+    const task = await this.settle(slotId, token, () => this.committer.release(token));
+    if (task) this.workAppeared();
+    return task !== undefined;
   }
 
-  /** Detaches a lease from its worker, freeing the slot; undefined when it is not its. */
-  private take(slotId: string, token: number): SlotState | undefined {
+  /**
+   * Applies a worker's report about one of its leases. The worker's slot stays taken until
+   * the report is committed, so the next task it gets starts after this one ended.
+   */
+  private async settle(
+    slotId: string,
+    token: number,
+    write: () => Promise<TaskRecord | undefined>,
+  ): Promise<TaskRecord | undefined> {
     const state = this.holder(slotId, token);
     if (!state) return undefined;
-    this.owners.delete(token);
-    state.inFlight.delete(token);
-    if (!this.exhausted.has(state.key)) this.wake();
-    return state;
+    let task: TaskRecord | undefined;
+    try {
+      task = await write();
+    } finally {
+      this.owners.delete(token);
+      state.inFlight.delete(token);
+      if (!this.exhausted.has(state.key)) this.wake();
+    }
+    if (!task) this.events.emit('lease:stale', token, slotId);
+    return task;
   }
 
   private holder(slotId: string, token: number): SlotState | undefined {
@@ -207,11 +216,6 @@ export class Scheduler {
       if (task) this.opts.onTaskChanged(task);
     }
     return ok;
-  }
-
-  private stale(token: number, state: SlotState): false {
-    this.events.emit('lease:stale', token, state.slot.id);
-    return false;
   }
 
   private wake(): void {
