@@ -1,0 +1,105 @@
+/** `taskwire worker`: runs tasks for a server until SIGINT/SIGTERM. */
+import { Command, InvalidArgumentError } from 'commander';
+import { builtinHandlers } from '../worker/handlers.ts';
+import { Worker } from '../worker/worker.ts';
+import {
+  addTargetOptions,
+  type Io,
+  positiveInt,
+  processIo,
+  resolveTarget,
+  runCommand,
+  type TargetOptions,
+} from './common.ts';
+
+interface WorkerFlags extends TargetOptions {
+  concurrency: number;
+  types: string[];
+  delayScale: number;
+  name?: string;
+  grace: number;
+}
+
+function typeList(value: string): string[] {
+  const types = value
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
+  if (types.length === 0)
+    throw new InvalidArgumentError('expected a comma-separated list of types.');
+  return types;
+}
+
+function scale(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('expected a number ≥ 0.');
+  return n;
+}
+
+/** Runs a worker with the built-in handlers of the chosen types until `signal` aborts. */
+export async function runWorker(flags: WorkerFlags, io: Io, signal: AbortSignal): Promise<number> {
+  const handlers = builtinHandlers(flags.delayScale);
+  const unknown = flags.types.filter((t) => !handlers.has(t));
+  if (unknown.length > 0) {
+    io.stderr.write(
+      `taskwire: unknown type ${unknown.join(', ')}; built-in types: ${[...handlers.keys()].join(', ')}\n`,
+    );
+    return 2;
+  }
+  const worker = new Worker({
+    ...resolveTarget(flags),
+    concurrency: flags.concurrency,
+    ...(flags.name ? { name: flags.name } : {}),
+  });
+  for (const t of flags.types) worker.handle(t, handlers.get(t)!);
+  worker.on('registered', ({ workerId, reconnected }) =>
+    io.stderr.write(
+      `${reconnected ? 'reconnected' : 'connected'} as ${workerId}: ${flags.types.join(', ')} × ${flags.concurrency}\n`,
+    ),
+  );
+  worker.on('error', ({ error, context }) =>
+    io.stderr.write(`taskwire worker: ${context}: ${error.message}\n`),
+  );
+  await worker.start();
+  await new Promise<void>((resolve) =>
+    signal.addEventListener('abort', () => resolve(), { once: true }),
+  );
+  io.stderr.write(
+    `stopping: finishing ${worker.inFlight} running task(s), up to ${flags.grace} s\n`,
+  );
+  await worker.close(flags.grace * 1000);
+  io.stderr.write(
+    `stopped after ${worker.counts.done} task(s) done, ${worker.counts.refused} refused\n`,
+  );
+  return 0;
+}
+
+/** Builds the `worker` command. */
+export function workerCommand(): Command {
+  return addTargetOptions(new Command('worker'))
+    .description('run tasks for a server: the built-in types, under leases')
+    .option('--concurrency <n>', 'tasks run at once', positiveInt, 1)
+    .option('--types <list>', 'task types to run', typeList, ['flip', 'swap', 'repeat', 'tally'])
+    .option('--delay-scale <x>', 'multiply the simulated delays by x', scale, 1)
+    .option('--name <name>', 'name shown in `taskwire workers` and in attempt logs')
+    .option(
+      '--grace <seconds>',
+      'on Ctrl-C/SIGTERM, how long running tasks get to finish',
+      scale,
+      10,
+    )
+    .action(async (flags: WorkerFlags) => {
+      const io = processIo();
+      const stop = new AbortController();
+      let stopping = false;
+      const onSignal = () => {
+        if (stopping) process.exit(1);
+        stopping = true;
+        stop.abort();
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      process.exitCode = await runCommand(io, () => runWorker(flags, io, stop.signal));
+      process.exit();
+    });
+}

@@ -1,0 +1,57 @@
+/** `taskwire workers`: lists the workers connected to a server. */
+import { Command } from 'commander';
+import type { WorkerInfo } from '../protocol/messages.ts';
+import {
+  addTargetOptions,
+  type Io,
+  printJson,
+  processIo,
+  runCommand,
+  type TargetOptions,
+  withClient,
+} from './common.ts';
+
+/** Formats workers as an aligned table. */
+export function workersTable(workers: WorkerInfo[]): string {
+  const rows = [
+    ['NAME', 'ADDRESS', 'TYPES', 'IN-FLIGHT', 'DONE', 'CONNECTED SINCE'],
+    ...workers.map((w) => [
+      w.name,
+      w.address,
+      w.types.join(','),
+      `${w.inFlight}/${w.concurrency}`,
+      String(w.done),
+      w.connectedAt,
+    ]),
+  ];
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows
+    .map((r) =>
+      r
+        .map((cell, i) => cell.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+export async function runWorkers(
+  flags: TargetOptions & { json?: boolean },
+  io: Io,
+): Promise<number> {
+  const workers = await withClient(flags, { reconnect: false }, (c) => c.workers());
+  if (flags.json) printJson(io, workers);
+  else io.stdout.write(`${workersTable(workers)}\n`);
+  return 0;
+}
+
+/** Builds the `workers` command. */
+export function workersCommand(): Command {
+  return addTargetOptions(new Command('workers'))
+    .description('list the workers connected to the server')
+    .option('--json', 'print JSON')
+    .action(async (flags: TargetOptions & { json?: boolean }) => {
+      const io = processIo();
+      process.exitCode = await runCommand(io, () => runWorkers(flags, io));
+    });
+}

@@ -1,0 +1,245 @@
+/**
+ * The worker library: connects to a taskwire server, declares the task types it runs and how
+ * many at once, and runs what the server pushes. Completions made in one microtask go out as
+ * one `worker.complete`; heartbeats extend the leases of long tasks; a lost connection
+ * aborts running tasks (their leases went back to the queue) and reconnects with backoff.
+ */
+import { Client, type ClientOptions } from '../client/client.ts';
+import { TypedEmitter } from '../client/events.ts';
+import type {
+  Assignment,
+  CompletionItem,
+  FailureItem,
+  ServerNotification,
+} from '../protocol/messages.ts';
+import type { Json } from '../protocol/tasks.ts';
+import type { TaskHandler } from './handler.ts';
+
+export interface WorkerOptions extends Pick<ClientOptions, 'host' | 'port' | 'connectTimeoutMs'> {
+  name?: string;
+  /** Tasks run at once (default 1). */
+  concurrency?: number;
+}
+
+export interface WorkerEvents {
+  'task:started': { id: string; type: string; token: string };
+  'task:finished': { id: string; token: string; accepted: boolean; error?: string };
+  'task:aborted': { id: string; token: string; reason: string };
+  registered: { workerId: string; reconnected: boolean };
+  error: { error: Error; context: string };
+}
+
+interface Running {
+  task: Assignment;
+  abort: AbortController;
+  done: Promise<void>;
+}
+
+export class Worker extends TypedEmitter<WorkerEvents> {
+  private readonly handlers = new Map<string, TaskHandler>();
+  private readonly running = new Map<string, Running>();
+  private client: Client | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private readonly completions = new ReportBatcher<CompletionItem>((items) =>
+    this.client!.call('worker.complete', { items }),
+  );
+  private readonly failures = new ReportBatcher<FailureItem>((items) =>
+    this.client!.call('worker.fail', { items }),
+  );
+  private closing: Promise<void> | undefined;
+  /** Counts of finished tasks, accepted by the server or refused as stale. */
+  readonly counts = { done: 0, failed: 0, refused: 0 };
+
+  constructor(private readonly opts: WorkerOptions = {}) {
+    super();
+  }
+
+  /** Registers the handler of a task type; call before `start()`. */
+  handle(type: string, handler: TaskHandler): this {
+    this.handlers.set(type, handler);
+    return this;
+  }
+
+  /** Connects and registers; resolves once the server accepted the worker. */
+  async start(): Promise<void> {
+    if (this.handlers.size === 0) throw new Error('register at least one handler before start()');
+    const client = await Client.connect({ ...this.opts, reconnect: true });
+    this.client = client;
+    client.on('notification', (n) => this.onNotification(n));
+    client.on('disconnect', () => this.abortAll('connection lost'));
+    client.on('connect', ({ reconnected }) => {
+      if (reconnected) void this.register(true).catch((e: unknown) => this.report(e, 'register'));
+    });
+    await this.register(false);
+  }
+
+  get inFlight(): number {
+    return this.running.size;
+  }
+
+  /**
+   * Stops: running tasks get `graceMs` to finish and report, then they are aborted and the
+   * connection closes, which gives their leases back to the server at once.
+   */
+  close(graceMs = 10_000): Promise<void> {
+    this.closing ??= this.shutdown(graceMs);
+    return this.closing;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  private async shutdown(graceMs: number): Promise<void> {
+    clearInterval(this.heartbeat);
+    const all = Promise.all([...this.running.values()].map((r) => r.done));
+    let timer: NodeJS.Timeout | undefined;
+    const late = await Promise.race([
+      all.then(() => false),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(true), graceMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (late) this.abortAll('worker shutting down');
+    await all;
+    await this.client?.close();
+  }
+
+  private async register(reconnected: boolean): Promise<void> {
+    const client = this.client!;
+    const hello = await client.call('worker.hello', {
+      ...(this.opts.name ? { name: this.opts.name } : {}),
+      types: [...this.handlers.keys()],
+      concurrency: this.opts.concurrency ?? 1,
+    });
+    clearInterval(this.heartbeat);
+    this.heartbeat = setInterval(() => this.beat(), hello.heartbeatMs);
+    this.heartbeat.unref();
+    this.emit('registered', { workerId: hello.workerId, reconnected });
+  }
+
+  /** Extends the leases of running tasks; an idle worker just says it is alive. */
+  private beat(): void {
+    const client = this.client;
+    if (!client?.connected) return;
+    const tokens = [...this.running.keys()];
+    const call = tokens.length > 0 ? client.call('worker.extend', { tokens }) : client.ping();
+    call.catch((e: unknown) => this.report(e, 'heartbeat'));
+  }
+
+  private onNotification(n: ServerNotification): void {
+    switch (n.method) {
+      case 'task.assign':
+        for (const task of n.params.tasks) this.run(task);
+        return;
+      case 'task.revoke':
+        for (const token of n.params.tokens) {
+          const r = this.running.get(token);
+          if (r) r.abort.abort(new Error(`lease ${n.params.reason}`));
+        }
+        return;
+      case 'task.update':
+        return;
+    }
+  }
+
+  private run(task: Assignment): void {
+    if (this.closing) return; // not taken; the lease goes back when the connection closes
+    const abort = new AbortController();
+    const running: Running = { task, abort, done: Promise.resolve() };
+    this.running.set(task.token, running);
+    this.emit('task:started', { id: task.id, type: task.type, token: task.token });
+    running.done = this.execute(running).finally(() => this.running.delete(task.token));
+  }
+
+  private async execute({ task, abort }: Running): Promise<void> {
+    const handler = this.handlers.get(task.type);
+    let units = 1;
+    let result: Json | undefined;
+    try {
+      if (!handler) throw new Error(`this worker has no handler for ${task.type}`);
+      result = await handler(
+        { id: task.id, type: task.type, data: task.data, reps: task.reps, attempt: task.attempt },
+        {
+          signal: abort.signal,
+          progress: (fraction) => {
+            this.client
+              ?.call('worker.progress', {
+                token: task.token,
+                progress: Math.min(1, Math.max(0, fraction)),
+              })
+              .catch((e: unknown) => this.report(e, 'progress'));
+          },
+          setUnits: (n) => {
+            units = n;
+          },
+        },
+      );
+    } catch (error) {
+      if (abort.signal.aborted) {
+        const reason =
+          abort.signal.reason instanceof Error ? abort.signal.reason.message : 'aborted';
+        this.emit('task:aborted', { id: task.id, token: task.token, reason });
+        return;
+      }
+      const message = error instanceof Error ? error.message : String(error);
+      const accepted = await this.failures.add({ token: task.token, error: message });
+      this.counts[accepted ? 'failed' : 'refused'] += 1;
+      this.emit('task:finished', { id: task.id, token: task.token, accepted, error: message });
+      return;
+    }
+    if (abort.signal.aborted) return; // the lease is gone: a report would be refused anyway
+    const item: CompletionItem = { token: task.token, units };
+    if (result !== undefined) item.result = result;
+    const accepted = await this.completions.add(item);
+    this.counts[accepted ? 'done' : 'refused'] += 1;
+    this.emit('task:finished', { id: task.id, token: task.token, accepted });
+  }
+
+  private abortAll(reason: string): void {
+    for (const r of this.running.values()) r.abort.abort(new Error(reason));
+  }
+
+  private report(error: unknown, context: string): void {
+    this.emit('error', {
+      error: error instanceof Error ? error : new Error(String(error)),
+      context,
+    });
+  }
+}
+
+/**
+ * Gathers the reports made in one microtask and sends them as one call; each caller learns
+ * whether its own item was accepted. A failed call counts as "not accepted" for all.
+ */
+class ReportBatcher<T> {
+  private items: T[] = [];
+  private settle: ((accepted: boolean[]) => void) | undefined;
+  private batch: Promise<boolean[]> | undefined;
+
+  constructor(private readonly send: (items: T[]) => Promise<{ accepted: boolean[] }>) {}
+
+  add(item: T): Promise<boolean> {
+    const index = this.items.push(item) - 1;
+    if (!this.batch) {
+      this.batch = new Promise((resolve) => {
+        this.settle = resolve;
+      });
+      queueMicrotask(() => this.flush());
+    }
+    return this.batch.then((accepted) => accepted[index] ?? false);
+  }
+
+  private flush(): void {
+    const items = this.items;
+    const settle = this.settle!;
+    this.items = [];
+    this.batch = undefined;
+    this.settle = undefined;
+    this.send(items).then(
+      (r) => settle(r.accepted),
+      () => settle([]),
+    );
+  }
+}

@@ -1,0 +1,126 @@
+/** Remote workers through the worker library: real sockets, a server without a built-in executor. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { connect } from '../../src/client/client.ts';
+import { Worker } from '../../src/worker/worker.ts';
+import { startServer } from '../support/server.ts';
+
+describe('remote workers', () => {
+  it('runs a user-defined type pushed by the server, with progress seen by the waiting client', async () => {
+    await using t = await startServer({ local: false });
+    const worker = new Worker({ port: t.port, name: 'resizer', concurrency: 2 });
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    worker.handle('resize', async (task, ctx) => {
+      ctx.progress(0.5);
+      await gate;
+      return { width: (task.data as { w: number }).w / 2 };
+    });
+    await worker.start();
+    const client = await connect({ port: t.port });
+    const id = await client.submit('resize', { w: 640 });
+    const progress: number[] = [];
+    const done = client.wait(id, {
+      onUpdate: (view) => {
+        if (view.progress !== undefined) {
+          progress.push(view.progress);
+          release();
+        }
+      },
+    });
+    const view = await done;
+    assert.deepEqual(view.result, { width: 320 });
+    assert.ok(progress.includes(0.5));
+    const [listed] = await client.workers();
+    assert.equal(listed?.name, 'resizer');
+    assert.deepEqual(listed?.types, ['resize']);
+    assert.equal(listed?.done, 1);
+    await client.close();
+    await worker.close();
+  });
+
+  it('retries a throwing handler with backoff, then marks the task failed with the last error', async () => {
+    await using t = await startServer({ local: false, maxAttempts: 3, retryBaseMs: 5 });
+    const worker = new Worker({ port: t.port, name: 'flaky' });
+    let calls = 0;
+    worker.handle('boom', () => {
+      calls += 1;
+      throw new Error(`boom #${calls}`);
+    });
+    await worker.start();
+    const client = await connect({ port: t.port });
+    const id = await client.submit('boom', null);
+    const view = await client.wait(id);
+    assert.equal(view.status, 'failed');
+    assert.equal(view.error, 'boom #3');
+    assert.equal(calls, 3);
+    const status = await client.status(id, { attempts: true });
+    assert.deepEqual(
+      status.attemptLog?.map((a) => [a.n, a.state, a.error]),
+      [
+        [1, 'failed', 'boom #1'],
+        [2, 'failed', 'boom #2'],
+        [3, 'failed', 'boom #3'],
+      ],
+    );
+    assert.match(status.attemptLog![0]!.worker, /^flaky@/);
+    await client.close();
+    await worker.close();
+  });
+
+  it('gives a disconnected worker’s lease to another worker at once', async () => {
+    await using t = await startServer({ local: false });
+    const quitter = new Worker({ port: t.port, name: 'quitter' });
+    const started = new Promise<void>((resolve) => {
+      quitter.handle('job', (_task, ctx) => {
+        resolve();
+        return new Promise((_, reject) =>
+          ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason)),
+        );
+      });
+    });
+    await quitter.start();
+    const client = await connect({ port: t.port });
+    const id = await client.submit('job', 'x');
+    await started;
+    const steady = new Worker({ port: t.port, name: 'steady' });
+    steady.handle('job', (task) => `done by steady: ${String(task.data)}`);
+    await steady.start();
+    await quitter.close(0);
+    const view = await client.wait(id);
+    assert.equal(view.result, 'done by steady: x');
+    const status = await client.status(id, { attempts: true });
+    assert.deepEqual(
+      status.attemptLog?.map((a) => a.state),
+      ['released', 'done'],
+    );
+    await client.close();
+    await steady.close();
+  });
+
+  it('never hands a worker more tasks than its declared concurrency', async () => {
+    await using t = await startServer({ local: false });
+    const worker = new Worker({ port: t.port, concurrency: 3 });
+    let running = 0;
+    let peak = 0;
+    worker.handle('slow', async () => {
+      running += 1;
+      peak = Math.max(peak, running);
+      await new Promise((resolve) => setImmediate(resolve));
+      await new Promise((resolve) => setTimeout(resolve, 2));
+      running -= 1;
+      return null;
+    });
+    await worker.start();
+    const client = await connect({ port: t.port });
+    const ids = await client.submitMany(
+      Array.from({ length: 30 }, () => ({ type: 'slow', data: null })),
+    );
+    await Promise.all(ids.map((id) => client.wait(id)));
+    assert.equal(peak, 3);
+    await client.close();
+    await worker.close();
+  });
+});
