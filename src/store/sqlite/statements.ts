@@ -1,0 +1,53 @@
+/** The SQLite store's runtime statements, one `.sql` file each in `sql/`, prepared once. */
+import type Database from 'better-sqlite3';
+import { loadSqlDir } from '../sql-files.ts';
+
+const SQL_DIR = new URL('./sql/', import.meta.url);
+
+/** Every statement file the store runs; `prepareStatements` checks the folder matches. */
+const NAMES = [
+  'claim-candidates',
+  'counts',
+  'lease-end',
+  'lease-extend',
+  'lease-insert',
+  'leases-expire',
+  'leases-of-task',
+  'leases-release-all',
+  'next-run-at',
+  'task-cancel',
+  'task-complete',
+  'task-fail',
+  'task-get',
+  'task-insert',
+  'task-lease',
+  'task-progress',
+  'task-release',
+  'task-status',
+] as const;
+
+/** Statements whose callers want the first column's value rather than a row object. */
+const PLUCKED: ReadonlySet<StatementName> = new Set([
+  'claim-candidates',
+  'next-run-at',
+  'task-status',
+]);
+
+export type StatementName = (typeof NAMES)[number];
+export type Statements = Record<StatementName, Database.Statement>;
+
+/** Prepares every statement of `sql/` on `db`; fails on a missing or an unknown file. */
+export function prepareStatements(db: Database.Database): Statements {
+  const files = loadSqlDir(SQL_DIR);
+  const known = new Set<string>(NAMES);
+  const unknown = [...files.keys()].filter((name) => !known.has(name));
+  if (unknown.length > 0) throw new Error(`unknown statement files: ${unknown.join(', ')}`);
+  const statements = {} as Statements;
+  for (const name of NAMES) {
+    const sql = files.get(name);
+    if (sql === undefined) throw new Error(`missing statement file sql/${name}.sql`);
+    const statement = db.prepare(sql);
+    statements[name] = PLUCKED.has(name) ? statement.pluck() : statement;
+  }
+  return statements;
+}

@@ -1,0 +1,168 @@
+/** The embedded store: one SQLite file in WAL mode, owned by one server process. */
+import Database from 'better-sqlite3';
+import type { TaskStatus } from '../../protocol/tasks.ts';
+import { loadSqlDir } from '../sql-files.ts';
+import type {
+  AttemptRecord,
+  ClaimRequest,
+  ExpiredLease,
+  Lease,
+  Store,
+  StoreCapabilities,
+  TaskRecord,
+  WriteBatch,
+  WriteOutcome,
+} from '../types.ts';
+import { migrate } from './migrate.ts';
+import * as ops from './operations.ts';
+import { type LeaseRow, type TaskRow, toAttemptRecord, toTaskRecord } from './rows.ts';
+import { prepareStatements, type Statements } from './statements.ts';
+
+const MIGRATIONS_DIR = new URL('./migrations/', import.meta.url);
+
+/** How long a statement waits for another connection's lock before failing. */
+const BUSY_TIMEOUT_MS = 5000;
+
+export interface SqliteStoreOptions {
+  /** The database file; created if missing. */
+  path: string;
+  /**
+   * Sync the WAL on every commit (`synchronous=FULL`): a commit survives power loss. The
+   * default (`NORMAL`) survives a crash of the process but may lose the last commits on
+   * power loss.
+   */
+  fsync?: boolean;
+  /**
+   * For tests only: caps the file at this many pages (`PRAGMA max_page_count`, applied after
+   * migrations) so a test can make writes fail as on a full disk.
+   */
+  maxPageCount?: number;
+}
+
+/** The transactions of an open store: each call runs in one transaction. */
+interface Transactions {
+  write(batch: WriteBatch): WriteOutcome;
+  claim(req: ClaimRequest): Lease[];
+  extend(tokens: number[], deadline: number): boolean[];
+  reclaimExpired(now: number): ExpiredLease[];
+  releaseAll(now: number): number;
+  get(
+    id: number,
+    withAttempts: boolean,
+  ): (TaskRecord & { attemptLog?: AttemptRecord[] }) | undefined;
+}
+
+function transactions(db: Database.Database, st: Statements): Transactions {
+  // Writers take the lock up front (IMMEDIATE): a deferred transaction that upgrades to a
+  // writer can fail with SQLITE_BUSY instead of waiting for the busy timeout.
+  const writer = <A extends unknown[], R>(fn: (...args: A) => R) =>
+    db.transaction(fn).immediate as (...args: A) => R;
+  return {
+    write: writer((batch: WriteBatch) => ops.applyBatch(st, batch)),
+    claim: writer((req: ClaimRequest) => ops.claim(st, req)),
+    extend: writer((tokens: number[], deadline: number) => ops.extend(st, tokens, deadline)),
+    reclaimExpired: writer((now: number) => ops.reclaimExpired(st, now)),
+    releaseAll: writer((now: number) => ops.releaseAll(st, now)),
+    // A read transaction, so the task and its attempt log are one snapshot.
+    get: db.transaction((id: number, withAttempts: boolean) => {
+      const row = st['task-get'].get({ id }) as TaskRow | undefined;
+      if (row === undefined) return undefined;
+      const task = toTaskRecord(row);
+      if (!withAttempts) return task;
+      const leases = st['leases-of-task'].all({ taskId: id }) as LeaseRow[];
+      return { ...task, attemptLog: leases.map(toAttemptRecord) };
+    }),
+  };
+}
+
+/** A Store in one SQLite file. better-sqlite3 is synchronous: the async methods just wrap. */
+export class SqliteStore implements Store {
+  readonly capabilities: StoreCapabilities = { exclusive: true };
+  readonly #opts: SqliteStoreOptions;
+  #db: Database.Database | undefined;
+  #st: Statements | undefined;
+  #tx: Transactions | undefined;
+
+  constructor(opts: SqliteStoreOptions) {
+    this.#opts = opts;
+  }
+
+  async open(): Promise<void> {
+    if (this.#db) throw new Error('store is already open');
+    const db = new Database(this.#opts.path, { timeout: BUSY_TIMEOUT_MS });
+    try {
+      db.pragma('journal_mode = WAL');
+      db.pragma(`synchronous = ${this.#opts.fsync ? 'FULL' : 'NORMAL'}`);
+      db.pragma('temp_store = MEMORY');
+      // 32 MiB of page cache: keeps the hot ends of the queue indexes in memory.
+      db.pragma('cache_size = -32768');
+      migrate(db, loadSqlDir(MIGRATIONS_DIR));
+      const { maxPageCount } = this.#opts;
+      if (maxPageCount !== undefined) {
+        if (!Number.isInteger(maxPageCount) || maxPageCount < 1) {
+          throw new RangeError(`maxPageCount must be a positive integer: ${maxPageCount}`);
+        }
+        db.pragma(`max_page_count = ${maxPageCount}`);
+      }
+      this.#st = prepareStatements(db);
+      this.#tx = transactions(db, this.#st);
+      this.#db = db;
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+  }
+
+  /** Closes the database; safe to call twice. */
+  async close(): Promise<void> {
+    const db = this.#db;
+    this.#db = this.#st = this.#tx = undefined;
+    db?.close();
+  }
+
+  /** Reads a pragma of the open connection (diagnostics and tests). */
+  pragma(name: string): unknown {
+    return this.#open().db.pragma(name, { simple: true });
+  }
+
+  async write(batch: WriteBatch): Promise<WriteOutcome> {
+    return this.#open().tx.write(batch);
+  }
+
+  async claim(req: ClaimRequest): Promise<Lease[]> {
+    return this.#open().tx.claim(req);
+  }
+
+  async extend(tokens: number[], deadline: number, _now: number): Promise<boolean[]> {
+    return this.#open().tx.extend(tokens, deadline);
+  }
+
+  async get(
+    id: number,
+    withAttempts = false,
+  ): Promise<(TaskRecord & { attemptLog?: AttemptRecord[] }) | undefined> {
+    return this.#open().tx.get(id, withAttempts);
+  }
+
+  async reclaimExpired(now: number): Promise<ExpiredLease[]> {
+    return this.#open().tx.reclaimExpired(now);
+  }
+
+  async releaseAll(now: number): Promise<number> {
+    return this.#open().tx.releaseAll(now);
+  }
+
+  async nextRunAt(now: number): Promise<number | undefined> {
+    const runAt = this.#open().st['next-run-at'].get({ now }) as number | null;
+    return runAt ?? undefined;
+  }
+
+  async counts(): Promise<Record<TaskStatus, number>> {
+    return ops.counts(this.#open().st);
+  }
+
+  #open(): { db: Database.Database; st: Statements; tx: Transactions } {
+    if (!this.#db || !this.#st || !this.#tx) throw new Error('store is not open');
+    return { db: this.#db, st: this.#st, tx: this.#tx };
+  }
+}

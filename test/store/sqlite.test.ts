@@ -1,0 +1,280 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, it, type TestContext } from 'node:test';
+import Database from 'better-sqlite3';
+import { loadSqlDir } from '../../src/store/sql-files.ts';
+import { migrate } from '../../src/store/sqlite/migrate.ts';
+import { SqliteStore, type SqliteStoreOptions } from '../../src/store/sqlite/store.ts';
+import { emptyBatch, type NewTask } from '../../src/store/types.ts';
+import { storeContract } from './contract.ts';
+
+const MIGRATIONS = new URL('../../src/store/sqlite/migrations/', import.meta.url);
+const STATEMENTS = new URL('../../src/store/sqlite/sql/', import.meta.url);
+const T0 = 1_700_000_000_000;
+
+function tempDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'taskwire-sqlite-'));
+}
+
+async function openStore(opts: SqliteStoreOptions): Promise<SqliteStore> {
+  const store = new SqliteStore(opts);
+  await store.open();
+  return store;
+}
+
+function newTask(over: Partial<NewTask> = {}): NewTask {
+  return { type: 'flip', data: { n: 1 }, reps: 1, maxAttempts: 3, ...over };
+}
+
+/** Runs `fn` with a fresh folder, deleted when it passes and kept when it fails. */
+async function inTempDir(t: TestContext, fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = tempDir();
+  await fn(dir).catch((err: unknown) => {
+    t.diagnostic(`data kept for inspection: ${dir}`);
+    throw err;
+  });
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
+storeContract('sqlite', async () => {
+  const dir = tempDir();
+  const store = await openStore({ path: path.join(dir, 'taskwire.db') });
+  return {
+    store,
+    where: dir,
+    async cleanup() {
+      await store.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+});
+
+describe('SqliteStore', () => {
+  it('uses WAL with synchronous=NORMAL by default', (t) =>
+    inTempDir(t, async (dir) => {
+      const store = await openStore({ path: path.join(dir, 'db') });
+      try {
+        assert.equal(store.pragma('journal_mode'), 'wal');
+        assert.equal(store.pragma('synchronous'), 1);
+        assert.equal(store.pragma('busy_timeout'), 5000);
+        assert.deepEqual(store.capabilities, { exclusive: true });
+      } finally {
+        await store.close();
+      }
+    }));
+
+  it('uses synchronous=FULL with fsync: true', (t) =>
+    inTempDir(t, async (dir) => {
+      const store = await openStore({ path: path.join(dir, 'db'), fsync: true });
+      try {
+        assert.equal(store.pragma('journal_mode'), 'wal');
+        assert.equal(store.pragma('synchronous'), 2);
+      } finally {
+        await store.close();
+      }
+    }));
+
+  it('applies migrations once; reopening changes nothing', (t) =>
+    inTempDir(t, async (dir) => {
+      const file = path.join(dir, 'db');
+      const schema = () => {
+        const db = new Database(file, { readonly: true });
+        try {
+          return {
+            objects: db.prepare('SELECT type, name, sql FROM sqlite_master ORDER BY name').all(),
+            versions: db.prepare('SELECT version, name FROM schema_migrations').all(),
+          };
+        } finally {
+          db.close();
+        }
+      };
+      const first = await openStore({ path: file });
+      await first.close();
+      const before = schema();
+      assert.deepEqual(before.versions, [{ version: 1, name: '001_init' }]);
+      const second = await openStore({ path: file });
+      await second.close();
+      assert.deepEqual(schema(), before);
+
+      const db = new Database(file);
+      try {
+        assert.deepEqual(migrate(db, loadSqlDir(MIGRATIONS)), []);
+      } finally {
+        db.close();
+      }
+    }));
+
+  it('migrate applies every pending migration in version order', () => {
+    const db = new Database(':memory:');
+    try {
+      const files = new Map([
+        ['002_more', 'CREATE TABLE b (x INTEGER)'],
+        ['001_first', 'CREATE TABLE a (x INTEGER)'],
+      ]);
+      assert.deepEqual(migrate(db, files), [1, 2]);
+      assert.deepEqual(migrate(db, files), []);
+      files.set('003_again', 'CREATE TABLE c (x INTEGER)');
+      assert.deepEqual(migrate(db, files), [3]);
+      // A failing migration leaves neither its version row nor any of its changes.
+      files.set('004_broken', 'CREATE TABLE d (x INTEGER); CREATE TABLE a (x INTEGER);');
+      assert.throws(() => migrate(db, files), /already exists/);
+      assert.deepEqual(
+        db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all(),
+        [1, 2, 3],
+      );
+      assert.equal(db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'd'").get(), undefined);
+      assert.throws(() => migrate(db, new Map([['init', '']])), /001_name/);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('refuses a database migrated by a newer taskwire', (t) =>
+    inTempDir(t, async (dir) => {
+      const file = path.join(dir, 'db');
+      await (await openStore({ path: file })).close();
+      const db = new Database(file);
+      db.prepare("INSERT INTO schema_migrations VALUES (999, '999_future', 0)").run();
+      db.close();
+      await assert.rejects(openStore({ path: file }), /newer than this taskwire knows/);
+    }));
+
+  it('keeps tasks, leases and results across close and reopen', (t) =>
+    inTempDir(t, async (dir) => {
+      const file = path.join(dir, 'db');
+      const store = await openStore({ path: file });
+      const ids = (
+        await store.write({
+          ...emptyBatch(T0),
+          submits: [newTask({ data: { keep: true } }), newTask({ reps: 2 }), newTask()],
+        })
+      ).ids;
+      const [l1, l2] = await store.claim({
+        worker: 'w1',
+        types: ['flip'],
+        limit: 2,
+        now: T0 + 1,
+        leaseMs: 1000,
+      });
+      await store.write({
+        ...emptyBatch(T0 + 2),
+        completions: [{ token: l1!.token, result: { ok: 1 }, units: 1 }],
+      });
+      const before = await Promise.all(ids.map((id) => store.get(id, true)));
+      const counts = await store.counts();
+      await store.close();
+
+      const reopened = await openStore({ path: file });
+      try {
+        assert.deepEqual(await Promise.all(ids.map((id) => reopened.get(id, true))), before);
+        assert.deepEqual(await reopened.counts(), counts);
+        // The lease taken before the restart is still active; its token still works.
+        assert.equal(await reopened.releaseAll(T0 + 3), 1);
+        const again = await reopened.claim({
+          worker: 'w2',
+          types: ['flip'],
+          limit: 5,
+          now: T0 + 3,
+          leaseMs: 1000,
+        });
+        assert.deepEqual(
+          again.map((l) => l.taskId),
+          [ids[1], ids[2]],
+        );
+        assert.ok(again[0]!.token > l2!.token, 'tokens keep ascending');
+        const [next] = (await reopened.write({ ...emptyBatch(T0 + 4), submits: [newTask()] })).ids;
+        assert.ok(next! > ids[2]!, 'ids keep ascending');
+      } finally {
+        await reopened.close();
+      }
+    }));
+
+  it('close is safe twice; a closed store rejects calls', (t) =>
+    inTempDir(t, async (dir) => {
+      const store = await openStore({ path: path.join(dir, 'db') });
+      await store.close();
+      await store.close();
+      await assert.rejects(store.counts(), /not open/);
+      await assert.rejects(store.write(emptyBatch(T0)), /not open/);
+    }));
+
+  it('claims, reclaims and schedules through indexes, not table scans', () => {
+    const db = new Database(':memory:');
+    try {
+      migrate(db, loadSqlDir(MIGRATIONS));
+      const sql = loadSqlDir(STATEMENTS);
+      const plan = (name: string, params: Record<string, unknown>) =>
+        db
+          .prepare(`EXPLAIN QUERY PLAN ${sql.get(name)}`)
+          .all(params)
+          .map((row) => (row as { detail: string }).detail)
+          .join('; ');
+      const claimPlan = plan('claim-candidates', { type: 'a', now: 0, limit: 1 });
+      assert.match(claimPlan, /USING INDEX tasks_claim/);
+      assert.doesNotMatch(claimPlan, /TEMP B-TREE/);
+      assert.match(plan('leases-expire', { now: 0 }), /leases_active_deadline/);
+      assert.match(plan('next-run-at', { now: 0 }), /tasks_run_at/);
+      assert.match(plan('leases-of-task', { taskId: 1 }), /leases_task/);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('a write past a full disk rejects, keeps nothing of its batch, and leaves the store usable', (t) =>
+    inTempDir(t, async (dir) => {
+      const file = path.join(dir, 'db');
+      // 48 pages of 4 KiB: room for the schema and a few small tasks, not for 400 KiB more.
+      const store = await openStore({ path: file, maxPageCount: 48 });
+      try {
+        const kept = (
+          await store.write({
+            ...emptyBatch(T0),
+            submits: Array.from({ length: 20 }, (_, i) => newTask({ data: { i } })),
+          })
+        ).ids;
+        const [lease] = await store.claim({
+          worker: 'w1',
+          types: ['flip'],
+          limit: 1,
+          now: T0,
+          leaseMs: 1000,
+        });
+        const counts = await store.counts();
+        const before = await Promise.all(kept.map((id) => store.get(id, true)));
+
+        const big = 'x'.repeat(2048);
+        await assert.rejects(
+          store.write({
+            ...emptyBatch(T0 + 1),
+            submits: Array.from({ length: 200 }, () => newTask({ data: big })),
+            completions: [{ token: lease!.token, result: 'done', units: 1 }],
+          }),
+          (err: unknown) => (err as { code?: string }).code === 'SQLITE_FULL',
+        );
+
+        assert.deepEqual(await store.counts(), counts, 'no task of the batch was kept');
+        assert.deepEqual(await Promise.all(kept.map((id) => store.get(id, true))), before);
+        assert.equal((await store.get(kept[0]!))?.status, 'processing', 'completion undone');
+        assert.equal(await store.nextRunAt(T0), undefined);
+
+        // Small writes fit again: the failed batch released every page it took.
+        const out = await store.write({
+          ...emptyBatch(T0 + 2),
+          submits: [newTask()],
+          completions: [{ token: lease!.token, result: 'done', units: 1 }],
+        });
+        assert.equal(out.completions[0]?.status, 'done');
+        assert.ok(out.ids[0]! > kept.at(-1)!);
+      } finally {
+        await store.close();
+      }
+      const reopened = await openStore({ path: file });
+      try {
+        assert.equal((await reopened.counts()).enqueued, 20);
+      } finally {
+        await reopened.close();
+      }
+    }));
+});
