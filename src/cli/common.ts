@@ -1,0 +1,171 @@
+/** What the client commands share: connection options, exit codes, error and task output. */
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import {
+  type Client,
+  ClientClosedError,
+  ConnectError,
+  ConnectionLostError,
+  connect,
+  RpcError,
+} from '../client/index.ts';
+import type { Json, TaskView } from '../protocol/tasks.ts';
+
+/** The CLI's exit codes. */
+export const ExitCode = {
+  OK: 0,
+  /** The task failed or was canceled; also: not found, not cancelable, other server errors. */
+  TASK_FAILED: 1,
+  USAGE: 2,
+  CANNOT_CONNECT: 3,
+  /** Ctrl-C: detached from a task that keeps running. */
+  INTERRUPTED: 130,
+} as const;
+
+/** Where a command writes; injectable so commands can be tested in-process. */
+export interface Io {
+  stdout: { write(text: string): unknown };
+  stderr: { write(text: string): unknown };
+  /** Whether stdout is a terminal (status lines are then rewritten in place). */
+  isTTY: boolean;
+}
+
+/** The real process streams. */
+export function processIo(): Io {
+  return { stdout: process.stdout, stderr: process.stderr, isTTY: process.stdout.isTTY === true };
+}
+
+/** Bad input found after commander parsed the command line; exits 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/** The `--host`/`--port` options every client command takes. */
+export interface TargetOptions {
+  host: string;
+  /** A number once parsed from the command line; a string when it came from the environment. */
+  port: number | string;
+}
+
+/** Adds `-H, --host` and `-P, --port`, defaulting to TASKWIRE_HOST / TASKWIRE_PORT. */
+export function addTargetOptions(cmd: Command, env: NodeJS.ProcessEnv = process.env): Command {
+  return cmd
+    .addOption(
+      new Option('-H, --host <host>', 'server host (env TASKWIRE_HOST)').default(
+        env.TASKWIRE_HOST || '127.0.0.1',
+      ),
+    )
+    .addOption(
+      new Option('-P, --port <port>', 'server port (env TASKWIRE_PORT)')
+        .default(env.TASKWIRE_PORT || '5000')
+        .argParser((value) => {
+          const port = parsePort(value);
+          if (port === undefined) throw new InvalidArgumentError('expected a port, 1-65535.');
+          return port;
+        }),
+    );
+}
+
+/** The host and port to connect to; a bad TASKWIRE_PORT is a usage error. */
+export function resolveTarget(opts: TargetOptions): { host: string; port: number } {
+  const port = typeof opts.port === 'number' ? opts.port : parsePort(opts.port);
+  if (port === undefined) throw new UsageError(`invalid port '${opts.port}' (TASKWIRE_PORT)`);
+  return { host: opts.host, port };
+}
+
+function parsePort(value: string): number | undefined {
+  if (!/^[0-9]{1,5}$/.test(value)) return undefined;
+  const port = Number(value);
+  return port >= 1 && port <= 65535 ? port : undefined;
+}
+
+/** Parses a positive integer option such as `--reps`. */
+export function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!/^[0-9]+$/.test(value) || !Number.isSafeInteger(n) || n < 1) {
+    throw new InvalidArgumentError('expected a positive integer.');
+  }
+  return n;
+}
+
+/** Connects, runs `fn`, and always closes the connection. */
+export async function withClient<T>(
+  opts: TargetOptions,
+  clientOpts: { reconnect: boolean },
+  fn: (client: Client) => Promise<T>,
+): Promise<T> {
+  const client = await connect({ ...resolveTarget(opts), ...clientOpts });
+  try {
+    return await fn(client);
+  } finally {
+    await client.close();
+  }
+}
+
+/** Runs a command's body; expected errors become one stderr line and an exit code. */
+export async function runCommand(io: Io, body: () => Promise<number>): Promise<number> {
+  try {
+    return await body();
+  } catch (err) {
+    return reportError(err, io);
+  }
+}
+
+/** Prints an error the way the CLI does and returns its exit code. */
+export function reportError(err: unknown, io: Io): number {
+  const say = (message: string) => io.stderr.write(`taskwire: ${message}\n`);
+  if (err instanceof UsageError) {
+    say(err.message);
+    return ExitCode.USAGE;
+  }
+  if (err instanceof ConnectError || err instanceof ConnectionLostError) {
+    say(err.message);
+    return ExitCode.CANNOT_CONNECT;
+  }
+  if (err instanceof RpcError || err instanceof ClientClosedError) {
+    say(err.message);
+    return ExitCode.TASK_FAILED;
+  }
+  // Not an expected error: a bug, so the stack helps.
+  say(`unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  return ExitCode.TASK_FAILED;
+}
+
+/** Writes one JSON value as a line. */
+export function printJson(io: Io, value: unknown): void {
+  io.stdout.write(`${JSON.stringify(value)}\n`);
+}
+
+/** A task result as printed: strings raw, other values as JSON. */
+export function formatResult(result: Json | undefined): string {
+  if (result === undefined) return '';
+  return typeof result === 'string' ? result : JSON.stringify(result);
+}
+
+/** `ID: STATUS`, plus progress and units while it runs. */
+export function statusText(task: TaskView): string {
+  let text = `${task.id}: ${task.status}`;
+  if (task.status === 'processing' && task.progress !== undefined) {
+    text += ` ${Math.round(task.progress * 100)}%`;
+  }
+  if (task.reps > 1) text += ` (${task.unitsDone}/${task.reps} units)`;
+  return text;
+}
+
+/** The exit code for a task's final state. */
+export function exitCodeOf(task: TaskView): number {
+  return task.status === 'failed' || task.status === 'canceled'
+    ? ExitCode.TASK_FAILED
+    : ExitCode.OK;
+}
+
+/** An AbortSignal fired by Ctrl-C while `fn` runs; only the CLI installs signal handlers. */
+export async function onInterrupt<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const abort = () => controller.abort();
+  process.on('SIGINT', abort);
+  try {
+    return await fn(controller.signal);
+  } finally {
+    process.off('SIGINT', abort);
+  }
+}

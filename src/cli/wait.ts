@@ -1,0 +1,117 @@
+/** `taskwire wait ID`: follows a task live until it ends, then prints its result. */
+import { Command } from 'commander';
+import type { Client } from '../client/index.ts';
+import type { TaskView } from '../protocol/tasks.ts';
+import {
+  addTargetOptions,
+  ExitCode,
+  exitCodeOf,
+  formatResult,
+  type Io,
+  onInterrupt,
+  printJson,
+  processIo,
+  runCommand,
+  statusText,
+  type TargetOptions,
+  withClient,
+} from './common.ts';
+
+export interface WaitCommandOptions extends TargetOptions {
+  id: string;
+  json?: boolean;
+}
+
+/** The `wait` command. */
+export function waitCommand(): Command {
+  return addTargetOptions(
+    new Command('wait')
+      .description('follow a task until it ends and print its result (exit 1 if it failed)')
+      .argument('<id>', 'task id')
+      .option('--json', 'print the final task as JSON instead of live status lines'),
+  ).action(async (id: string, opts: Omit<WaitCommandOptions, 'id'>) => {
+    process.exitCode = await onInterrupt((signal) => runWait({ ...opts, id }, processIo(), signal));
+  });
+}
+
+/** Runs `taskwire wait`; `signal` detaches (Ctrl-C). Returns the exit code. */
+export function runWait(opts: WaitCommandOptions, io: Io, signal?: AbortSignal): Promise<number> {
+  return runCommand(io, () =>
+    withClient(opts, { reconnect: true }, (client) =>
+      followTask(client, opts.id, { json: opts.json === true, signal }, io),
+    ),
+  );
+}
+
+/** Packet mode: shows each status change, then the result; exit code from the final status. */
+export async function followTask(
+  client: Client,
+  id: string,
+  opts: { json: boolean; signal: AbortSignal | undefined },
+  io: Io,
+): Promise<number> {
+  const line = new StatusLine(io, !opts.json);
+  const onDisconnect = () => {
+    line.break();
+    io.stderr.write('taskwire: connection lost; reconnecting\n');
+  };
+  client.on('disconnect', onDisconnect);
+  let task: TaskView;
+  try {
+    task = await client.wait(id, { onUpdate: (t) => line.show(t), signal: opts.signal });
+  } catch (err) {
+    line.break();
+    if (!opts.signal?.aborted) throw err;
+    io.stderr.write(`detached; the task keeps running. Resume with: taskwire wait ${id}\n`);
+    return ExitCode.INTERRUPTED;
+  } finally {
+    client.off('disconnect', onDisconnect);
+  }
+  line.show(task);
+  line.break();
+  if (opts.json) {
+    printJson(io, task);
+  } else if (task.status === 'done') {
+    io.stdout.write(`${formatResult(task.result)}\n`);
+  } else if (task.status === 'failed') {
+    io.stderr.write(`taskwire: task ${id} failed${task.error ? `: ${task.error}` : ''}\n`);
+  } else {
+    io.stderr.write(`taskwire: task ${id} was canceled\n`);
+  }
+  return exitCodeOf(task);
+}
+
+/** The live status: one line rewritten in place on a TTY, else one line per status change. */
+class StatusLine {
+  readonly #io: Io;
+  readonly #enabled: boolean;
+  #last = '';
+  #lastStatus = '';
+  #open = false;
+
+  constructor(io: Io, enabled: boolean) {
+    this.#io = io;
+    this.#enabled = enabled;
+  }
+
+  show(task: TaskView): void {
+    if (!this.#enabled) return;
+    const text = statusText(task);
+    if (this.#io.isTTY) {
+      if (text === this.#last && this.#open) return;
+      this.#io.stdout.write(`\r\x1b[2K${text}`);
+      this.#open = true;
+    } else if (task.status !== this.#lastStatus) {
+      this.#io.stdout.write(`${task.id}: ${task.status}\n`);
+    }
+    this.#last = text;
+    this.#lastStatus = task.status;
+  }
+
+  /** Ends the rewritten line, so what follows starts on a new one. */
+  break(): void {
+    if (!this.#open) return;
+    this.#io.stdout.write('\n');
+    this.#open = false;
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * The client's transport: opening a TCP socket, splitting it into lines, and coalescing the
+ * lines written in one microtask into one `socket.write`.
+ */
+import net from 'node:net';
+import { LineFramer } from '../protocol/framing/ndjson.ts';
+import { ConnectError } from './errors.ts';
+
+/** Flush at once past this many queued characters instead of waiting for the microtask. */
+const FLUSH_AT_CHARS = 256 * 1024;
+/** How long `close()` waits for the server to close its side before dropping the socket. */
+const CLOSE_GRACE_MS = 2000;
+
+const INITIAL_BACKOFF_MS = 100;
+const MAX_BACKOFF_MS = 5000;
+
+/** Delay before reconnect attempt `attempt` (1-based): 100 ms doubling to 5 s, ±20 % jitter. */
+export function backoffDelay(attempt: number, random: () => number = Math.random): number {
+  const base = Math.min(MAX_BACKOFF_MS, INITIAL_BACKOFF_MS * 2 ** Math.max(0, attempt - 1));
+  return Math.min(MAX_BACKOFF_MS, Math.round(base * (0.8 + 0.4 * random())));
+}
+
+/** Opens a TCP connection; rejects with a ConnectError naming the address. */
+export function openSocket(
+  host: string,
+  port: number,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host, port });
+    const fail = (cause: unknown) => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      socket.destroy();
+      reject(new ConnectError(host, port, cause));
+    };
+    const onAbort = () => fail('ECONNABORTED');
+    const timer = setTimeout(() => fail('ETIMEDOUT'), timeoutMs);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    socket.once('error', fail);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      socket.off('error', fail);
+      resolve(socket);
+    });
+  });
+}
+
+export interface LineConnectionOptions {
+  maxLineBytes: number;
+  /** One non-empty line from the server, without its `\n`; a view on the chunk: copy to keep. */
+  onLine: (line: Buffer) => void;
+  /** The socket closed, with the first error seen on it, if any. Called once. */
+  onClose: (error: Error | undefined) => void;
+}
+
+/** A connected socket that sends and receives newline-delimited messages. */
+export class LineConnection {
+  readonly #socket: net.Socket;
+  readonly #closed: Promise<void>;
+  #outbox: string[] = [];
+  #outboxChars = 0;
+  #flushQueued = false;
+  #error: Error | undefined;
+
+  constructor(socket: net.Socket, opts: LineConnectionOptions) {
+    this.#socket = socket;
+    socket.setNoDelay(true);
+    const framer = new LineFramer({
+      maxLineBytes: opts.maxLineBytes,
+      onLine: opts.onLine,
+      onOverflow: (bytes) =>
+        this.destroy(new Error(`server sent a line over ${opts.maxLineBytes} bytes (${bytes})`)),
+    });
+    socket.on('data', (chunk: Buffer) => framer.push(chunk));
+    socket.on('error', (err) => {
+      this.#error ??= err;
+    });
+    this.#closed = new Promise((resolve) => {
+      socket.once('close', () => {
+        this.#outbox = [];
+        opts.onClose(this.#error);
+        resolve();
+      });
+    });
+  }
+
+  /** Queues one line (ending in `\n`); all lines queued in one microtask go out in one write. */
+  send(line: string): void {
+    this.#outbox.push(line);
+    this.#outboxChars += line.length;
+    if (this.#outboxChars >= FLUSH_AT_CHARS) {
+      this.#flush();
+    } else if (!this.#flushQueued) {
+      this.#flushQueued = true;
+      queueMicrotask(() => this.#flush());
+    }
+  }
+
+  /** Drops the socket at once, reporting `error` to `onClose`. */
+  destroy(error?: Error): void {
+    this.#error ??= error;
+    this.#socket.destroy();
+  }
+
+  /** Ends the connection, dropping lines not yet written; resolves once the socket is closed. */
+  close(): Promise<void> {
+    this.#outbox = [];
+    this.#outboxChars = 0;
+    if (!this.#socket.destroyed) {
+      this.#socket.end();
+      // A server that never closes its side must not keep close() waiting.
+      const timer = setTimeout(() => this.#socket.destroy(), CLOSE_GRACE_MS);
+      timer.unref();
+      void this.#closed.then(() => clearTimeout(timer));
+    }
+    return this.#closed;
+  }
+
+  #flush(): void {
+    this.#flushQueued = false;
+    if (this.#outbox.length === 0) return;
+    const data = this.#outbox.length === 1 ? this.#outbox[0]! : this.#outbox.join('');
+    this.#outbox = [];
+    this.#outboxChars = 0;
+    if (this.#socket.writable) this.#socket.write(data);
+  }
+}

@@ -1,0 +1,12 @@
+/** The public API of the taskwire client library. */
+export {
+  Client,
+  type ClientEvents,
+  type ClientOptions,
+  connect,
+  type ParamsArgs,
+  type SubmitOptions,
+  type WaitOptions,
+} from './client.ts';
+export { ClientClosedError, ConnectError, ConnectionLostError, RpcError } from './errors.ts';
+export { TypedEmitter } from './events.ts';
