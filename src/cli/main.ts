@@ -8,6 +8,8 @@ import { serverCommand } from './server.ts';
 import { statusCommand } from './status.ts';
 import { taskCommand } from './task.ts';
 import { waitCommand } from './wait.ts';
+import { workerCommand } from './worker.ts';
+import { workersCommand } from './workers.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -22,7 +24,9 @@ function buildProgram(): Command {
     .addCommand(taskCommand())
     .addCommand(statusCommand())
     .addCommand(waitCommand())
-    .addCommand(cancelCommand());
+    .addCommand(cancelCommand())
+    .addCommand(workerCommand())
+    .addCommand(workersCommand());
   applyUsageHandling(program);
   return program;
 }

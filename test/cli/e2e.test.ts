@@ -1,0 +1,69 @@
+/** The CLI against a real server: the README's quick start and the exit codes. */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import { CLI } from '../support/process.ts';
+import { startServer } from '../support/server.ts';
+
+const exec = promisify(execFile);
+
+async function taskwire(
+  port: number,
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await exec(process.execPath, ['--import', 'tsx', CLI, ...args], {
+      env: { ...process.env, TASKWIRE_PORT: String(port) },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('taskwire CLI end to end', () => {
+  it('task flip hello --packet prints olleh', async () => {
+    await using t = await startServer();
+    const r = await taskwire(t.port, 'task', 'flip', 'hello', '--packet');
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.trim().split('\n');
+    assert.equal(lines.at(-1), 'olleh');
+    assert.match(lines[0]!, /^[0-9]+$/, 'the id comes first');
+  });
+
+  it('task prints the id; status, wait and cancel work on it', async () => {
+    await using t = await startServer({ delayScale: 0.0001 });
+    const submitted = await taskwire(t.port, 'task', '2', 'swap', '--json');
+    const { id } = JSON.parse(submitted.stdout);
+    const waited = await taskwire(t.port, 'wait', id);
+    assert.equal(waited.code, 0);
+    assert.equal(waited.stdout.trim().split('\n').at(-1), 'wspa');
+    const status = await taskwire(t.port, 'status', id, '--json');
+    assert.equal(JSON.parse(status.stdout).status, 'done');
+    const cancel = await taskwire(t.port, 'cancel', id);
+    assert.equal(cancel.code, 1, 'a done task cannot be canceled');
+    assert.match(cancel.stderr, /only an enqueued task can be canceled/);
+    const missing = await taskwire(t.port, 'status', '999999');
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /no such task/);
+  });
+
+  it('a bad task type is refused with one line and exit code 1', async () => {
+    await using t = await startServer();
+    const r = await taskwire(t.port, 'task', 'teleport', 'x');
+    assert.notEqual(r.code, 0);
+    assert.equal(r.stderr.trim().split('\n').length, 1);
+    assert.match(r.stderr, /unknown task type/);
+  });
+
+  it('workers lists the built-in executor and a connected worker', async () => {
+    await using t = await startServer();
+    const r = await taskwire(t.port, 'workers', '--json');
+    assert.equal(r.code, 0, r.stderr);
+    const workers = JSON.parse(r.stdout);
+    assert.equal(workers[0].name, 'local');
+    assert.deepEqual(workers[0].types, ['flip', 'swap', 'repeat', 'tally']);
+  });
+});
