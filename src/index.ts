@@ -1,5 +1,6 @@
 /** taskwire's public API. */
 
+export * from './client/index.ts';
 export { ErrorCode, type ErrorCodeName, TaskwireError } from './protocol/errors.ts';
 export type {
   Assignment,
@@ -14,3 +15,4 @@ export { type ServerOptions, TaskwireServer } from './server/server.ts';
 export { SqliteStore } from './store/sqlite/store.ts';
 export type { Store } from './store/types.ts';
 export type { TaskContext, TaskHandler, TaskInput } from './worker/handler.ts';
+export { Worker, type WorkerEvents, type WorkerOptions } from './worker/worker.ts';
