@@ -519,6 +519,7 @@ export function storeContract(name: string, make: () => Promise<StoreHarness>): 
         const released = await release(store, T0 + 2, l2.token);
         assert.equal(released?.status, 'failed');
         assert.equal(released?.unitsLeased, 1);
+        assert.deepEqual(await claim(store, T0 + 10), [], 'a released unit of a failed task');
         const completed = await complete(store, T0 + 3, l3.token, 'late', 1);
         assert.ok(completed);
         assert.equal(completed.status, 'failed');

@@ -214,6 +214,11 @@ describe('SqliteStore', () => {
       const claimPlan = plan('claim-candidates', { type: 'a', now: 0, limit: 1 });
       assert.match(claimPlan, /USING INDEX tasks_claim/);
       assert.doesNotMatch(claimPlan, /TEMP B-TREE/);
+      for (const name of ['tasks-lease', 'leases-insert']) {
+        const byIds = plan(name, { ids: '[1, 2]', now: 0, worker: 'w', deadline: 0 });
+        assert.match(byIds, /SEARCH tasks USING INTEGER PRIMARY KEY/, name);
+        assert.doesNotMatch(byIds, /SCAN tasks/, name);
+      }
       assert.match(plan('leases-expire', { now: 0 }), /leases_active_deadline/);
       assert.match(plan('next-run-at', { now: 0 }), /tasks_run_at/);
       assert.match(plan('leases-of-task', { taskId: 1 }), /leases_task/);

@@ -1,48 +1,88 @@
 /**
  * The SQLite store's operations as synchronous functions over prepared statements. Each
  * must run inside one transaction, which `SqliteStore` opens around it.
+ *
+ * Updates read the task back with task-get rather than `RETURNING`: in SQLite an UPDATE
+ * with RETURNING costs more than the same UPDATE followed by a SELECT by rowid.
  */
-import { TASK_STATUSES, type TaskStatus } from '../../protocol/tasks.ts';
+import { type Json, TASK_STATUSES, type TaskStatus } from '../../protocol/tasks.ts';
 import type {
+  AttemptRecord,
   CancelOutcome,
   ClaimRequest,
+  Completion,
   ExpiredLease,
+  Failure,
   Lease,
   LeaseState,
   TaskRecord,
   WriteBatch,
   WriteOutcome,
 } from '../types.ts';
-import { type TaskRow, toJsonText, toTaskRecord } from './rows.ts';
+import { type LeaseRow, type TaskRow, toAttemptRecord, toJsonText, toTaskRecord } from './rows.ts';
 import type { Statements } from './statements.ts';
 
-/** Ends an active lease; returns its task id, or undefined when the token is stale. */
-function endLease(
+/** Reads one task; undefined when missing. */
+export function getTask(st: Statements, id: number): TaskRecord | undefined {
+  const row = st['task-get'].get({ id }) as TaskRow | undefined;
+  return row === undefined ? undefined : toTaskRecord(row);
+}
+
+/** Reads a task that must exist (it was just updated in this transaction). */
+function taskAfter(st: Statements, id: number): TaskRecord {
+  const task = getTask(st, id);
+  if (task === undefined) throw new Error(`task ${id} vanished inside its transaction`);
+  return task;
+}
+
+/** The attempt log of a task, in attempt order. */
+export function attemptLog(st: Statements, taskId: number): AttemptRecord[] {
+  return (st['leases-of-task'].all({ taskId }) as LeaseRow[]).map(toAttemptRecord);
+}
+
+/**
+ * Ends an active lease with its verdict, then applies `update` to its task. Returns the task
+ * after the change, or undefined when the token is stale (the lease already ended): then
+ * nothing changes.
+ */
+function settle(
   st: Statements,
   token: number,
-  state: LeaseState,
-  now: number,
-  units: number | null = null,
-  error: string | null = null,
-): number | undefined {
-  const row = st['lease-end'].get({ token, state, now, units, error }) as
-    | { task_id: number }
-    | undefined;
-  return row?.task_id;
+  lease: { state: LeaseState; now: number; units: number | null; error: string | null },
+  update: (taskId: number) => void,
+): TaskRecord | undefined {
+  const taskId = st['lease-task'].get({ token }) as number | undefined;
+  if (taskId === undefined) return undefined;
+  st['lease-end'].run({ token, ...lease });
+  update(taskId);
+  return taskAfter(st, taskId);
 }
 
-function taskAfter(row: unknown): TaskRecord {
-  return toTaskRecord(row as TaskRow);
+function complete(st: Statements, now: number, c: Completion): TaskRecord | undefined {
+  const result = toJsonText(c.result);
+  const { units } = c;
+  return settle(st, c.token, { state: 'done', now, units, error: null }, (id) =>
+    st['task-complete'].run({ id, units, result, now }),
+  );
 }
 
-/** Gives back one leased unit of a task (release or expiry); returns the task's row. */
-function releaseUnit(st: Statements, taskId: number, now: number): unknown {
-  return st['task-release'].get({ id: taskId, now });
+function fail(st: Statements, now: number, f: Failure): TaskRecord | undefined {
+  const { error, retryAt } = f;
+  return settle(st, f.token, { state: 'failed', now, units: null, error }, (id) =>
+    st['task-fail'].run({ id, error, retryAt, now }),
+  );
+}
+
+function release(st: Statements, now: number, token: number): TaskRecord | undefined {
+  return settle(st, token, { state: 'released', now, units: null, error: null }, (id) =>
+    st['task-release'].run({ id, now }),
+  );
 }
 
 function cancel(st: Statements, id: number, now: number): CancelOutcome {
-  const row = st['task-cancel'].get({ id, now });
-  if (row !== undefined) return { ok: true, task: taskAfter(row) };
+  if (st['task-cancel'].run({ id, now }).changes > 0) {
+    return { ok: true, task: taskAfter(st, id) };
+  }
   const status = st['task-status'].get({ id }) as TaskStatus | undefined;
   if (status === undefined) return { ok: false, reason: 'not_found' };
   return { ok: false, reason: 'not_cancelable', status };
@@ -51,16 +91,8 @@ function cancel(st: Statements, id: number, now: number): CancelOutcome {
 /** Applies a write batch in the documented order: submits, completions, failures, etc. */
 export function applyBatch(st: Statements, batch: WriteBatch): WriteOutcome {
   const { now } = batch;
-  const out: WriteOutcome = {
-    ids: [],
-    completions: [],
-    failures: [],
-    releases: [],
-    cancels: [],
-    progress: [],
-  };
   const insert = st['task-insert'];
-  for (const task of batch.submits) {
+  const ids = batch.submits.map((task) => {
     const { lastInsertRowid } = insert.run({
       type: task.type,
       data: JSON.stringify(task.data),
@@ -68,79 +100,66 @@ export function applyBatch(st: Statements, batch: WriteBatch): WriteOutcome {
       maxAttempts: task.maxAttempts,
       now,
     });
-    out.ids.push(Number(lastInsertRowid));
-  }
-  for (const c of batch.completions) {
-    const result = toJsonText(c.result);
-    const id = endLease(st, c.token, 'done', now, c.units);
-    out.completions.push(
-      id === undefined
-        ? undefined
-        : taskAfter(st['task-complete'].get({ id, units: c.units, result, now })),
-    );
-  }
-  for (const f of batch.failures) {
-    const id = endLease(st, f.token, 'failed', now, null, f.error);
-    out.failures.push(
-      id === undefined
-        ? undefined
-        : taskAfter(st['task-fail'].get({ id, error: f.error, retryAt: f.retryAt, now })),
-    );
-  }
-  for (const token of batch.releases) {
-    const id = endLease(st, token, 'released', now);
-    out.releases.push(id === undefined ? undefined : taskAfter(releaseUnit(st, id, now)));
-  }
-  for (const id of batch.cancels) out.cancels.push(cancel(st, id, now));
-  const progress = st['task-progress'];
-  for (const p of batch.progress) {
-    out.progress.push(progress.run({ token: p.token, progress: p.progress, now }).changes > 0);
-  }
-  return out;
+    return Number(lastInsertRowid);
+  });
+  const completions = batch.completions.map((c) => complete(st, now, c));
+  const failures = batch.failures.map((f) => fail(st, now, f));
+  const releases = batch.releases.map((token) => release(st, now, token));
+  const cancels = batch.cancels.map((id) => cancel(st, id, now));
+  const progress = batch.progress.map(
+    (p) => st['task-progress'].run({ token: p.token, progress: p.progress, now }).changes > 0,
+  );
+  return { ids, completions, failures, releases, cancels, progress };
 }
 
-/** Ids of the oldest runnable tasks of the given types, at most `limit`, ascending. */
+interface Candidate {
+  id: number;
+  type: string;
+  data: string;
+  reps: number;
+  attempts: number;
+}
+
+/** The oldest runnable tasks of the given types, at most `limit`, by ascending id. */
 function candidates(st: Statements, types: readonly string[], now: number, limit: number) {
   const select = st['claim-candidates'];
   const distinct = [...new Set(types)];
-  if (distinct.length === 1) return select.all({ type: distinct[0], now, limit }) as number[];
+  if (distinct.length === 1) return select.all({ type: distinct[0], now, limit }) as Candidate[];
   // Each type's index range is walked separately (an IN list would sort every match).
-  const ids: number[] = [];
-  for (const type of distinct) ids.push(...(select.all({ type, now, limit }) as number[]));
-  return ids.sort((a, b) => a - b).slice(0, limit);
+  const rows: Candidate[] = [];
+  for (const type of distinct) rows.push(...(select.all({ type, now, limit }) as Candidate[]));
+  return rows.sort((a, b) => a.id - b.id).slice(0, limit);
 }
 
-/** Leases up to `limit` runnable tasks of the given types, oldest first. */
+/**
+ * Leases up to `limit` runnable tasks of the given types, oldest first. Three statements
+ * whatever the count (select, update, insert): per-task statements cost about half again.
+ */
 export function claim(st: Statements, req: ClaimRequest): Lease[] {
   const { worker, now, leaseMs } = req;
   if (req.types.length === 0 || req.limit <= 0) return [];
+  const tasks = candidates(st, req.types, now, req.limit);
+  if (tasks.length === 0) return [];
   const deadline = now + leaseMs;
-  const leaseTask = st['task-lease'];
-  const insertLease = st['lease-insert'];
-  const leases: Lease[] = [];
-  for (const id of candidates(st, req.types, now, req.limit)) {
-    const task = leaseTask.get({ id, now }) as
-      | { type: string; data: string; reps: number; attempts: number }
-      | undefined;
-    if (task === undefined) continue; // not ready any more; cannot happen in one transaction
-    const { lastInsertRowid } = insertLease.run({
-      taskId: id,
-      n: task.attempts,
-      worker,
-      deadline,
-      now,
-    });
-    leases.push({
-      token: Number(lastInsertRowid),
-      taskId: id,
-      type: task.type,
-      data: JSON.parse(task.data),
-      reps: task.reps,
-      attempt: task.attempts,
-      deadline,
-    });
+  const ids = JSON.stringify(tasks.map((task) => task.id));
+  const { changes } = st['tasks-lease'].run({ ids, now });
+  const rows = st['leases-insert'].all({ ids, worker, deadline, now }) as {
+    token: number;
+    task_id: number;
+  }[];
+  if (changes !== tasks.length || rows.length !== tasks.length) {
+    throw new Error(`claim leased ${changes} tasks and ${rows.length} leases of ${tasks.length}`);
   }
-  return leases;
+  const tokens = new Map(rows.map((row) => [row.task_id, row.token]));
+  return tasks.map((task) => ({
+    token: tokens.get(task.id)!,
+    taskId: task.id,
+    type: task.type,
+    data: JSON.parse(task.data) as Json,
+    reps: task.reps,
+    attempt: task.attempts + 1,
+    deadline,
+  }));
 }
 
 /** Moves the deadline of active leases; per token, whether it was active. */
@@ -156,14 +175,18 @@ export function reclaimExpired(st: Statements, now: number): ExpiredLease[] {
     task_id: number;
     worker: string;
   }[];
-  for (const row of rows) releaseUnit(st, row.task_id, now);
-  return rows.map((row) => ({ token: row.token, taskId: row.task_id, worker: row.worker }));
+  const releaseTask = st['task-release'];
+  return rows.map((row) => {
+    releaseTask.run({ id: row.task_id, now });
+    return { token: row.token, taskId: row.task_id, worker: row.worker };
+  });
 }
 
 /** Releases every active lease; returns how many. */
 export function releaseAll(st: Statements, now: number): number {
   const taskIds = st['leases-release-all'].all({ now }) as { task_id: number }[];
-  for (const { task_id } of taskIds) releaseUnit(st, task_id, now);
+  const releaseTask = st['task-release'];
+  for (const { task_id } of taskIds) releaseTask.run({ id: task_id, now });
   return taskIds.length;
 }
 

@@ -1,6 +1,7 @@
 /** The SQLite store's runtime statements, one `.sql` file each in `sql/`, prepared once. */
 import type Database from 'better-sqlite3';
 import { loadSqlDir } from '../sql-files.ts';
+import { TASK_COLUMNS } from './rows.ts';
 
 const SQL_DIR = new URL('./sql/', import.meta.url);
 
@@ -10,8 +11,9 @@ const NAMES = [
   'counts',
   'lease-end',
   'lease-extend',
-  'lease-insert',
+  'lease-task',
   'leases-expire',
+  'leases-insert',
   'leases-of-task',
   'leases-release-all',
   'next-run-at',
@@ -20,18 +22,17 @@ const NAMES = [
   'task-fail',
   'task-get',
   'task-insert',
-  'task-lease',
   'task-progress',
   'task-release',
   'task-status',
+  'tasks-lease',
 ] as const;
 
 /** Statements whose callers want the first column's value rather than a row object. */
-const PLUCKED: ReadonlySet<StatementName> = new Set([
-  'claim-candidates',
-  'next-run-at',
-  'task-status',
-]);
+const PLUCKED: ReadonlySet<StatementName> = new Set(['lease-task', 'next-run-at', 'task-status']);
+
+/** Statements read as arrays, with the columns their mapping expects. */
+const RAW: Partial<Record<StatementName, readonly string[]>> = { 'task-get': TASK_COLUMNS };
 
 export type StatementName = (typeof NAMES)[number];
 export type Statements = Record<StatementName, Database.Statement>;
@@ -47,7 +48,16 @@ export function prepareStatements(db: Database.Database): Statements {
     const sql = files.get(name);
     if (sql === undefined) throw new Error(`missing statement file sql/${name}.sql`);
     const statement = db.prepare(sql);
-    statements[name] = PLUCKED.has(name) ? statement.pluck() : statement;
+    const columns = RAW[name];
+    if (columns) {
+      const actual = statement.columns().map((c) => c.name);
+      if (actual.join() !== columns.join()) {
+        throw new Error(`sql/${name}.sql must select ${columns.join(', ')}; it selects ${actual}`);
+      }
+      statement.raw();
+    }
+    if (PLUCKED.has(name)) statement.pluck();
+    statements[name] = statement;
   }
   return statements;
 }

@@ -15,7 +15,6 @@ import type {
 } from '../types.ts';
 import { migrate } from './migrate.ts';
 import * as ops from './operations.ts';
-import { type LeaseRow, type TaskRow, toAttemptRecord, toTaskRecord } from './rows.ts';
 import { prepareStatements, type Statements } from './statements.ts';
 
 const MIGRATIONS_DIR = new URL('./migrations/', import.meta.url);
@@ -65,12 +64,9 @@ function transactions(db: Database.Database, st: Statements): Transactions {
     releaseAll: writer((now: number) => ops.releaseAll(st, now)),
     // A read transaction, so the task and its attempt log are one snapshot.
     get: db.transaction((id: number, withAttempts: boolean) => {
-      const row = st['task-get'].get({ id }) as TaskRow | undefined;
-      if (row === undefined) return undefined;
-      const task = toTaskRecord(row);
-      if (!withAttempts) return task;
-      const leases = st['leases-of-task'].all({ taskId: id }) as LeaseRow[];
-      return { ...task, attemptLog: leases.map(toAttemptRecord) };
+      const task = ops.getTask(st, id);
+      if (task === undefined || !withAttempts) return task;
+      return { ...task, attemptLog: ops.attemptLog(st, id) };
     }),
   };
 }
@@ -93,6 +89,7 @@ export class SqliteStore implements Store {
     try {
       db.pragma('journal_mode = WAL');
       db.pragma(`synchronous = ${this.#opts.fsync ? 'FULL' : 'NORMAL'}`);
+      db.pragma('foreign_keys = ON');
       db.pragma('temp_store = MEMORY');
       // 32 MiB of page cache: keeps the hot ends of the queue indexes in memory.
       db.pragma('cache_size = -32768');
@@ -133,6 +130,10 @@ export class SqliteStore implements Store {
     return this.#open().tx.claim(req);
   }
 
+  /**
+   * `now` is not needed here: one process owns the file, so a lease past its deadline stays
+   * the worker's until reclaimExpired takes it back, and extending it until then is fine.
+   */
   async extend(tokens: number[], deadline: number, _now: number): Promise<boolean[]> {
     return this.#open().tx.extend(tokens, deadline);
   }
