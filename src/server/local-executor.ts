@@ -8,6 +8,9 @@ import type { Lease } from '../store/types.ts';
 import type { TaskHandler } from '../worker/handler.ts';
 import type { Scheduler, WorkerSlot } from './scheduler.ts';
 
+/** The abort reason of a task stopped by shutdown: its lease goes back to the queue. */
+const SHUTDOWN = new Error('server shutting down');
+
 interface Running {
   lease: Lease;
   abort: AbortController;
@@ -67,7 +70,7 @@ export class LocalExecutor implements WorkerSlot {
     const late = await Promise.race([all.then(() => false), timedOut]);
     clearTimeout(timer);
     if (late) {
-      for (const r of this.running.values()) r.abort.abort(new Error('server shutting down'));
+      for (const r of this.running.values()) r.abort.abort(SHUTDOWN);
       await all;
     }
     await scheduler.removeWorker(this.id);
@@ -103,10 +106,7 @@ export class LocalExecutor implements WorkerSlot {
     } catch (error) {
       if (abort.signal.aborted) {
         // Revoked (the lease is gone) or shutting down (the lease goes back in stop()).
-        if (
-          abort.signal.reason instanceof Error &&
-          abort.signal.reason.message === 'server shutting down'
-        ) {
+        if (abort.signal.reason === SHUTDOWN) {
           await scheduler
             .release(this.id, lease.token)
             .catch((e: unknown) => this.onError(e, 'release'));
