@@ -5,6 +5,7 @@
  */
 import type { Json } from '../protocol/tasks.ts';
 import type { Lease } from '../store/types.ts';
+import { settledWithin } from '../worker/grace.ts';
 import type { TaskHandler } from '../worker/handler.ts';
 import type { Scheduler, WorkerSlot } from './scheduler.ts';
 
@@ -62,16 +63,10 @@ export class LocalExecutor implements WorkerSlot {
   async stop(graceMs: number): Promise<void> {
     const scheduler = this.scheduler;
     if (!scheduler) return;
-    const all = Promise.all([...this.running.values()].map((r) => r.done));
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(true), graceMs);
-    });
-    const late = await Promise.race([all.then(() => false), timedOut]);
-    clearTimeout(timer);
-    if (late) {
+    const running = [...this.running.values()].map((r) => r.done);
+    if (!(await settledWithin(running, graceMs))) {
       for (const r of this.running.values()) r.abort.abort(SHUTDOWN);
-      await all;
+      await Promise.allSettled(running);
     }
     await scheduler.removeWorker(this.id);
   }

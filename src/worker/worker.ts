@@ -13,6 +13,7 @@ import type {
   ServerNotification,
 } from '../protocol/messages.ts';
 import type { Json } from '../protocol/tasks.ts';
+import { settledWithin } from './grace.ts';
 import type { TaskHandler } from './handler.ts';
 
 export interface WorkerOptions extends Pick<ClientOptions, 'host' | 'port' | 'connectTimeoutMs'> {
@@ -92,17 +93,9 @@ export class Worker extends TypedEmitter<WorkerEvents> {
 
   private async shutdown(graceMs: number): Promise<void> {
     clearInterval(this.heartbeat);
-    const all = Promise.all([...this.running.values()].map((r) => r.done));
-    let timer: NodeJS.Timeout | undefined;
-    const late = await Promise.race([
-      all.then(() => false),
-      new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(true), graceMs);
-      }),
-    ]);
-    clearTimeout(timer);
-    if (late) this.abortAll('worker shutting down');
-    await all;
+    const running = [...this.running.values()].map((r) => r.done);
+    if (!(await settledWithin(running, graceMs))) this.abortAll('worker shutting down');
+    await Promise.allSettled(running);
     await this.client?.close();
   }
 
