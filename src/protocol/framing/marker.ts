@@ -4,6 +4,7 @@
  * accepts input split at any byte, including inside a marker.
  */
 import { decodeUtf8 } from './ndjson.ts';
+import { PushParser } from './push-parser.ts';
 
 const START = Buffer.from('crrrazy_msg_START', 'latin1');
 const END = Buffer.from('crrrazy_msg_END', 'latin1');
@@ -29,7 +30,7 @@ export interface MarkerFramerOptions {
  * If `onMessage` throws, the error propagates out of `push`; that message counts as
  * delivered, and the rest of the input is framed first by the next `push`.
  */
-export class MarkerFramer {
+export class MarkerFramer extends PushParser {
   private readonly maxBodyBytes: number;
   private readonly onMessage: (body: string) => void;
   private readonly onError: (reason: string) => void;
@@ -40,11 +41,9 @@ export class MarkerFramer {
   private bodyBytes = 0;
   /** The last (up to SEAM) bytes of the body so far. */
   private tail: Buffer = EMPTY;
-  private backlog: Buffer[] = [];
-  private feeding = false;
-  private stopped = false;
 
   constructor(opts: MarkerFramerOptions) {
+    super();
     if (!Number.isSafeInteger(opts.maxBodyBytes) || opts.maxBodyBytes < 0) {
       throw new RangeError(`maxBodyBytes must be a non-negative integer, got ${opts.maxBodyBytes}`);
     }
@@ -53,24 +52,7 @@ export class MarkerFramer {
     this.onError = opts.onError;
   }
 
-  /** Frames one chunk of the stream; ignored after an error. */
-  push(chunk: Buffer): void {
-    if (this.stopped) return;
-    if (this.feeding) {
-      this.backlog.push(chunk);
-      return;
-    }
-    this.feeding = true;
-    try {
-      if (this.backlog.length === 0) this.feed(chunk);
-      else this.backlog.push(chunk);
-      while (this.backlog.length > 0 && !this.stopped) this.feed(this.backlog.shift()!);
-    } finally {
-      this.feeding = false;
-    }
-  }
-
-  private feed(chunk: Buffer): void {
+  protected feed(chunk: Buffer): void {
     let data = chunk;
     try {
       while (data.length > 0 && !this.stopped) {

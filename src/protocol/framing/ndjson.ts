@@ -5,6 +5,7 @@
  * `Buffer#indexOf`, never a per-byte loop, and bytes are copied only when a line spans chunks.
  */
 import { isAscii } from 'node:buffer';
+import { PushParser } from './push-parser.ts';
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -28,19 +29,16 @@ export interface LineFramerOptions {
  * out of `push`; the line that threw counts as delivered, and the unframed rest of the input
  * is kept and framed first by the next `push` (`push(Buffer.alloc(0))` resumes it).
  */
-export class LineFramer {
+export class LineFramer extends PushParser {
   private readonly maxLineBytes: number;
   private readonly onLine: (line: Buffer) => void;
   private readonly onOverflow: (pendingBytes: number) => void;
   /** Pieces of the unfinished line; none contains `\n`. */
   private parts: Buffer[] = [];
   private partBytes = 0;
-  /** Chunks not framed yet: pushed from a callback, or left over when a callback threw. */
-  private backlog: Buffer[] = [];
-  private feeding = false;
-  private stopped = false;
 
   constructor(opts: LineFramerOptions) {
+    super();
     if (!Number.isSafeInteger(opts.maxLineBytes) || opts.maxLineBytes < 1) {
       throw new RangeError(`maxLineBytes must be a positive integer, got ${opts.maxLineBytes}`);
     }
@@ -60,24 +58,7 @@ export class LineFramer {
     return n;
   }
 
-  /** Frames one chunk of the stream; ignored once the framer has overflowed. */
-  push(chunk: Buffer): void {
-    if (this.stopped) return;
-    if (this.feeding) {
-      this.backlog.push(chunk);
-      return;
-    }
-    this.feeding = true;
-    try {
-      if (this.backlog.length === 0) this.feed(chunk);
-      else this.backlog.push(chunk);
-      while (this.backlog.length > 0 && !this.stopped) this.feed(this.backlog.shift()!);
-    } finally {
-      this.feeding = false;
-    }
-  }
-
-  private feed(chunk: Buffer): void {
+  protected feed(chunk: Buffer): void {
     let nl = chunk.indexOf(LF);
     if (nl === -1) {
       this.hold(chunk);
