@@ -6,6 +6,7 @@ import { cancelCommand } from './cancel.ts';
 import { ExitCode, processIo, reportError } from './common.ts';
 import { serverCommand } from './server.ts';
 import { statusCommand } from './status.ts';
+import { tallyCommand } from './tally.ts';
 import { taskCommand } from './task.ts';
 import { waitCommand } from './wait.ts';
 import { workerCommand } from './worker.ts';
@@ -26,7 +27,8 @@ function buildProgram(): Command {
     .addCommand(waitCommand())
     .addCommand(cancelCommand())
     .addCommand(workerCommand())
-    .addCommand(workersCommand());
+    .addCommand(workersCommand())
+    .addCommand(tallyCommand());
   applyUsageHandling(program);
   return program;
 }

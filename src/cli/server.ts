@@ -26,6 +26,9 @@ interface ServerFlags {
   maxLineBytes: number;
   grace: number;
   logLevel: string;
+  tallyPort?: number;
+  tallyKeys: number;
+  tallyReps: number;
 }
 
 /** Builds the `server` command. */
@@ -51,6 +54,13 @@ export function serverCommand(): Command {
       3,
     )
     .option('--max-line-bytes <n>', 'longest request line accepted', number(64, true), 1024 * 1024)
+    .option(
+      '--tally-port <port>',
+      'also serve seed-003 tally workers on this port',
+      number(0, true),
+    )
+    .option('--tally-keys <n>', 'keys of the legacy tally', number(1, true), 1000)
+    .option('--tally-reps <n>', 'units each key of the legacy tally needs', number(1, true), 10)
     .option('--grace <seconds>', 'on shutdown, how long running tasks get to finish', number(0), 10)
     .addOption(
       new Option('--log-level <level>', 'log level')
@@ -71,6 +81,9 @@ export function serverCommand(): Command {
         maxAttempts: flags.maxAttempts,
         maxLineBytes: flags.maxLineBytes,
         graceMs: flags.grace * 1000,
+        ...(flags.tallyPort === undefined
+          ? {}
+          : { tally: { port: flags.tallyPort, keys: flags.tallyKeys, reps: flags.tallyReps } }),
         logger,
       });
       try {

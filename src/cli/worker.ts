@@ -69,7 +69,7 @@ export async function runWorker(flags: WorkerFlags, io: Io, signal: AbortSignal)
   );
   await worker.close(flags.grace * 1000);
   io.stderr.write(
-    `stopped after ${worker.counts.done} task(s) done, ${worker.counts.refused} refused\n`,
+    `stopped: ${worker.counts.done} done (${worker.counts.units} units), ${worker.counts.failed} failed, ${worker.counts.refused} refused\n`,
   );
   return 0;
 }

@@ -59,6 +59,23 @@ export interface FailureItem {
   error: string;
 }
 
+/** A tally's progress (the `tally.*` methods). Timestamps are ISO 8601 strings. */
+export interface TallyView {
+  id: string;
+  name: string | null;
+  keys: number;
+  reps: number;
+  keysDone: number;
+  unitsMin: number;
+  unitsMax: number;
+  unitsTotal: number;
+  createdAt: string;
+  finishedAt?: string;
+  /** From creation to the last key done, or to now while it runs. */
+  elapsedMs: number;
+  workers: string[];
+}
+
 /** Client → server methods, with their params and results. */
 export interface Methods {
   ping: { params: Record<string, never> | undefined; result: { pong: true; server: string } };
@@ -68,6 +85,11 @@ export interface Methods {
   wait: { params: { id: string; updates?: boolean }; result: TaskView };
   cancel: { params: { id: string }; result: TaskView };
   workers: { params: Record<string, never> | undefined; result: { workers: WorkerInfo[] } };
+  'tally.create': {
+    params: { keys: number; reps: number; name?: string };
+    result: { id: string; created: boolean };
+  };
+  'tally.status': { params: { id?: string } | undefined; result: TallyView };
   'worker.hello': {
     params: { name?: string; types: string[]; concurrency: number };
     result: { workerId: string; leaseMs: number; heartbeatMs: number };

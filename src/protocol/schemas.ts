@@ -29,6 +29,14 @@ export const paramSchemas: { [M in MethodName]: z.ZodType<ParamsOf<M>, z.ZodType
   wait: z.object({ id, updates: z.boolean().optional() }).strict(),
   cancel: z.object({ id }).strict(),
   workers: empty,
+  'tally.create': z
+    .object({
+      keys: z.number().int().min(1).max(100_000),
+      reps: z.number().int().min(1).max(1_000_000),
+      name: z.string().min(1).max(128).optional(),
+    })
+    .strict(),
+  'tally.status': z.object({ id }).partial().strict().optional(),
   'worker.hello': z
     .object({
       name: z.string().min(1).max(128).optional(),

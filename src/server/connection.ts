@@ -90,7 +90,7 @@ export class Connection implements Session {
 
   /** Whether the socket is taking our writes (false while its buffer is over the mark). */
   get writable(): boolean {
-    return !this.closed && !this.socket.writableNeedDrain;
+    return !this.closed && !this.socket.destroyed && !this.socket.writableNeedDrain;
   }
 
   /** Ends the connection after what is queued has been written. */

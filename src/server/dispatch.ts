@@ -16,7 +16,7 @@ import type { Store, TaskRecord } from '../store/types.ts';
 import type { Committer } from './committer.ts';
 import type { Scheduler } from './scheduler.ts';
 import type { TaskTypes } from './task-types.ts';
-import { parseTaskId, taskView } from './views.ts';
+import { parseTaskId, tallyView, taskView } from './views.ts';
 import type { Waiters } from './waiters.ts';
 
 /** What a method handler may do with the connection it serves. */
@@ -44,6 +44,8 @@ export interface Core {
   readonly waiters: Waiters;
   readonly types: TaskTypes;
   readonly serverName: string;
+  readonly maxAttempts: number;
+  now(): number;
   listWorkers(): WorkerInfo[];
 }
 
@@ -153,6 +155,29 @@ async function run(
     }
     case 'workers':
       return { workers: core.listWorkers() };
+    case 'tally.create': {
+      const { id, created } = await core.store.createTally(
+        { ...call.params, maxAttempts: core.maxAttempts },
+        core.now(),
+      );
+      if (created) core.scheduler.workAppeared();
+      return { id: String(id), created };
+    }
+    case 'tally.status': {
+      const wanted = call.params?.id;
+      const n = wanted === undefined ? undefined : parseTaskId(wanted);
+      const tally =
+        wanted !== undefined && n === undefined
+          ? undefined
+          : await core.store.tally(n === undefined ? {} : { id: n });
+      if (!tally) {
+        throw new TaskwireError(
+          ErrorCode.TALLY_NOT_FOUND,
+          wanted ? `no such tally: ${wanted}` : 'no tally has been created yet',
+        );
+      }
+      return tallyView(tally, core.now());
+    }
     case 'worker.hello':
       return session.becomeWorker(call.params);
     case 'worker.complete':

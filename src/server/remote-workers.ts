@@ -56,6 +56,10 @@ class RemoteWorker implements WorkerSlot {
 
   revoke(tokens: number[], reason: 'expired' | 'canceled'): void {
     this.conn.notify('task.revoke', { tokens: tokens.map(String), reason });
+    // The worker library heartbeats every third of a lease: a lease that expired means the
+    // worker missed three beats (frozen, or its machine vanished). Drop it rather than hand
+    // it the task again; its other leases go back with the connection.
+    if (reason === 'expired') this.conn.socket.destroy();
   }
 
   ready(): boolean {

@@ -26,6 +26,11 @@ export interface WorkerSlot {
   revoke(tokens: number[], reason: 'expired' | 'canceled'): void;
   /** False while the worker cannot take more (e.g. its socket is not draining). */
   ready?(): boolean;
+  /**
+   * A pull worker is never pushed tasks by the pump: it asks with `claimFor` (the legacy
+   * tally protocol answers each request with a key or "wait").
+   */
+  readonly pull?: boolean;
 }
 
 interface SlotState {
@@ -252,7 +257,8 @@ export class Scheduler {
     for (let i = 0; i < n && !this.closed; i++) {
       const state = this.order[(start + i) % n]!;
       const free = state.slot.concurrency - state.inFlight.size;
-      if (free <= 0 || this.exhausted.has(state.key) || state.slot.ready?.() === false) continue;
+      if (free <= 0 || state.slot.pull || this.exhausted.has(state.key)) continue;
+      if (state.slot.ready?.() === false) continue;
       if (!this.slots.has(state.slot.id)) continue;
       const now = this.opts.now();
       const leases = await this.store.claim({
@@ -270,14 +276,41 @@ export class Scheduler {
         this.again = true;
         continue;
       }
-      for (const l of leases) {
-        state.inFlight.add(l.token);
-        this.owners.set(l.token, { state, lease: l });
-        this.events.emit('task:leased', l.taskId, l.token, state.slot.name);
-      }
+      this.hold(state, leases);
       state.slot.assign(leases);
-      void this.announce(leases);
     }
+  }
+
+  /** Leases up to `limit` tasks for a pull worker, now; [] when nothing is ready. */
+  async claimFor(slotId: string, limit: number, excludeTaskId?: number): Promise<Lease[]> {
+    const state = this.slots.get(slotId);
+    if (!state || this.closed) return [];
+    const free = Math.min(limit, state.slot.concurrency - state.inFlight.size);
+    if (free <= 0) return [];
+    const leases = await this.store.claim({
+      worker: state.slot.name,
+      types: state.slot.types,
+      limit: free,
+      now: this.opts.now(),
+      leaseMs: this.opts.leaseMs,
+      ...(excludeTaskId === undefined ? {} : { excludeTaskId }),
+    });
+    if (!this.slots.has(slotId)) {
+      await Promise.all(leases.map((l) => this.committer.release(l.token)));
+      return [];
+    }
+    this.hold(state, leases);
+    return leases;
+  }
+
+  /** Records leases as held by a worker. */
+  private hold(state: SlotState, leases: Lease[]): void {
+    for (const l of leases) {
+      state.inFlight.add(l.token);
+      this.owners.set(l.token, { state, lease: l });
+      this.events.emit('task:leased', l.taskId, l.token, state.slot.name);
+    }
+    void this.announce(leases);
   }
 
   /** Tells waiters that their tasks started (a read only for watched tasks). */

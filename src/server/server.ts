@@ -12,6 +12,7 @@ import { Committer } from './committer.ts';
 import { Connection } from './connection.ts';
 import type { Core } from './dispatch.ts';
 import { type ServerEvents, TypedEmitter } from './events.ts';
+import { LegacyTallyListener } from './legacy-tally.ts';
 import { LocalExecutor } from './local-executor.ts';
 import { type Logger, silentLogger } from './logger.ts';
 import { RemoteWorkers } from './remote-workers.ts';
@@ -40,6 +41,8 @@ export interface ServerOptions {
   maxLineBytes?: number;
   /** How long running tasks get to finish on close before they go back to the queue. */
   graceMs?: number;
+  /** Opens the legacy tally port (seed-003 workers) on a tally of `keys` × `reps`. */
+  tally?: { port: number; keys: number; reps: number };
   logger?: Logger;
   now?: () => number;
   /** Aborting it closes the server. */
@@ -70,6 +73,7 @@ export class TaskwireServer {
   private committer: Committer | undefined;
   private local: LocalExecutor | undefined;
   private remote: RemoteWorkers | undefined;
+  private legacy: LegacyTallyListener | undefined;
   private readonly connections = new Set<Connection>();
   private closing = false;
   private closePromise: Promise<void> | undefined;
@@ -127,6 +131,8 @@ export class TaskwireServer {
       waiters,
       types,
       serverName: `taskwire ${process.pid}`,
+      maxAttempts: opts.maxAttempts,
+      now,
       listWorkers: () => this.listWorkers(),
     };
     if (opts.local !== false) {
@@ -134,6 +140,15 @@ export class TaskwireServer {
       this.local.attach(scheduler);
     }
     await scheduler.start();
+    if (opts.tally) {
+      this.legacy = new LegacyTallyListener(store, scheduler, log, {
+        host: opts.host,
+        ...opts.tally,
+        maxAttempts: opts.maxAttempts,
+        now,
+      });
+      this.tallyAddress = await this.legacy.start();
+    }
     this.net = createServer((socket) => this.accept(socket, core));
     await new Promise<void>((resolve, reject) => {
       this.net!.once('error', reject);
@@ -149,6 +164,9 @@ export class TaskwireServer {
     );
     return address;
   }
+
+  /** Where the legacy tally listener listens, when it was asked for. */
+  tallyAddress: { host: string; port: number } | undefined;
 
   get address(): { host: string; port: number } {
     const a = this.net?.address();
@@ -183,6 +201,7 @@ export class TaskwireServer {
     const listening = this.net
       ? new Promise<void>((resolve) => this.net!.close(() => resolve()))
       : undefined;
+    await step(() => this.legacy?.close());
     await step(() => this.local?.stop(this.opts.graceMs));
     await step(() => this.remote?.closeAll());
     this.scheduler?.stop();

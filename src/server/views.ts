@@ -1,6 +1,8 @@
 /** Turns store records into what goes on the wire. */
+
+import type { TallyView } from '../protocol/messages.ts';
 import type { AttemptView, TaskView } from '../protocol/tasks.ts';
-import type { AttemptRecord, TaskRecord } from '../store/types.ts';
+import type { AttemptRecord, TallySummary, TaskRecord } from '../store/types.ts';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
@@ -44,4 +46,23 @@ export function parseTaskId(id: string): number | undefined {
   if (!/^[1-9][0-9]{0,15}$/.test(id)) return undefined;
   const n = Number(id);
   return Number.isSafeInteger(n) ? n : undefined;
+}
+
+/** The client's view of a tally. */
+export function tallyView(t: TallySummary, now: number): TallyView {
+  const view: TallyView = {
+    id: String(t.id),
+    name: t.name,
+    keys: t.keys,
+    reps: t.reps,
+    keysDone: t.keysDone,
+    unitsMin: t.unitsMin,
+    unitsMax: t.unitsMax,
+    unitsTotal: t.unitsTotal,
+    createdAt: iso(t.createdAt),
+    elapsedMs: (t.finishedAt ?? now) - t.createdAt,
+    workers: t.workers,
+  };
+  if (t.finishedAt !== null) view.finishedAt = iso(t.finishedAt);
+  return view;
 }

@@ -67,6 +67,8 @@ export interface ClaimRequest {
   limit: number;
   now: number;
   leaseMs: number;
+  /** A task not to lease this time (the legacy tally never hands a key straight back). */
+  excludeTaskId?: number;
 }
 
 export interface Completion {
@@ -124,6 +126,33 @@ export interface ExpiredLease {
   worker: string;
 }
 
+/** A tally: `keys` tasks of type `tally` (data `{tally, key}`), each needing `reps` units. */
+export interface TallySpec {
+  /** A tally with a name is created once: creating it again returns the stored one. */
+  name?: string;
+  keys: number;
+  reps: number;
+  maxAttempts: number;
+}
+
+export interface TallySummary {
+  id: number;
+  name: string | null;
+  keys: number;
+  reps: number;
+  /** Keys whose units reached reps (their task is done). */
+  keysDone: number;
+  /** Units done per key: the smallest and largest over all keys, and their sum. */
+  unitsMin: number;
+  unitsMax: number;
+  unitsTotal: number;
+  createdAt: number;
+  /** When the last key reached reps; null while the tally runs. */
+  finishedAt: number | null;
+  /** Distinct workers with at least one accepted (done) attempt on this tally, sorted. */
+  workers: string[];
+}
+
 export interface StoreCapabilities {
   /**
    * One server owns the store (embedded SQLite): leases left active by a previous process
@@ -152,6 +181,10 @@ export interface Store {
   releaseAll(now: number): Promise<number>;
   /** The earliest run-at of a ready task that is not yet runnable, if any. */
   nextRunAt(now: number): Promise<number | undefined>;
+  /** Creates a tally and its tasks in one transaction (or finds the named one). */
+  createTally(spec: TallySpec, now: number): Promise<{ id: number; created: boolean }>;
+  /** A tally's progress, by id, by name, or the latest one when neither is given. */
+  tally(which: { id?: number; name?: string }): Promise<TallySummary | undefined>;
   /** Counts of tasks by status. */
   counts(): Promise<Record<TaskStatus, number>>;
 }

@@ -48,8 +48,8 @@ export class Worker extends TypedEmitter<WorkerEvents> {
     this.client!.call('worker.fail', { items }),
   );
   private closing: Promise<void> | undefined;
-  /** Counts of finished tasks, accepted by the server or refused as stale. */
-  readonly counts = { done: 0, failed: 0, refused: 0 };
+  /** Finished tasks, accepted by the server or refused as stale, and the units accepted. */
+  readonly counts = { done: 0, failed: 0, refused: 0, units: 0 };
 
   constructor(private readonly opts: WorkerOptions = {}) {
     super();
@@ -187,6 +187,7 @@ export class Worker extends TypedEmitter<WorkerEvents> {
     if (result !== undefined) item.result = result;
     const accepted = await this.completions.add(item);
     this.counts[accepted ? 'done' : 'refused'] += 1;
+    if (accepted) this.counts.units += units;
     this.emit('task:finished', { id: task.id, token: task.token, accepted });
   }
 

@@ -11,7 +11,9 @@ import { spawnServer } from '../support/process.ts';
 import { RawClient, tempDir } from '../support/server.ts';
 
 describe('crash safety', () => {
-  it('loses no acknowledged task and no stored result across SIGKILL', async () => {
+  it('loses no acknowledged task and no stored result across SIGKILL', {
+    timeout: 60_000,
+  }, async () => {
     const tmp = tempDir();
     const db = join(tmp.dir, 'crash.db');
     try {

@@ -18,7 +18,9 @@ async function runningTask(port: number, data: string): Promise<{ c: RawClient; 
 }
 
 describe('graceful shutdown', () => {
-  it('finishes a running task within the grace period, then exits 0', async () => {
+  it('finishes a running task within the grace period, then exits 0', {
+    timeout: 60_000,
+  }, async () => {
     const tmp = tempDir();
     try {
       const db = join(tmp.dir, 's.db');
@@ -41,7 +43,9 @@ describe('graceful shutdown', () => {
     }
   });
 
-  it('puts a task that outlives the grace period back in the queue; it runs after restart', async () => {
+  it('puts a task that outlives the grace period back in the queue; it runs after restart', {
+    timeout: 60_000,
+  }, async () => {
     const tmp = tempDir();
     try {
       const db = join(tmp.dir, 's.db');

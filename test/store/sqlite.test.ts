@@ -93,7 +93,10 @@ describe('SqliteStore', () => {
       const first = await openStore({ path: file });
       await first.close();
       const before = schema();
-      assert.deepEqual(before.versions, [{ version: 1, name: '001_init' }]);
+      assert.deepEqual(before.versions, [
+        { version: 1, name: '001_init' },
+        { version: 2, name: '002_tallies' },
+      ]);
       const second = await openStore({ path: file });
       await second.close();
       assert.deepEqual(schema(), before);
@@ -130,6 +133,130 @@ describe('SqliteStore', () => {
       db.close();
     }
   });
+
+  it('upgrades a database made by 001 alone, keeping its tasks and leases', (t) =>
+    inTempDir(t, async (dir) => {
+      const file = path.join(dir, 'db');
+      const init = loadSqlDir(MIGRATIONS).get('001_init');
+      assert.ok(init);
+      const old = new Database(file);
+      let ids: number[];
+      try {
+        assert.deepEqual(migrate(old, new Map([['001_init', init]])), [1]);
+        // Tasks as taskwire before tallies wrote them (task-insert is unchanged since 001).
+        const insert = old.prepare(loadSqlDir(STATEMENTS).get('task-insert')!);
+        ids = [{ keep: 1 }, { keep: 2 }].map((data) =>
+          Number(
+            insert.run({
+              type: 'flip',
+              data: JSON.stringify(data),
+              reps: 2,
+              maxAttempts: 3,
+              now: T0,
+            }).lastInsertRowid,
+          ),
+        );
+        old
+          .prepare(
+            `INSERT INTO leases (task_id, n, worker, state, deadline, started_at, ended_at, units)
+             VALUES (?, 1, 'w-old', 'done', ?, ?, ?, 1)`,
+          )
+          .run(ids[0], T0 + 1000, T0, T0 + 1);
+        old
+          .prepare('UPDATE tasks SET units_done = 1, status = ? WHERE id = ?')
+          .run('processing', ids[0]);
+      } finally {
+        old.close();
+      }
+
+      const store = await openStore({ path: file });
+      try {
+        const db = new Database(file, { readonly: true });
+        try {
+          assert.deepEqual(
+            db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all(),
+            [1, 2],
+          );
+          assert.deepEqual(db.prepare('SELECT tally_id FROM tasks ORDER BY id').pluck().all(), [
+            null,
+            null,
+          ]);
+        } finally {
+          db.close();
+        }
+        const first = await store.get(ids[0]!, true);
+        assert.deepEqual(first?.data, { keep: 1 });
+        assert.equal(first?.unitsDone, 1);
+        assert.equal(first?.attemptLog?.[0]?.worker, 'w-old');
+        assert.deepEqual((await store.get(ids[1]!))?.data, { keep: 2 });
+        assert.equal(await store.tally({}), undefined);
+
+        const { id } = await store.createTally({ keys: 2, reps: 1, maxAttempts: 1 }, T0 + 5);
+        const leases = await store.claim({
+          worker: 'w-new',
+          types: ['flip', 'tally'],
+          limit: 10,
+          now: T0 + 6,
+          leaseMs: 1000,
+        });
+        assert.deepEqual(
+          leases.map((l) => l.data),
+          [{ keep: 1 }, { keep: 2 }, { tally: id, key: 0 }, { tally: id, key: 1 }],
+        );
+        await store.write({
+          ...emptyBatch(T0 + 7),
+          completions: leases.map((l) => ({ token: l.token, result: null, units: 1 })),
+        });
+        const summary = await store.tally({ id });
+        assert.equal(summary?.keysDone, 2);
+        assert.equal(summary?.unitsTotal, 2, 'the old tasks are not in the tally');
+        assert.deepEqual(summary?.workers, ['w-new']);
+      } finally {
+        await store.close();
+      }
+    }));
+
+  it('creates a 100,000-key tally in one transaction, in key order', (t) =>
+    inTempDir(t, async (dir) => {
+      const store = await openStore({ path: path.join(dir, 'db') });
+      try {
+        let started = performance.now();
+        const small = await store.createTally({ keys: 1000, reps: 1, maxAttempts: 1 }, T0);
+        t.diagnostic(`1,000 keys: ${(performance.now() - started).toFixed(1)} ms`);
+        started = performance.now();
+        const { id } = await store.createTally({ keys: 100_000, reps: 3, maxAttempts: 1 }, T0);
+        t.diagnostic(`100,000 keys: ${(performance.now() - started).toFixed(1)} ms`);
+        assert.equal((await store.counts()).enqueued, 101_000);
+        const leases = await store.claim({
+          worker: 'w1',
+          types: ['tally'],
+          limit: 101_000,
+          now: T0,
+          leaseMs: 1000,
+        });
+        assert.equal(leases.length, 101_000);
+        const expected = [
+          ...Array.from({ length: 1000 }, (_, key) => ({ tally: small.id, key })),
+          ...Array.from({ length: 100_000 }, (_, key) => ({ tally: id, key })),
+        ];
+        assert.deepEqual(
+          leases.map((l) => l.data),
+          expected,
+        );
+        started = performance.now();
+        const summary = await store.tally({ id });
+        t.diagnostic(`summary of 100,000 keys: ${(performance.now() - started).toFixed(1)} ms`);
+        assert.equal(summary?.keys, 100_000);
+        assert.equal(summary?.keysDone, 0);
+        await assert.rejects(
+          store.createTally({ keys: 0, reps: 1, maxAttempts: 1 }, T0),
+          RangeError,
+        );
+        assert.equal((await store.counts()).processing, 101_000, 'nothing inserted');
+      } finally {
+        await store.close();
+      }
+    }));
 
   it('refuses a database migrated by a newer taskwire', (t) =>
     inTempDir(t, async (dir) => {
@@ -200,7 +327,7 @@ describe('SqliteStore', () => {
       await assert.rejects(store.write(emptyBatch(T0)), /not open/);
     }));
 
-  it('claims, reclaims and schedules through indexes, not table scans', () => {
+  it('claims, reclaims, schedules and sums tallies through indexes, not table scans', () => {
     const db = new Database(':memory:');
     try {
       migrate(db, loadSqlDir(MIGRATIONS));
@@ -222,6 +349,17 @@ describe('SqliteStore', () => {
       assert.match(plan('leases-expire', { now: 0 }), /leases_active_deadline/);
       assert.match(plan('next-run-at', { now: 0 }), /tasks_run_at/);
       assert.match(plan('leases-of-task', { taskId: 1 }), /leases_task/);
+      const summaryPlan = plan('tally-summary', { id: 1 });
+      assert.match(summaryPlan, /SEARCH y USING INTEGER PRIMARY KEY/);
+      assert.match(summaryPlan, /SEARCH t USING INDEX tasks_tally/);
+      const workersPlan = plan('tally-workers', { id: 1 });
+      assert.match(workersPlan, /SEARCH t USING COVERING INDEX tasks_tally/);
+      assert.match(workersPlan, /SEARCH l USING INDEX leases_task/);
+      assert.doesNotMatch(`${summaryPlan}; ${workersPlan}`, /SCAN/);
+      assert.match(
+        plan('tally-by-name', { name: 'a' }),
+        /USING COVERING INDEX sqlite_autoindex_tallies/,
+      );
     } finally {
       db.close();
     }

@@ -51,3 +51,42 @@ export async function spawnServer(args: string[]): Promise<ServerProcess> {
   });
   return { child, port, logs, exited };
 }
+
+export interface WorkerProcess {
+  child: ChildProcess;
+  name: string;
+  /** Everything the worker printed on stderr so far. */
+  stderr(): string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Starts `taskwire worker` and resolves once the server registered it. */
+export async function spawnWorker(
+  port: number,
+  name: string,
+  args: string[],
+): Promise<WorkerProcess> {
+  const child = spawnCli(['worker', '-P', String(port), '--name', name, ...args]);
+  let err = '';
+  const exited = once(child, 'exit').then(([code, signal]) => ({
+    code: code as number | null,
+    signal: signal as NodeJS.Signals | null,
+  }));
+  await new Promise<void>((resolve, reject) => {
+    child.stderr!.on('data', (d: Buffer) => {
+      err += d.toString();
+      if (err.includes('connected as')) resolve();
+    });
+    void exited.then(({ code }) =>
+      reject(new Error(`worker exited (${code}) before registering: ${err}`)),
+    );
+  });
+  return { child, name, stderr: () => err, exited };
+}
+
+/** The units a stopped worker says the server accepted (its last stderr line). */
+export function reportedUnits(stderr: string): number {
+  const m = /stopped: \d+ done \((\d+) units\)/.exec(stderr);
+  if (!m) throw new Error(`no summary line in: ${stderr}`);
+  return Number(m[1]);
+}

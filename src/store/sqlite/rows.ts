@@ -1,6 +1,6 @@
 /** Rows as SQLite returns them, and their mapping to the store's records. */
 import type { Json, TaskStatus } from '../../protocol/tasks.ts';
-import type { AttemptRecord, LeaseState, TaskRecord } from '../types.ts';
+import type { AttemptRecord, LeaseState, TallySummary, TaskRecord } from '../types.ts';
 
 /**
  * The columns of task-get.sql, in order. Tasks are read as arrays (cheaper than objects on
@@ -60,6 +60,20 @@ export interface LeaseRow {
   ended_at: number | null;
   units: number | null;
   error: string | null;
+}
+
+/** A row of tally-summary.sql. */
+export interface TallyRow {
+  id: number;
+  name: string | null;
+  keys: number;
+  reps: number;
+  created_at: number;
+  keys_done: number;
+  units_min: number;
+  units_max: number;
+  units_total: number;
+  finished_at: number | null;
 }
 
 /** JSON text for a TEXT column; `undefined` (no result) becomes NULL. */
@@ -124,5 +138,22 @@ export function toAttemptRecord(row: LeaseRow): AttemptRecord {
     endedAt: row.ended_at,
     units: row.units,
     error: row.error,
+  };
+}
+
+/** Maps a tally-summary row and the tally's workers to its summary. */
+export function toTallySummary(row: TallyRow, workers: string[]): TallySummary {
+  return {
+    id: row.id,
+    name: row.name,
+    keys: row.keys,
+    reps: row.reps,
+    keysDone: row.keys_done,
+    unitsMin: row.units_min,
+    unitsMax: row.units_max,
+    unitsTotal: row.units_total,
+    createdAt: row.created_at,
+    finishedAt: row.finished_at,
+    workers,
   };
 }

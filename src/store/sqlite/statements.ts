@@ -26,10 +26,23 @@ const NAMES = [
   'task-release',
   'task-status',
   'tasks-lease',
+  'tally-by-name',
+  'tally-insert',
+  'tally-latest',
+  'tally-summary',
+  'tally-task-insert',
+  'tally-workers',
 ] as const;
 
 /** Statements whose callers want the first column's value rather than a row object. */
-const PLUCKED: ReadonlySet<StatementName> = new Set(['lease-task', 'next-run-at', 'task-status']);
+const PLUCKED: ReadonlySet<StatementName> = new Set([
+  'lease-task',
+  'next-run-at',
+  'task-status',
+  'tally-by-name',
+  'tally-latest',
+  'tally-workers',
+]);
 
 /** Statements read as arrays, with the columns their mapping expects. */
 const RAW: Partial<Record<StatementName, readonly string[]>> = { 'task-get': TASK_COLUMNS };

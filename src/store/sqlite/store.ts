@@ -9,6 +9,8 @@ import type {
   Lease,
   Store,
   StoreCapabilities,
+  TallySpec,
+  TallySummary,
   TaskRecord,
   WriteBatch,
   WriteOutcome,
@@ -49,6 +51,8 @@ interface Transactions {
     id: number,
     withAttempts: boolean,
   ): (TaskRecord & { attemptLog?: AttemptRecord[] }) | undefined;
+  createTally(spec: TallySpec, now: number): { id: number; created: boolean };
+  tally(which: { id?: number; name?: string }): TallySummary | undefined;
 }
 
 function transactions(db: Database.Database, st: Statements): Transactions {
@@ -62,6 +66,9 @@ function transactions(db: Database.Database, st: Statements): Transactions {
     extend: writer((tokens: number[], deadline: number) => ops.extend(st, tokens, deadline)),
     reclaimExpired: writer((now: number) => ops.reclaimExpired(st, now)),
     releaseAll: writer((now: number) => ops.releaseAll(st, now)),
+    createTally: writer((spec: TallySpec, now: number) => ops.createTally(st, spec, now)),
+    // A read transaction, so the numbers and the workers are one snapshot.
+    tally: db.transaction((which: { id?: number; name?: string }) => ops.tally(st, which)),
     // A read transaction, so the task and its attempt log are one snapshot.
     get: db.transaction((id: number, withAttempts: boolean) => {
       const task = ops.getTask(st, id);
@@ -156,6 +163,14 @@ export class SqliteStore implements Store {
   async nextRunAt(now: number): Promise<number | undefined> {
     const runAt = this.#open().st['next-run-at'].get({ now }) as number | null;
     return runAt ?? undefined;
+  }
+
+  async createTally(spec: TallySpec, now: number): Promise<{ id: number; created: boolean }> {
+    return this.#open().tx.createTally(spec, now);
+  }
+
+  async tally(which: { id?: number; name?: string }): Promise<TallySummary | undefined> {
+    return this.#open().tx.tally(which);
   }
 
   async counts(): Promise<Record<TaskStatus, number>> {
