@@ -114,14 +114,15 @@ export function runTallyStatus(
 
 /** Builds the `tally` command and its `status` subcommand. */
 export function tallyCommand(): Command {
-  const status = addTargetOptions(
-    new Command('status')
-      .description('show a tally (the latest one without ID)')
-      .argument('[id]', 'tally id')
-      .option('--json', 'print JSON'),
-  ).action(async (id: string | undefined, flags: TargetOptions & { json?: boolean }) => {
-    process.exitCode = await runTallyStatus(flags, id, processIo());
-  });
+  // The host/port options belong to `tally`; `tally status` reads them from there too.
+  const status = new Command('status')
+    .description('show a tally (the latest one without ID)')
+    .argument('[id]', 'tally id')
+    .option('--json', 'print JSON')
+    .action(async (id: string | undefined, _local: unknown, cmd: Command) => {
+      const flags = cmd.optsWithGlobals<TargetOptions & { json?: boolean }>();
+      process.exitCode = await runTallyStatus(flags, id, processIo());
+    });
   return addTargetOptions(
     new Command('tally')
       .description('run the seed-003 tally: every key of 0..keys-1 done at least reps times')

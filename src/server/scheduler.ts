@@ -6,7 +6,7 @@
  * lease given back, a retry coming due), never on a polling loop; a single sweep timer
  * takes back expired leases.
  */
-import type { Json } from '../protocol/tasks.ts';
+import { isTerminal, type Json } from '../protocol/tasks.ts';
 import type { Lease, Store, TaskRecord } from '../store/types.ts';
 import type { Committer } from './committer.ts';
 import type { ServerEvents, TypedEmitter } from './events.ts';
@@ -145,6 +145,9 @@ export class Scheduler {
     );
     const state = this.slots.get(slotId);
     if (task && state) state.done += 1;
+    // A multi-unit task that came back short of its reps can be leased again.
+    if (task && !isTerminal(task.status) && task.unitsDone + task.unitsLeased < task.reps)
+      this.workAppeared();
     return task !== undefined;
   }
 

@@ -66,4 +66,24 @@ describe('taskwire CLI end to end', () => {
     assert.equal(workers[0].name, 'local');
     assert.deepEqual(workers[0].types, ['flip', 'swap', 'repeat', 'tally']);
   });
+
+  it('tally runs to completion and prints a summary; tally status finds it again', async () => {
+    await using t = await startServer({ concurrency: 4 });
+    const none = await taskwire(t.port, 'tally', 'status');
+    assert.equal(none.code, 1);
+    assert.match(none.stderr, /no tally has been created yet/);
+    const r = await taskwire(t.port, 'tally', '--keys', '6', '--reps', '3', '--json');
+    assert.equal(r.code, 0, r.stderr);
+    const summary = JSON.parse(r.stdout);
+    assert.equal(summary.keysDone, 6);
+    assert.ok(summary.unitsMin >= 3);
+    assert.deepEqual(summary.workers, ['local']);
+    const again = await taskwire(0, 'tally', 'status', summary.id, '-P', String(t.port));
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(
+      again.stdout,
+      new RegExp(`^tally ${summary.id}: 6 keys × 3 reps, 6/6 keys done, done in`),
+    );
+    assert.match(again.stdout, /units per key: min \d+, max \d+; total units \d+/);
+  });
 });

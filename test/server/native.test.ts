@@ -163,4 +163,22 @@ describe('native protocol', () => {
     assert.ok(batches <= 3, `200 pipelined submits took ${batches} transactions`);
     c.close();
   });
+
+  it('runs a multi-unit task until its units reach reps, leasing it again after each report', {
+    timeout: 10_000,
+  }, async () => {
+    await using t = await startServer({ concurrency: 4 });
+    const c = await RawClient.connect(t.port);
+    const { result } = await c.call('submit', { type: 'tally', data: { key: 7 }, reps: 5 });
+    const done = await c.call('wait', { id: result.id });
+    assert.equal(done.result.status, 'done');
+    assert.ok(done.result.unitsDone >= 5);
+    const status = await c.call('status', { id: result.id, attempts: true });
+    const units = status.result.attemptLog.reduce(
+      (sum: number, a: { units?: number }) => sum + (a.units ?? 0),
+      0,
+    );
+    assert.equal(units, status.result.unitsDone, 'every accepted unit is counted once');
+    c.close();
+  });
 });
