@@ -79,7 +79,13 @@ export function workerCommand(): Command {
   return addTargetOptions(new Command('worker'))
     .description('run tasks for a server: the built-in types, under leases')
     .option('--concurrency <n>', 'tasks run at once', positiveInt, 1)
-    .option('--types <list>', 'task types to run', typeList, ['flip', 'swap', 'repeat', 'tally'])
+    .option('--types <list>', 'task types to run', typeList, [
+      'flip',
+      'swap',
+      'repeat',
+      'tally',
+      'noop',
+    ])
     .option('--delay-scale <x>', 'multiply the simulated delays by x', scale, 1)
     .option('--name <name>', 'name shown in `taskwire workers` and in attempt logs')
     .option(

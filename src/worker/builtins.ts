@@ -61,6 +61,8 @@ export const BUILTIN_TYPES: readonly BuiltinType[] = [
   { name: 'swap', alias: 2, delayMs: 5000, validate: nonEmptyString },
   { name: 'repeat', alias: 3, delayMs: 7000, validate: nonEmptyString },
   { name: 'tally', delayMs: 100, validate: tallyKey },
+  // Does nothing and returns nothing: measures the queue itself (the benchmark uses it).
+  { name: 'noop', delayMs: 0, validate: () => undefined },
 ];
 
 const BY_NAME = new Map(BUILTIN_TYPES.map((t) => [t.name, t]));

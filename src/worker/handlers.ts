@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { BUILTIN_TYPES, transform } from './builtins.ts';
 import type { TaskHandler } from './handler.ts';
 
-/** Handlers for flip, swap, repeat and tally, with delays multiplied by `delayScale`. */
+/** Handlers for flip, swap, repeat, tally and noop, delays multiplied by `delayScale`. */
 export function builtinHandlers(delayScale: number): Map<string, TaskHandler> {
   const handlers = new Map<string, TaskHandler>();
   for (const t of BUILTIN_TYPES) {
@@ -16,6 +16,10 @@ export function builtinHandlers(delayScale: number): Map<string, TaskHandler> {
         ctx.setUnits(units);
         return null;
       });
+      continue;
+    }
+    if (t.name === 'noop') {
+      handlers.set(t.name, () => null);
       continue;
     }
     const name = t.name as 'flip' | 'swap' | 'repeat';

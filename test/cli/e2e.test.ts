@@ -64,7 +64,7 @@ describe('taskwire CLI end to end', () => {
     assert.equal(r.code, 0, r.stderr);
     const workers = JSON.parse(r.stdout);
     assert.equal(workers[0].name, 'local');
-    assert.deepEqual(workers[0].types, ['flip', 'swap', 'repeat', 'tally']);
+    assert.deepEqual(workers[0].types, ['flip', 'swap', 'repeat', 'tally', 'noop']);
   });
 
   it('tally runs to completion and prints a summary; tally status finds it again', async () => {
