@@ -3,9 +3,12 @@ import { z } from 'zod';
 import type { MethodName, ParamsOf } from './messages.ts';
 import type { Json } from './tasks.ts';
 
-const json: z.ZodType<Json> = z.lazy(() =>
-  z.union([z.null(), z.boolean(), z.number(), z.string(), z.array(json), z.record(json)]),
-);
+/**
+ * Any JSON value. Params always come out of `JSON.parse`, so every value in them already is
+ * JSON: only presence is checked. (A recursive `z.lazy` union re-built its schemas on every
+ * value and cost a quarter of the server's time per task.)
+ */
+const json = z.custom<Json>((value) => value !== undefined, { message: 'Required' });
 
 const id = z.string().min(1).max(64);
 const token = z.string().min(1).max(32);

@@ -23,7 +23,8 @@ interface Pending {
   submits: Settle<number[]>[];
   /** How many tasks each submit call added, to split the batch's ids. */
   submitSizes: number[];
-  completions: Settle<TaskRecord | undefined>[];
+  /** Each completeMany call's share of the batch's completions: [start, count). */
+  completions: { settle: Settle<(TaskRecord | undefined)[]>; start: number; count: number }[];
   failures: Settle<TaskRecord | undefined>[];
   releases: Settle<TaskRecord | undefined>[];
   cancels: Settle<CancelOutcome>[];
@@ -55,9 +56,17 @@ export class Committer {
   }
 
   complete(c: Completion): Promise<TaskRecord | undefined> {
+    return this.completeMany([c]).then((tasks) => tasks[0]);
+  }
+
+  /** Records completions; resolves, in their order, with each task after it (or undefined). */
+  completeMany(cs: Completion[]): Promise<(TaskRecord | undefined)[]> {
     const p = this.current();
-    p.batch.completions.push(c);
-    return new Promise((resolve, reject) => p.completions.push({ resolve, reject }));
+    const start = p.batch.completions.length;
+    p.batch.completions.push(...cs);
+    return new Promise((resolve, reject) =>
+      p.completions.push({ settle: { resolve, reject }, start, count: cs.length }),
+    );
   }
 
   fail(f: Failure): Promise<TaskRecord | undefined> {
@@ -145,7 +154,9 @@ export class Committer {
       s.resolve(o.ids.slice(offset, offset + size));
       offset += size;
     });
-    resolveEach(p.completions, o.completions);
+    for (const c of p.completions) {
+      c.settle.resolve(o.completions.slice(c.start, c.start + c.count));
+    }
     resolveEach(p.failures, o.failures);
     resolveEach(p.releases, o.releases);
     resolveEach(p.cancels, o.cancels);
@@ -153,7 +164,8 @@ export class Committer {
   }
 
   private rejectAll(p: Pending, error: unknown): void {
-    for (const list of [p.submits, p.completions, p.failures, p.releases, p.cancels, p.progress]) {
+    for (const c of p.completions) c.settle.reject(error);
+    for (const list of [p.submits, p.failures, p.releases, p.cancels, p.progress]) {
       for (const s of list as Settle<unknown>[]) s.reject(error);
     }
   }

@@ -160,8 +160,9 @@ export class RemoteWorkers {
     const s = this.scheduler;
     return {
       complete: async ({ items }) => ({
-        accepted: await Promise.all(
-          items.map((i) => s.complete(w.id, tokenOf(i.token), i.result, i.units ?? 1)),
+        accepted: await s.completeMany(
+          w.id,
+          items.map((i) => ({ token: tokenOf(i.token), result: i.result, units: i.units ?? 1 })),
         ),
       }),
       fail: async ({ items }) => ({

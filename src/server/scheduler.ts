@@ -7,7 +7,7 @@
  * takes back expired leases.
  */
 import { isTerminal, type Json } from '../protocol/tasks.ts';
-import type { Lease, Store, TaskRecord } from '../store/types.ts';
+import type { Completion, Lease, Store, TaskRecord } from '../store/types.ts';
 import type { Committer } from './committer.ts';
 import type { ServerEvents, TypedEmitter } from './events.ts';
 
@@ -140,15 +140,52 @@ export class Scheduler {
     result: Json | undefined,
     units = 1,
   ): Promise<boolean> {
-    const task = await this.settle(slotId, token, () =>
-      this.committer.complete({ token, result, units }),
-    );
+    const [accepted] = await this.completeMany(slotId, [{ token, result, units }]);
+    return accepted ?? false;
+  }
+
+  /**
+   * Records a worker's completions, all in one commit; per item, whether it was accepted
+   * (false when the lease is stale). The worker's slots stay taken until the commit, so the
+   * next tasks it gets start after these ended.
+   */
+  async completeMany(slotId: string, items: Completion[]): Promise<boolean[]> {
+    const held: Completion[] = [];
+    const heldAt: number[] = [];
+    items.forEach((item, i) => {
+      if (this.holder(slotId, item.token)) {
+        held.push(item);
+        heldAt.push(i);
+      }
+    });
+    const accepted = items.map(() => false);
+    if (held.length === 0) return accepted;
     const state = this.slots.get(slotId);
-    if (task && state) state.done += 1;
-    // A multi-unit task that came back short of its reps can be leased again.
-    if (task && !isTerminal(task.status) && task.unitsDone + task.unitsLeased < task.reps)
-      this.workAppeared();
-    return task !== undefined;
+    let tasks: (TaskRecord | undefined)[];
+    try {
+      tasks = await this.committer.completeMany(held);
+    } finally {
+      for (const item of held) {
+        this.owners.delete(item.token);
+        state?.inFlight.delete(item.token);
+      }
+      if (state && !this.exhausted.has(state.key)) this.wake();
+    }
+    let shortOfReps = false;
+    tasks.forEach((task, i) => {
+      if (!task) {
+        this.events.emit('lease:stale', held[i]!.token, slotId);
+        return;
+      }
+      accepted[heldAt[i]!] = true;
+      if (state) state.done += 1;
+      // A multi-unit task that came back short of its reps can be leased again.
+      if (!isTerminal(task.status) && task.unitsDone + task.unitsLeased < task.reps) {
+        shortOfReps = true;
+      }
+    });
+    if (shortOfReps) this.workAppeared();
+    return accepted;
   }
 
   /** Records a failed attempt; the task is retried later or marked failed. */

@@ -265,14 +265,17 @@ export class TaskwireServer {
         }
       }
     }
+    const logChanges = this.log.isLevelEnabled('info');
     const changed = (t: TaskRecord | undefined) => {
       if (!t) return;
       waiters.changed(t);
       this.events.emit('task:changed', t);
-      this.log.info(
-        { task: t.id, status: t.status, units: t.unitsDone, error: t.error ?? undefined },
-        `task ${t.status}`,
-      );
+      if (logChanges) {
+        this.log.info(
+          { task: t.id, status: t.status, units: t.unitsDone, error: t.error ?? undefined },
+          `task ${t.status}`,
+        );
+      }
     };
     outcome.completions.forEach(changed);
     outcome.failures.forEach(changed);
