@@ -1,6 +1,12 @@
 /** What the client commands share: connection options, exit codes, error and task output. */
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import {
+  AddressError,
+  parseAddressList,
+  parsePort,
+  type ServerAddress,
+} from '../client/address.ts';
+import {
   type Client,
   ClientClosedError,
   ConnectError,
@@ -39,43 +45,61 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-/** The `--host`/`--port` options every client command takes. */
+/** The `--host`/`--port`/`--order` options every client command takes. */
 export interface TargetOptions {
+  /** One server or a list: `host[:port][,host[:port]…]` (IPv6 in brackets). */
   host: string;
   /** A number once parsed from the command line; a string when it came from the environment. */
   port: number | string;
+  /** Which server of the list to try first (default ordered: the first). */
+  order?: 'ordered' | 'random';
 }
 
-/** Adds `-H, --host` and `-P, --port`, defaulting to TASKWIRE_HOST / TASKWIRE_PORT. */
+/** What the client library needs to connect: the parsed address list and its order. */
+export interface Target {
+  addresses: ServerAddress[];
+  order: 'ordered' | 'random';
+}
+
+/** Adds `-H, --host`, `-P, --port` and `--order`, defaulting to TASKWIRE_HOST / TASKWIRE_PORT. */
 export function addTargetOptions(cmd: Command, env: NodeJS.ProcessEnv = process.env): Command {
   return cmd
     .addOption(
-      new Option('-H, --host <host>', 'server host (env TASKWIRE_HOST)').default(
-        env.TASKWIRE_HOST || '127.0.0.1',
-      ),
+      new Option(
+        '-H, --host <addresses>',
+        'server, or servers sharing one database to fail over between: ' +
+          'host[:port][,host[:port]...], IPv6 in brackets, e.g. a:5000,b,[::1]:7000 (env TASKWIRE_HOST)',
+      ).default(env.TASKWIRE_HOST || '127.0.0.1'),
     )
     .addOption(
-      new Option('-P, --port <port>', 'server port (env TASKWIRE_PORT)')
+      new Option('-P, --port <port>', 'server port of addresses without one (env TASKWIRE_PORT)')
         .default(env.TASKWIRE_PORT || '5000')
         .argParser((value) => {
           const port = parsePort(value);
           if (port === undefined) throw new InvalidArgumentError('expected a port, 1-65535.');
           return port;
         }),
+    )
+    .addOption(
+      new Option(
+        '--order <order>',
+        'which server of the --host list to try first: the first, or a random one (spreads load)',
+      )
+        .choices(['ordered', 'random'])
+        .default('ordered'),
     );
 }
 
-/** The host and port to connect to; a bad TASKWIRE_PORT is a usage error. */
-export function resolveTarget(opts: TargetOptions): { host: string; port: number } {
+/** The servers to connect to; a bad address list or TASKWIRE_PORT is a usage error. */
+export function resolveTarget(opts: TargetOptions): Target {
   const port = typeof opts.port === 'number' ? opts.port : parsePort(opts.port);
   if (port === undefined) throw new UsageError(`invalid port '${opts.port}' (TASKWIRE_PORT)`);
-  return { host: opts.host, port };
-}
-
-function parsePort(value: string): number | undefined {
-  if (!/^[0-9]{1,5}$/.test(value)) return undefined;
-  const port = Number(value);
-  return port >= 1 && port <= 65535 ? port : undefined;
+  try {
+    return { addresses: parseAddressList(opts.host, port), order: opts.order ?? 'ordered' };
+  } catch (err) {
+    if (err instanceof AddressError) throw new UsageError(`${err.message} (-H or TASKWIRE_HOST)`);
+    throw err;
+  }
 }
 
 /** Parses a positive integer option such as `--reps`. */

@@ -51,9 +51,9 @@ export async function followTask(
   io: Io,
 ): Promise<number> {
   const line = new StatusLine(io, !opts.json);
-  const onDisconnect = () => {
+  const onDisconnect = ({ address }: { address: string }) => {
     line.break();
-    io.stderr.write('taskwire: connection lost; reconnecting\n');
+    io.stderr.write(`taskwire: connection to ${address} lost; reconnecting\n`);
   };
   client.on('disconnect', onDisconnect);
   let task: TaskView;

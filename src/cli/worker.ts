@@ -52,10 +52,13 @@ export async function runWorker(flags: WorkerFlags, io: Io, signal: AbortSignal)
     ...(flags.name ? { name: flags.name } : {}),
   });
   for (const t of flags.types) worker.handle(t, handlers.get(t)!);
-  worker.on('registered', ({ workerId, reconnected }) =>
+  worker.on('registered', ({ workerId, reconnected, address }) =>
     io.stderr.write(
-      `${reconnected ? 'reconnected' : 'connected'} as ${workerId}: ${flags.types.join(', ')} × ${flags.concurrency}\n`,
+      `${reconnected ? 'reconnected' : 'connected'} as ${workerId}: ${flags.types.join(', ')} × ${flags.concurrency} (server ${address})\n`,
     ),
+  );
+  worker.on('disconnected', ({ address }) =>
+    io.stderr.write(`connection to ${address} lost; running tasks aborted; reconnecting\n`),
   );
   worker.on('error', ({ error, context }) =>
     io.stderr.write(`taskwire worker: ${context}: ${error.message}\n`),

@@ -1,6 +1,7 @@
 /**
  * The typed taskwire client: JSON-RPC 2.0 over one TCP connection, many concurrent calls,
- * responses matched by id, pushed `wait` results, and reconnection with backoff.
+ * responses matched by id, pushed `wait` results, and reconnection with backoff, failing
+ * over between the servers of an address list.
  */
 import type net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -14,15 +15,34 @@ import type {
   WorkerInfo,
 } from '../protocol/messages.ts';
 import type { Json, TaskSpec, TaskView } from '../protocol/tasks.ts';
+import {
+  AddressError,
+  formatAddress,
+  parseAddressList,
+  parsePort,
+  type ServerAddress,
+} from './address.ts';
 import { backoffDelay, LineConnection, openSocket } from './connection.ts';
-import { ClientClosedError, ConnectionLostError, formatAddress, RpcError } from './errors.ts';
+import { ClientClosedError, ConnectError, ConnectionLostError, RpcError } from './errors.ts';
 import { TypedEmitter } from './events.ts';
 
 export interface ClientOptions {
-  /** Default 127.0.0.1. */
+  /** Default 127.0.0.1; the same as `addresses: [{host, port}]`. Not with `addresses`. */
   host?: string;
-  /** Default 5000. */
+  /** Default 5000; with `addresses` as a string, the port of items that name none. */
   port?: number;
+  /**
+   * Servers to connect to (all sharing one database), as a list or as `"a:5000,b,[::1]:7000"`
+   * (see `parseAddressList`). Connecting tries them in turn until one answers; after a drop
+   * the client reconnects starting with the next one.
+   */
+  addresses?: readonly ServerAddress[] | string;
+  /**
+   * Where the first connection attempt starts: `'ordered'` (default) at the first address,
+   * so the list reads as primary then fallbacks; `'random'` at a random one (then in list
+   * order), to spread many clients over the servers.
+   */
+  order?: 'ordered' | 'random';
   /** Reconnect with backoff when the connection drops (default true). */
   reconnect?: boolean;
   /** Give up one connection attempt after this long (default 10 s). */
@@ -43,11 +63,18 @@ export interface WaitOptions {
   signal?: AbortSignal;
 }
 
-/** The client's events and their payloads. */
+/** The client's events and their payloads; `address` is `host:port` of the server concerned. */
 export interface ClientEvents {
+  /** Connected to `address` (a reconnection after a drop when `reconnected`). */
   connect: { address: string; reconnected: boolean };
+  /** The connection to `address` dropped. */
   disconnect: { address: string; error: Error | undefined };
-  reconnecting: { address: string; attempt: number; delayMs: number };
+  /**
+   * About to try `address`, after waiting `delayMs`: the first try of each round over the
+   * address list waits for the backoff, the others go at once. `attempt` counts every try
+   * since the drop (1-based); `round` counts passes over the list.
+   */
+  reconnecting: { address: string; attempt: number; round: number; delayMs: number };
   /** Every notification the server sends, including the `task.update`s routed to waits. */
   notification: ServerNotification;
   /** An error response the server could not tie to a request (its id is null). */
@@ -81,8 +108,7 @@ interface WaitState {
 }
 
 interface ResolvedOptions {
-  host: string;
-  port: number;
+  addresses: readonly ServerAddress[];
   reconnect: boolean;
   connectTimeoutMs: number;
   maxLineBytes: number;
@@ -93,11 +119,35 @@ export async function connect(opts: ClientOptions = {}): Promise<Client> {
   return Client.connect(opts);
 }
 
+/** The servers a client connects to: `addresses`, else `host`/`port` as a one-element list. */
+export function resolveAddresses(opts: ClientOptions): ServerAddress[] {
+  const defaultPort = opts.port ?? 5000;
+  if (opts.addresses === undefined) {
+    const host = opts.host ?? '127.0.0.1';
+    if (host === '') throw new AddressError('the server host is empty');
+    if (parsePort(String(defaultPort)) === undefined)
+      throw new AddressError(`invalid port ${defaultPort}: expected 1-65535`);
+    return [{ host, port: defaultPort }];
+  }
+  if (opts.host !== undefined) throw new TypeError('give either host or addresses, not both');
+  if (typeof opts.addresses === 'string') return parseAddressList(opts.addresses, defaultPort);
+  if (opts.addresses.length === 0) throw new AddressError('the server address list is empty');
+  return opts.addresses.map(({ host, port }) => {
+    if (typeof host !== 'string' || host === '')
+      throw new AddressError(`invalid server address: host '${String(host)}'`);
+    if (parsePort(String(port)) === undefined)
+      throw new AddressError(`invalid server address ${formatAddress(host, port)}: bad port`);
+    return { host, port };
+  });
+}
+
 /** A connection to a taskwire server, safe for many concurrent calls. */
 export class Client extends TypedEmitter<ClientEvents> {
   readonly #opts: ResolvedOptions;
-  /** `host:port` of the server. */
-  readonly address: string;
+  /** Every server this client may connect to, as `host:port`, in list order. */
+  readonly addresses: readonly string[];
+  /** Index in `addresses` of the current (or, while disconnected, the last) server. */
+  #index: number;
   #conn: LineConnection | undefined;
   #nextId = 1;
   /** Calls waiting for a connection, in call order. */
@@ -112,24 +162,46 @@ export class Client extends TypedEmitter<ClientEvents> {
   /** Aborted by close(), to stop a reconnection in progress. */
   readonly #closeController = new AbortController();
 
-  private constructor(opts: ResolvedOptions, socket: net.Socket) {
+  private constructor(opts: ResolvedOptions, socket: net.Socket, index: number) {
     super();
     this.#opts = opts;
-    this.address = formatAddress(opts.host, opts.port);
-    this.#attach(socket, false);
+    this.addresses = opts.addresses.map((a) => formatAddress(a.host, a.port));
+    this.#index = index;
+    this.#attach(socket, false, index);
   }
 
-  /** Opens a connection; rejects with ConnectError if it cannot. */
+  /**
+   * Opens a connection to the first server of the list that accepts one (see `order`);
+   * rejects with AddressError for a bad list, with ConnectError (naming every address
+   * tried) if no server accepts.
+   */
   static async connect(opts: ClientOptions = {}): Promise<Client> {
     const resolved: ResolvedOptions = {
-      host: opts.host ?? '127.0.0.1',
-      port: opts.port ?? 5000,
+      addresses: resolveAddresses(opts),
       reconnect: opts.reconnect ?? true,
       connectTimeoutMs: opts.connectTimeoutMs ?? 10_000,
       maxLineBytes: opts.maxLineBytes ?? 16 * 1024 * 1024,
     };
-    const socket = await openSocket(resolved.host, resolved.port, resolved.connectTimeoutMs);
-    return new Client(resolved, socket);
+    const { addresses, connectTimeoutMs } = resolved;
+    const start = opts.order === 'random' ? Math.floor(Math.random() * addresses.length) : 0;
+    const failures: ConnectError[] = [];
+    for (let k = 0; k < addresses.length; k++) {
+      const index = (start + k) % addresses.length;
+      const { host, port } = addresses[index]!;
+      try {
+        const socket = await openSocket(host, port, connectTimeoutMs);
+        return new Client(resolved, socket, index);
+      } catch (err) {
+        if (!(err instanceof ConnectError)) throw err;
+        failures.push(err);
+      }
+    }
+    throw ConnectError.all(failures);
+  }
+
+  /** `host:port` of the server connected to (while disconnected: the last one). */
+  get address(): string {
+    return this.addresses[this.#index]!;
   }
 
   /** Whether a connection is up right now. */
@@ -256,7 +328,8 @@ export class Client extends TypedEmitter<ClientEvents> {
     this.#conn!.send(line);
   }
 
-  #attach(socket: net.Socket, reconnected: boolean): void {
+  #attach(socket: net.Socket, reconnected: boolean, index: number): void {
+    this.#index = index;
     this.#nextId = 1;
     this.#conn = new LineConnection(socket, {
       maxLineBytes: this.#opts.maxLineBytes,
@@ -319,17 +392,18 @@ export class Client extends TypedEmitter<ClientEvents> {
 
   #onClose(error: Error | undefined): void {
     this.#conn = undefined;
+    const address = this.address;
     const lost = [...this.#inflight.values()];
     this.#inflight.clear();
     const resend: PendingCall[] = [];
     for (const call of lost) {
       call.id = undefined;
       if (this.#opts.reconnect && RESENDABLE.has(call.method)) resend.push(call);
-      else this.#rejectCall(call, new ConnectionLostError(call.method, this.address, error));
+      else this.#rejectCall(call, new ConnectionLostError(call.method, address, error));
     }
     this.#queued = [...resend, ...this.#queued];
     if (this.#closed) return;
-    this.emit('disconnect', { address: this.address, error });
+    this.emit('disconnect', { address, error });
     if (this.#opts.reconnect) {
       void this.#reconnect();
       return;
@@ -338,20 +412,33 @@ export class Client extends TypedEmitter<ClientEvents> {
     const queued = this.#queued;
     this.#queued = [];
     for (const call of queued) {
-      this.#rejectCall(call, new ConnectionLostError(call.method, this.address, error));
+      this.#rejectCall(call, new ConnectionLostError(call.method, address, error));
     }
   }
 
+  /**
+   * Tries the servers in list order starting with the one after the server that dropped (it
+   * is likely down), cycling through all of them; each round over the list starts after a
+   * backoff delay (100 ms doubling to 5 s), the other tries of a round go at once.
+   */
   async #reconnect(): Promise<void> {
-    const { host, port, connectTimeoutMs } = this.#opts;
+    const { addresses, connectTimeoutMs } = this.#opts;
+    const n = addresses.length;
+    let index = this.#index;
     for (let attempt = 1; !this.#closed; attempt++) {
-      const delayMs = backoffDelay(attempt);
-      this.emit('reconnecting', { address: this.address, attempt, delayMs });
-      try {
-        await sleep(delayMs, undefined, { signal: this.#closeController.signal });
-      } catch {
-        return; // closed
+      index = (index + 1) % n;
+      const round = Math.ceil(attempt / n);
+      const delayMs = (attempt - 1) % n === 0 ? backoffDelay(round) : 0;
+      const { host, port } = addresses[index]!;
+      this.emit('reconnecting', { address: this.addresses[index]!, attempt, round, delayMs });
+      if (delayMs > 0) {
+        try {
+          await sleep(delayMs, undefined, { signal: this.#closeController.signal });
+        } catch {
+          return; // closed
+        }
       }
+      if (this.#closed) return;
       let socket: net.Socket;
       try {
         socket = await openSocket(host, port, connectTimeoutMs, this.#closeController.signal);
@@ -362,7 +449,7 @@ export class Client extends TypedEmitter<ClientEvents> {
         socket.destroy();
         return;
       }
-      this.#attach(socket, true);
+      this.#attach(socket, true, index);
       return;
     }
   }

@@ -1,11 +1,9 @@
 /** Errors the client library throws; each is a named class so callers can use `instanceof`. */
 import { type ErrorCodeName, errorCodeName } from '../protocol/errors.ts';
 import type { RpcErrorObject } from '../protocol/messages.ts';
+import { formatAddress } from './address.ts';
 
-/** `host:port`, with brackets around an IPv6 host. */
-export function formatAddress(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-}
+export { formatAddress };
 
 /** The server answered a request with an error object. */
 export class RpcError extends Error {
@@ -25,20 +23,40 @@ export class RpcError extends Error {
   }
 }
 
-/** The client could not open a connection; the message is one line naming the address. */
+/**
+ * The client could not open a connection; the message is one line naming the address, or
+ * with several addresses every address tried and why each failed.
+ */
 export class ConnectError extends Error {
   override readonly name = 'ConnectError';
+  /** The (first) address tried. */
   readonly host: string;
   readonly port: number;
   /** The system error code, e.g. `ECONNREFUSED`, or `ETIMEDOUT` after `connectTimeoutMs`. */
   readonly code: string;
+  /** One error per address tried, in order (just this error for a single address). */
+  readonly failures: readonly ConnectError[];
 
-  constructor(host: string, port: number, cause: unknown) {
+  /** `failures`: with several addresses, the error of each (this one then stands for all). */
+  constructor(host: string, port: number, cause: unknown, failures?: readonly ConnectError[]) {
     const code = systemErrorCode(cause);
-    super(`cannot connect to ${formatAddress(host, port)} (${code})`, { cause });
+    const message =
+      failures && failures.length > 1
+        ? `cannot connect to any of ${failures.map((f) => `${formatAddress(f.host, f.port)} (${f.code})`).join(', ')}`
+        : `cannot connect to ${formatAddress(host, port)} (${code})`;
+    super(message, { cause });
     this.host = host;
     this.port = port;
     this.code = code;
+    this.failures = failures && failures.length > 1 ? failures : [this];
+  }
+
+  /** One error for a round over several addresses; a single failure is returned as it is. */
+  static all(failures: readonly ConnectError[]): ConnectError {
+    const [first] = failures;
+    if (!first) throw new TypeError('ConnectError.all needs at least one failure');
+    if (failures.length === 1) return first;
+    return new ConnectError(first.host, first.port, first.cause, failures);
   }
 }
 

@@ -1,5 +1,11 @@
 /** The public API of the taskwire client library. */
 export {
+  AddressError,
+  formatAddress,
+  parseAddressList,
+  type ServerAddress,
+} from './address.ts';
+export {
   Client,
   type ClientEvents,
   type ClientOptions,

@@ -16,7 +16,13 @@ import type { Json } from '../protocol/tasks.ts';
 import { settledWithin } from './grace.ts';
 import type { TaskHandler } from './handler.ts';
 
-export interface WorkerOptions extends Pick<ClientOptions, 'host' | 'port' | 'connectTimeoutMs'> {
+/**
+ * `host`/`port`, or `addresses` (a list of servers sharing one database, see ClientOptions):
+ * the worker connects to one of them and, when it drops, fails over to the next one and
+ * registers there again.
+ */
+export interface WorkerOptions
+  extends Pick<ClientOptions, 'host' | 'port' | 'addresses' | 'order' | 'connectTimeoutMs'> {
   name?: string;
   /** Tasks run at once (default 1). */
   concurrency?: number;
@@ -26,7 +32,10 @@ export interface WorkerEvents {
   'task:started': { id: string; type: string; token: string };
   'task:finished': { id: string; token: string; accepted: boolean; error?: string };
   'task:aborted': { id: string; token: string; reason: string };
-  registered: { workerId: string; reconnected: boolean };
+  /** The server at `address` (`host:port`) accepted the worker. */
+  registered: { workerId: string; reconnected: boolean; address: string };
+  /** The connection to `address` dropped: running tasks are aborted, the worker reconnects. */
+  disconnected: { address: string; error: Error | undefined };
   error: { error: Error; context: string };
 }
 
@@ -67,7 +76,10 @@ export class Worker extends TypedEmitter<WorkerEvents> {
     const client = await Client.connect({ ...this.opts, reconnect: true });
     this.client = client;
     client.on('notification', (n) => this.onNotification(n));
-    client.on('disconnect', () => this.abortAll('connection lost'));
+    client.on('disconnect', ({ address, error }) => {
+      this.abortAll('connection lost');
+      this.emit('disconnected', { address, error });
+    });
     client.on('connect', ({ reconnected }) => {
       if (reconnected) void this.register(true).catch((e: unknown) => this.report(e, 'register'));
     });
@@ -109,7 +121,7 @@ export class Worker extends TypedEmitter<WorkerEvents> {
     clearInterval(this.heartbeat);
     this.heartbeat = setInterval(() => this.beat(), hello.heartbeatMs);
     this.heartbeat.unref();
-    this.emit('registered', { workerId: hello.workerId, reconnected });
+    this.emit('registered', { workerId: hello.workerId, reconnected, address: client.address });
   }
 
   /** Extends the leases of running tasks; an idle worker just says it is alive. */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { freePort, ScriptedServer } from '../client/scripted-server.ts';
+import { freePort, ScriptedServer, taskView } from '../client/scripted-server.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -111,6 +111,67 @@ describe('taskwire CLI', { concurrency: true }, () => {
     const run = await cli(['cancel', '1'], { TASKWIRE_PORT: 'http' });
     assert.equal(run.code, 2);
     assert.equal(run.stderr, "taskwire: invalid port 'http' (TASKWIRE_PORT)\n");
+  });
+
+  it('client commands and worker explain the address list in --help', async () => {
+    for (const name of [...Object.keys(CLIENT_COMMANDS), 'worker', 'workers', 'tally']) {
+      const run = await cli([name, '--help']);
+      assert.equal(run.code, 0);
+      assert.ok(run.stdout.includes('host[:port][,host[:port]...]'), `${name} --help`);
+      assert.ok(run.stdout.includes('--order'), `${name} --help lists --order`);
+    }
+  });
+
+  for (const [args, env, message] of [
+    [['status', '1', '-H', 'a:x'], {}, "invalid server address 'a:x': port 'x' is not a number"],
+    [
+      ['worker', '-H', '127.0.0.1:5000,,b'],
+      {},
+      "invalid server address list '127.0.0.1:5000,,b': item 2 is empty (expected host[:port])",
+    ],
+    [
+      ['task', 'flip', 'x', '--host', 'a:70000'],
+      {},
+      "invalid server address 'a:70000': port 70000 is out of range (1-65535)",
+    ],
+    [
+      ['cancel', '1'],
+      { TASKWIRE_HOST: 'a,::1' },
+      "invalid server address '::1': an IPv6 address needs brackets, e.g. [::1]:5000",
+    ],
+  ] as [string[], Record<string, string>, string][]) {
+    it(`a bad address list (${args.join(' ')} ${JSON.stringify(env)}) exits 2 with one line`, async () => {
+      const run = await cli(args, env);
+      assert.equal(run.code, 2);
+      assert.equal(run.stdout, '');
+      assert.equal(run.stderr, `taskwire: ${message} (-H or TASKWIRE_HOST)\n`);
+    });
+  }
+
+  it('connects to the first live server of -H; an item without a port takes -P', async () => {
+    const server = await ScriptedServer.start((req, conn) => {
+      if (req.method === 'cancel') conn.respond(req.id, taskView('4', { status: 'canceled' }));
+    });
+    try {
+      const dead = await freePort();
+      const run = await cli(['cancel', '4', '-H', `127.0.0.1:${dead},127.0.0.1`], {
+        TASKWIRE_PORT: String(server.port),
+      });
+      assert.equal(run.code, 0, run.stderr);
+      assert.equal(run.stdout, '4: canceled\n');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('cannot connect to any server of -H: exits 3 with one line naming each', async () => {
+    const [p1, p2] = [await freePort(), await freePort()];
+    const run = await cli(['status', '1', '-H', `127.0.0.1:${p1},127.0.0.1:${p2}`]);
+    assert.equal(run.code, 3);
+    assert.equal(
+      run.stderr,
+      `taskwire: cannot connect to any of 127.0.0.1:${p1} (ECONNREFUSED), 127.0.0.1:${p2} (ECONNREFUSED)\n`,
+    );
   });
 
   it('Ctrl-C in wait detaches with exit 130', async () => {
