@@ -27,6 +27,8 @@ export interface RunContext {
   signal: AbortSignal;
   /** A short line about what the run is doing now (shown on the progress line). */
   progress(text: string): void;
+  /** A line to keep in the output, e.g. a warning about the run. */
+  log?(line: string): void;
 }
 
 export interface Workload {
@@ -36,6 +38,8 @@ export interface Workload {
   tier: Tier;
   /** What the system does per task in this workload, for the report (e.g. "no result kept"). */
   note?: string;
+  /** The sample names a run returns, so `--only NAME` can pick the workload before it runs. */
+  measures?: readonly string[];
   /** One run on a fresh server with fresh data; returns one or more samples. */
   run(ctx: RunContext): Promise<Sample[]>;
 }

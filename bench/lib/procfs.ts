@@ -1,0 +1,55 @@
+/** A process's memory and CPU time, read from /proc (Linux). */
+import { execFileSync } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+
+let clockTicks: number | undefined;
+
+/** Clock ticks per second of /proc/PID/stat's times (`getconf CLK_TCK`, nearly always 100). */
+function ticksPerSecond(): number {
+  if (clockTicks === undefined) {
+    try {
+      clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+    } catch {
+      clockTicks = Number.NaN;
+    }
+    if (!Number.isFinite(clockTicks) || clockTicks <= 0) clockTicks = 100;
+  }
+  return clockTicks;
+}
+
+export interface Memory {
+  /** Resident set size now (VmRSS), bytes. */
+  rss: number;
+  /** Peak resident set size (VmHWM), bytes. */
+  peak: number;
+}
+
+/** The resident memory of a process, now and at its peak. */
+export async function memoryOf(pid: number): Promise<Memory> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const kib = (field: string): number => {
+    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
+    if (!m) throw new Error(`/proc/${pid}/status has no ${field}`);
+    return Number(m[1]) * 1024;
+  };
+  return { rss: kib('VmRSS'), peak: kib('VmHWM') };
+}
+
+/** CPU time the process used so far, user + system, in seconds. */
+export async function cpuSecondsOf(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  // The command name (field 2) is in parentheses and may hold spaces: count after it.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // Fields 14 and 15 of the whole line (utime, stime) are 12 and 13 after the name.
+  const utime = Number(fields[11]);
+  const stime = Number(fields[12]);
+  if (!Number.isFinite(utime) || !Number.isFinite(stime)) {
+    throw new Error(`cannot read the CPU times in /proc/${pid}/stat`);
+  }
+  return (utime + stime) / ticksPerSecond();
+}
+
+/** Bytes as MB (10^6), for reports. */
+export function megabytes(bytes: number): number {
+  return bytes / 1e6;
+}

@@ -1,0 +1,121 @@
+/**
+ * The table a person reads: one row per measurement and durability tier, each system's
+ * median with its min–max spread, and taskwire's ratio to the best peer of the same tier;
+ * then what each system does per task, and the runs that failed.
+ */
+import type { Result, RunFailure } from './results.ts';
+import type { System, Tier, Workload } from './types.ts';
+
+const SYSTEMS: readonly System[] = ['taskwire', 'beanstalkd', 'bullmq'];
+const PEERS: readonly System[] = ['beanstalkd', 'bullmq'];
+const TIERS: readonly Tier[] = ['default', 'fsync'];
+
+/** A figure with about three significant digits and thousands separators. */
+export function formatNumber(n: number): string {
+  const abs = Math.abs(n);
+  if (abs >= 100 || Number.isInteger(n)) return Math.round(n).toLocaleString('en-US');
+  if (abs >= 10) return n.toFixed(1);
+  if (abs >= 1 || n === 0) return n.toFixed(2);
+  return n.toPrecision(2);
+}
+
+function cell(result: Result | undefined): string {
+  if (!result) return '–';
+  const m = formatNumber(result.median);
+  if (result.runs < 2 || result.min === result.max) return m;
+  return `${m} (${formatNumber(result.min)}–${formatNumber(result.max)})`;
+}
+
+/**
+ * taskwire's median against the best peer's, oriented so that above 1 means taskwire is
+ * better (more throughput, or less time or memory); undefined without a comparable peer.
+ */
+export function ratioToBestPeer(
+  taskwire: Result | undefined,
+  peers: readonly Result[],
+): number | undefined {
+  if (!taskwire || peers.length === 0) return undefined;
+  const medians = peers.map((p) => p.median);
+  const best = taskwire.higherIsBetter ? Math.max(...medians) : Math.min(...medians);
+  const ratio = taskwire.higherIsBetter ? taskwire.median / best : best / taskwire.median;
+  return Number.isFinite(ratio) && ratio > 0 ? ratio : undefined;
+}
+
+interface Row {
+  measurement: string;
+  tier: Tier;
+  cells: Record<System, Result | undefined>;
+}
+
+function rows(results: readonly Result[]): Row[] {
+  // Measurements in the order they were first measured; each with its tiers side by side.
+  const order = [...new Set(results.map((r) => r.name))];
+  const out: Row[] = [];
+  for (const name of order) {
+    for (const tier of TIERS) {
+      const same = results.filter((r) => r.name === name && r.tier === tier);
+      if (same.length === 0) continue;
+      const cells = Object.fromEntries(
+        SYSTEMS.map((s) => [s, same.find((r) => r.system === s)]),
+      ) as Record<System, Result | undefined>;
+      out.push({ measurement: `${name} (${same[0]!.unit})`, tier, cells });
+    }
+  }
+  return out;
+}
+
+function alignTable(table: string[][]): string[] {
+  const widths = table[0]!.map((_, col) => Math.max(...table.map((row) => row[col]!.length)));
+  const line = (row: string[]) =>
+    row.map((text, col) => (col < 2 ? text.padEnd(widths[col]!) : text.padStart(widths[col]!)));
+  const [header, ...body] = table;
+  return [
+    line(header!).join(' | '),
+    widths.map((w) => '-'.repeat(w)).join('-|-'),
+    ...body.map((row) => line(row).join(' | ')),
+  ];
+}
+
+/** The whole report as text. */
+export function formatReport(
+  results: readonly Result[],
+  workloads: readonly Workload[],
+  failures: readonly RunFailure[],
+): string {
+  const table: string[][] = [
+    ['measurement', 'tier', ...SYSTEMS, 'ratio to best peer'],
+    ...rows(results).map((row) => {
+      const peers = PEERS.map((p) => row.cells[p]).filter((r): r is Result => r !== undefined);
+      const ratio = ratioToBestPeer(row.cells.taskwire, peers);
+      return [
+        row.measurement,
+        row.tier,
+        ...SYSTEMS.map((s) => cell(row.cells[s])),
+        ratio === undefined ? '–' : `${ratio.toFixed(2)}×`,
+      ];
+    }),
+  ];
+  const lines = table.length > 1 ? alignTable(table) : ['(no results)'];
+  lines.push(
+    '',
+    'Each cell: median of the runs (min–max). Ratio: taskwire against the best peer of the same',
+    'tier; above 1× taskwire is better (more tasks/s, or less time or memory).',
+  );
+  const measured = new Set(results.map((r) => r.workload));
+  for (const system of SYSTEMS) {
+    const notes = [
+      ...new Set(
+        workloads
+          .filter((w) => w.system === system && w.note && measured.has(w.id))
+          .map((w) => w.note!),
+      ),
+    ];
+    if (notes.length === 0) continue;
+    lines.push('', `${system}, per task:`, ...notes.map((n) => `  - ${n}`));
+  }
+  if (failures.length > 0) {
+    lines.push('', `Failed runs (${failures.length}), which gave no figure:`);
+    for (const f of failures) lines.push(`  - ${f.workload} run ${f.run}: ${f.error}`);
+  }
+  return lines.join('\n');
+}

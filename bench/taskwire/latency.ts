@@ -1,0 +1,86 @@
+/**
+ * latency: one client submits a task and waits for its result, one at a time; after a
+ * warm-up, each round trip (submit acknowledged, then the result pushed) is a sample.
+ * remote: the server runs no executor and one idle worker process (concurrency 1) runs
+ * each task; builtin: the server's own executor runs it.
+ */
+import { type Client, connect } from '../../src/client/index.ts';
+import { percentile } from '../lib/stats.ts';
+import type { Sample, Tier, Workload } from '../lib/types.ts';
+import { abortReason, within } from '../lib/wait.ts';
+import { payload, TASK_TYPE } from './producer.ts';
+import { taskwireWorkload } from './run.ts';
+import { startServer, stopServer } from './server.ts';
+import { boundMs, sizes } from './sizes.ts';
+import { expectCounts } from './verify.ts';
+import { startWorkers } from './workers.ts';
+
+export type Executor = 'remote' | 'builtin';
+
+/** Round trips in µs, the warm-up left out. */
+async function roundTrips(
+  client: Client,
+  warmup: number,
+  samples: number,
+  signal: AbortSignal,
+  progress: (text: string) => void,
+): Promise<number[]> {
+  const micros: number[] = [];
+  for (let i = 0; i < warmup + samples; i++) {
+    if (signal.aborted) throw abortReason(signal);
+    const started = performance.now();
+    const id = await client.submit(TASK_TYPE, payload(i));
+    const task = await client.wait(id);
+    const elapsed = performance.now() - started;
+    if (task.status !== 'done') throw new Error(`task ${id} ended ${task.status}: ${task.error}`);
+    if (i >= warmup) micros.push(elapsed * 1000);
+    if (i % 100 === 0)
+      progress(i < warmup ? `warm-up ${i}/${warmup}` : `${i - warmup}/${samples} samples`);
+  }
+  return micros;
+}
+
+export function latencyWorkload(tier: Tier, executor: Executor): Workload {
+  const prefix = executor === 'remote' ? 'latency' : 'latency-builtin';
+  const names = [`${prefix}-p50`, `${prefix}-p99`];
+  return taskwireWorkload({
+    tier,
+    family: prefix,
+    measures: names,
+    note:
+      'latency: `submit`, then `wait` (the result is pushed once committed); remote: one idle ' +
+      'worker process with concurrency 1, builtin: the server’s own executor (--delay-scale 0)',
+    async measure(ctx, scope) {
+      const { latencyWarmup: warmup, latencySamples: samples } = sizes(ctx.quick);
+      const server = await startServer(scope, {
+        dir: await scope.tempDir(),
+        fsync: tier === 'fsync',
+        local: executor === 'builtin',
+        args: executor === 'builtin' ? ['--delay-scale', '0'] : [],
+      });
+      if (executor === 'remote') {
+        await startWorkers(scope, server.port, { count: 1, concurrency: 1, types: [TASK_TYPE] });
+      }
+      const client = await connect({ port: server.port, reconnect: false });
+      scope.defer(() => client.close());
+      const micros = await within(
+        roundTrips(client, warmup, samples, scope.signal, ctx.progress),
+        boundMs((warmup + samples) * 2),
+        'round trips',
+        scope.signal,
+      );
+      await client.close();
+      ctx.progress('verifying');
+      await stopServer(server);
+      expectCounts(server.db, { done: warmup + samples });
+      return names.map(
+        (name, i): Sample => ({
+          name,
+          unit: 'µs',
+          value: percentile(micros, i === 0 ? 50 : 99),
+          higherIsBetter: false,
+        }),
+      );
+    },
+  });
+}

@@ -1,0 +1,124 @@
+/**
+ * A taskwire server for one run: the built CLI (`node dist/cli/main.js server`) on a free
+ * port of 127.0.0.1 with its SQLite file in the run's temp folder. It counts as started
+ * once it answers a `ping` (connection retried every 10 ms, bounded), never after a sleep.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { connect } from '../../src/client/index.ts';
+import { freePort } from '../lib/ports.ts';
+import type { Proc } from '../lib/processes.ts';
+import type { RunScope } from '../lib/scope.ts';
+import { sleep, TimeoutError } from '../lib/wait.ts';
+
+/** The built command line; `npm run bench` builds it first. */
+export const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+
+const READY_TIMEOUT_MS = 120_000;
+const STOP_GRACE_MS = 60_000;
+
+export interface ServerSpec {
+  /** The folder for the database (`DIR/db`); the run's temp folder. */
+  dir: string;
+  fsync?: boolean;
+  /** Run the built-in executor (default false: `--no-local`, every task to remote workers). */
+  local?: boolean;
+  /** More server options, e.g. `['--concurrency', '64', '--delay-scale', '0']`. */
+  args?: readonly string[];
+  /** Open files the server needs (sockets); its limit is raised when the current one is lower. */
+  files?: number;
+  /** Reuse this port (a restart); a free one otherwise. */
+  port?: number;
+}
+
+export interface ServerHandle {
+  proc: Proc;
+  port: number;
+  /** The SQLite file. */
+  db: string;
+  /** From spawn to the first answered ping, ms. */
+  startMs: number;
+}
+
+/** Fails early with a clear message when dist/ is missing. */
+export function checkBuilt(): void {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
+}
+
+let softFileLimit: number | undefined;
+
+/** `ulimit -n` of the processes this one spawns. */
+function fileLimit(): number {
+  if (softFileLimit === undefined) {
+    const out = execFileSync('bash', ['-c', 'ulimit -n'], { encoding: 'utf8' }).trim();
+    softFileLimit = out === 'unlimited' ? Number.POSITIVE_INFINITY : Number(out);
+  }
+  return softFileLimit;
+}
+
+/**
+ * Spawns `node ARGS`, through `bash -c 'ulimit -n N; exec node …'` when the open-file limit
+ * is below `files` (exec keeps the PID, so the tracked PID is node's).
+ */
+export function spawnNode(scope: RunScope, args: readonly string[], name: string, files = 0): Proc {
+  if (files + 100 <= fileLimit()) return scope.spawn(process.execPath, args, { name });
+  const limit = files + 1000;
+  return scope.spawn(
+    'bash',
+    ['-c', `ulimit -n ${limit} && exec "$0" "$@"`, process.execPath, ...args],
+    { name },
+  );
+}
+
+/** Waits until the server on `port` answers a ping; fails when `proc` exits first. */
+export async function waitServing(port: number, proc: Proc, signal: AbortSignal): Promise<void> {
+  const deadline = performance.now() + READY_TIMEOUT_MS;
+  for (;;) {
+    if (!proc.running) throw new Error(proc.describeExit(await proc.exited));
+    try {
+      const client = await connect({ port, reconnect: false, connectTimeoutMs: 5000 });
+      try {
+        await client.ping();
+        return;
+      } finally {
+        await client.close();
+      }
+    } catch (error) {
+      if (performance.now() > deadline) {
+        throw new TimeoutError(`${proc.name} did not answer a ping within 120 s: ${error}`);
+      }
+    }
+    await sleep(10, signal);
+  }
+}
+
+/** Starts a server and resolves once it answers a ping. */
+export async function startServer(scope: RunScope, spec: ServerSpec): Promise<ServerHandle> {
+  const port = spec.port ?? (await freePort());
+  const db = join(spec.dir, 'db');
+  const args = [
+    CLI,
+    'server',
+    '-P',
+    String(port),
+    '--db',
+    db,
+    '--log-level',
+    'warn',
+    ...(spec.fsync ? ['--fsync'] : []),
+    ...(spec.local ? [] : ['--no-local']),
+    ...(spec.args ?? []),
+  ];
+  const started = performance.now();
+  const proc = spawnNode(scope, args, `server :${port}`, spec.files);
+  await waitServing(port, proc, scope.signal);
+  return { proc, port, db, startMs: performance.now() - started };
+}
+
+/** Stops the server gracefully (SIGTERM) and checks it exited cleanly. */
+export async function stopServer(server: ServerHandle): Promise<void> {
+  const exit = await server.proc.stop(STOP_GRACE_MS);
+  if (exit.code !== 0) throw new Error(server.proc.describeExit(exit));
+}

@@ -1,0 +1,56 @@
+/** Remote worker processes: `node dist/cli/main.js worker` with the simulated delays off. */
+import type { Proc } from '../lib/processes.ts';
+import type { RunScope } from '../lib/scope.ts';
+import { CLI, spawnNode } from './server.ts';
+
+/** Tasks each worker process runs at once in the throughput runs (drain, steady, backlog). */
+export const WORKER_CONCURRENCY = 128;
+
+const REGISTER_TIMEOUT_MS = 60_000;
+
+export interface WorkerSpec {
+  count: number;
+  concurrency: number;
+  types: readonly string[];
+}
+
+/**
+ * Spawns the workers and resolves once the server registered every one of them (each
+ * prints "connected as ID" when its `worker.hello` is answered).
+ */
+export async function startWorkers(
+  scope: RunScope,
+  port: number,
+  spec: WorkerSpec,
+): Promise<Proc[]> {
+  const workers: Proc[] = [];
+  for (let i = 1; i <= spec.count; i++) {
+    const args = [
+      CLI,
+      'worker',
+      '-P',
+      String(port),
+      '--delay-scale',
+      '0',
+      '--concurrency',
+      String(spec.concurrency),
+      '--types',
+      spec.types.join(','),
+      '--name',
+      `bench-${i}`,
+    ];
+    workers.push(spawnNode(scope, args, `worker ${i}`));
+  }
+  await Promise.all(
+    workers.map((w) =>
+      w.waitForLine('stderr', /^connected as /, REGISTER_TIMEOUT_MS, scope.signal),
+    ),
+  );
+  return workers;
+}
+
+/** Kills the workers (by PID) and waits for them to exit. */
+export async function killWorkers(workers: readonly Proc[]): Promise<void> {
+  for (const w of workers) w.kill('SIGKILL');
+  await Promise.all(workers.map((w) => w.exited));
+}
