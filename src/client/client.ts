@@ -220,6 +220,15 @@ export class Client extends TypedEmitter<ClientEvents> {
     return id;
   }
 
+  /**
+   * Submits a task and resolves with it once finished (done, failed or canceled): one round
+   * trip. Not resent after a dropped connection (the task may have been accepted): it
+   * rejects with ConnectionLostError, like `submit`.
+   */
+  run(type: string, data: Json, opts: SubmitOptions = {}): Promise<TaskView> {
+    return this.call('run', { type, data, ...opts });
+  }
+
   /** Submits many tasks in one request; resolves with their ids in order. */
   async submitMany(tasks: TaskSpec[]): Promise<string[]> {
     const { ids } = await this.call('submitMany', { tasks });

@@ -78,8 +78,14 @@ export interface TallyView {
 
 /** Client → server methods, with their params and results. */
 export interface Methods {
-  ping: { params: Record<string, never> | undefined; result: { pong: true; server: string } };
+  ping: {
+    params: Record<string, never> | undefined;
+    /** `store`: whether this server's store answers (`unavailable` while the database is down). */
+    result: { pong: true; server: string; store: 'ok' | 'unavailable' };
+  };
   submit: { params: TaskSpec; result: { id: string } };
+  /** Submits a task and answers once it is finished: one round trip for a result. */
+  run: { params: TaskSpec; result: TaskView };
   submitMany: { params: { tasks: TaskSpec[] }; result: { ids: string[] } };
   status: { params: { id: string; attempts?: boolean }; result: TaskView };
   wait: { params: { id: string; updates?: boolean }; result: TaskView };

@@ -27,6 +27,7 @@ const empty = z.object({}).strict().optional();
 export const paramSchemas: { [M in MethodName]: z.ZodType<ParamsOf<M>, z.ZodTypeDef, unknown> } = {
   ping: empty,
   submit: taskSpec,
+  run: taskSpec,
   submitMany: z.object({ tasks: z.array(taskSpec).min(1).max(100_000) }).strict(),
   status: z.object({ id, attempts: z.boolean().optional() }).strict(),
   wait: z.object({ id, updates: z.boolean().optional() }).strict(),

@@ -35,6 +35,8 @@ export interface CommitterOptions {
   now: () => number;
   /** Called after each batch commits, with the batch and what it did. */
   onCommit?: (batch: WriteBatch, outcome: WriteOutcome) => void;
+  /** Called when a batch fails (each caller's promise rejects with the error too). */
+  onFailure?: (error: unknown) => void;
 }
 
 export class Committer {
@@ -138,7 +140,10 @@ export class Committer {
           this.settle(p, outcome);
           this.opts.onCommit?.(p.batch, outcome);
         },
-        (error: unknown) => this.rejectAll(p, error),
+        (error: unknown) => {
+          this.rejectAll(p, error);
+          this.opts.onFailure?.(error);
+        },
       )
       .finally(() => {
         this.writing = undefined;

@@ -47,6 +47,8 @@ export interface Core {
   readonly maxAttempts: number;
   now(): number;
   listWorkers(): WorkerInfo[];
+  /** Whether the store answers, for `ping`. */
+  storeStatus(): 'ok' | 'unavailable';
 }
 
 function taskId(id: string): number {
@@ -126,10 +128,16 @@ async function run(
 ): Promise<ResultOf<MethodName>> {
   switch (call.method) {
     case 'ping':
-      return { pong: true, server: core.serverName };
+      return { pong: true, server: core.serverName, store: core.storeStatus() };
     case 'submit': {
       const [id] = await core.committer.submit([core.types.prepare(call.params)]);
       return { id: String(id) };
+    }
+    case 'run': {
+      // Committed first, then waited on like `wait` (which reads after registering, so a
+      // task that finishes in between is not missed).
+      const [id] = await core.committer.submit([core.types.prepare(call.params)]);
+      return waitFor(core, session, String(id), false);
     }
     case 'submitMany': {
       const rows = call.params.tasks.map((t) => core.types.prepare(t));

@@ -17,6 +17,8 @@ import { LocalExecutor } from './local-executor.ts';
 import { type Logger, silentLogger } from './logger.ts';
 import { RemoteWorkers } from './remote-workers.ts';
 import { Scheduler } from './scheduler.ts';
+import { StoreHealth } from './store-health.ts';
+import { StoreSync } from './store-sync.ts';
 import { TaskTypes } from './task-types.ts';
 import { Waiters } from './waiters.ts';
 
@@ -24,7 +26,7 @@ export interface ServerOptions {
   host?: string;
   /** 0 picks a free port. */
   port?: number;
-  /** A store instance; when absent, SQLite at `db`. */
+  /** A store instance (e.g. from `openStoreFromOption`); when absent, SQLite at `db`. */
   store?: Store;
   db?: string;
   fsync?: boolean;
@@ -74,6 +76,9 @@ export class TaskwireServer {
   private local: LocalExecutor | undefined;
   private remote: RemoteWorkers | undefined;
   private legacy: LegacyTallyListener | undefined;
+  private sync: StoreSync | undefined;
+  /** Whether the store answers (reported by `ping`). */
+  readonly health: StoreHealth;
   private readonly connections = new Set<Connection>();
   private closing = false;
   private closePromise: Promise<void> | undefined;
@@ -84,6 +89,14 @@ export class TaskwireServer {
     this.now = options.now ?? Date.now;
     this.store =
       options.store ?? new SqliteStore({ path: this.opts.db, fsync: options.fsync ?? false });
+    this.health = new StoreHealth((status, error) => {
+      if (status === 'ok') {
+        this.log.warn('the store is available again; resuming');
+        this.scheduler?.workAppeared();
+      } else {
+        this.log.error({ error }, 'the store is unavailable; requests fail until it is back');
+      }
+    });
     options.signal?.addEventListener('abort', () => void this.close(), { once: true });
   }
 
@@ -100,12 +113,19 @@ export class TaskwireServer {
         );
     }
     const waiters = new Waiters();
+    const health = this.health;
     const committer = new Committer(store, {
       now,
-      onCommit: (b, o) => this.onCommit(b, o, waiters),
+      onCommit: (b, o) => {
+        health.ok();
+        this.onCommit(b, o, waiters);
+      },
+      onFailure: (error) => health.failed(error),
     });
-    const onError = (error: unknown, context: string) =>
+    const onError = (error: unknown, context: string) => {
+      health.failed(error);
       log.error({ err: error, context }, 'background work failed');
+    };
     const scheduler = new Scheduler(store, committer, this.events, {
       leaseMs: opts.leaseMs,
       sweepMs: Math.min(1000, Math.max(20, Math.floor(opts.leaseMs / 4))),
@@ -115,9 +135,14 @@ export class TaskwireServer {
       onTaskChanged: (t) => waiters.changed(t),
       isWatched: (id) => waiters.has(id),
       onError,
+      onSweep: () => health.ok(),
     });
     const handlers = new Map([...builtinHandlers(opts.delayScale), ...(opts.handlers ?? [])]);
-    const types = new TaskTypes(opts.local === false ? [] : handlers.keys(), opts.maxAttempts);
+    const types = new TaskTypes(
+      opts.local === false ? [] : handlers.keys(),
+      opts.maxAttempts,
+      !store.capabilities.exclusive,
+    );
     this.committer = committer;
     this.scheduler = scheduler;
     this.remote = new RemoteWorkers(scheduler, types, this.events, log, {
@@ -134,12 +159,15 @@ export class TaskwireServer {
       maxAttempts: opts.maxAttempts,
       now,
       listWorkers: () => this.listWorkers(),
+      storeStatus: () => health.status,
     };
     if (opts.local !== false) {
       this.local = new LocalExecutor(handlers, opts.concurrency, onError);
       this.local.attach(scheduler);
     }
     await scheduler.start();
+    this.sync = new StoreSync(store, scheduler, waiters, onError);
+    this.sync.start();
     if (opts.tally) {
       this.legacy = new LegacyTallyListener(store, scheduler, log, {
         host: opts.host,
@@ -152,7 +180,9 @@ export class TaskwireServer {
     this.net = createServer((socket) => this.accept(socket, core));
     await new Promise<void>((resolve, reject) => {
       this.net!.once('error', reject);
-      this.net!.listen(opts.port, opts.host, () => {
+      // A deep accept queue: a thousand clients connecting at once are not dropped by the
+      // kernel (Node's default is 511; the kernel caps it at somaxconn).
+      this.net!.listen({ port: opts.port, host: opts.host, backlog: 4096 }, () => {
         this.net!.off('error', reject);
         resolve();
       });
@@ -205,6 +235,7 @@ export class TaskwireServer {
     await step(() => this.local?.stop(this.opts.graceMs));
     await step(() => this.remote?.closeAll());
     this.scheduler?.stop();
+    this.sync?.stop();
     await step(() => this.committer?.drain());
     for (const c of this.connections) c.end();
     for (const c of this.connections) c.socket.destroySoon();
@@ -258,7 +289,7 @@ export class TaskwireServer {
   private onCommit(batch: WriteBatch, outcome: WriteOutcome, waiters: Waiters): void {
     if (outcome.ids.length > 0) {
       this.events.emit('task:submitted', outcome.ids);
-      this.scheduler?.workAppeared();
+      this.scheduler?.workAppeared(true);
       if (this.log.isLevelEnabled('debug')) {
         for (const [i, t] of batch.submits.entries()) {
           this.log.debug({ task: outcome.ids[i], type: t.type }, 'task enqueued');

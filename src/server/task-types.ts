@@ -1,11 +1,14 @@
 /**
- * Which task types the server accepts: those of the built-in executor and those declared
- * by workers that have connected. Built-in types also check their data.
+ * Which task types the server accepts: the built-in types (even with no built-in executor:
+ * remote workers run them), the types of the executor's extra handlers, and those declared
+ * by workers that have connected. With `open` (a store shared by several servers) any type
+ * is accepted: its worker may be connected to another server. Built-in types also check
+ * their data.
  */
 import { ErrorCode, TaskwireError } from '../protocol/errors.ts';
 import type { Json, TaskSpec } from '../protocol/tasks.ts';
 import type { NewTask } from '../store/types.ts';
-import { builtinType } from '../worker/builtins.ts';
+import { BUILTIN_TYPES, builtinType } from '../worker/builtins.ts';
 
 export class TaskTypes {
   private readonly known = new Set<string>();
@@ -13,7 +16,9 @@ export class TaskTypes {
   constructor(
     initial: Iterable<string>,
     private readonly defaultMaxAttempts: number,
+    private readonly open = false,
   ) {
+    for (const t of BUILTIN_TYPES) this.known.add(t.name);
     for (const t of initial) this.known.add(t);
   }
 
@@ -29,7 +34,7 @@ export class TaskTypes {
   prepare(spec: TaskSpec): NewTask {
     const builtin = builtinType(spec.type);
     const type = builtin?.name ?? spec.type;
-    if (!this.known.has(type)) {
+    if (!this.open && !this.known.has(type)) {
       throw new TaskwireError(
         ErrorCode.UNKNOWN_TASK_TYPE,
         `unknown task type "${spec.type}"; this server runs: ${this.list().join(', ') || 'none yet'}`,

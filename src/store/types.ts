@@ -161,8 +161,23 @@ export interface StoreCapabilities {
   exclusive: boolean;
 }
 
+/**
+ * What another store instance sharing the same database did (see `Store.subscribe`).
+ * - `ready`: tasks may have become runnable (submitted, released, retrying, reclaimed, a
+ *   multi-unit task with units left); also sent when events may have been missed (when the
+ *   subscription starts listening and after it reconnects), so a subscriber re-checks.
+ * - `changed`: these tasks changed state (completed, failed, released, canceled, progress);
+ *   a waiting client on this server may want to see them again.
+ */
+export type StoreEvent = { kind: 'ready' } | { kind: 'changed'; ids: number[] };
+
 export interface Store {
   readonly capabilities: StoreCapabilities;
+  /**
+   * Optional (shared stores): calls `listener` with the events of the other store instances
+   * on the same database, never with this instance's own. Returns the unsubscribe function.
+   */
+  subscribe?(listener: (event: StoreEvent) => void): () => void;
   /** Opens the store and applies pending migrations. */
   open(): Promise<void>;
   close(): Promise<void>;

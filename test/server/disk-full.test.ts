@@ -39,7 +39,16 @@ describe('store full', () => {
       ErrorCode.TASK_NOT_FOUND,
       'nothing of the refused batch',
     );
-    assert.equal((await c.call('ping')).result.pong, true, 'the server still serves');
+    assert.deepEqual(
+      (await c.call('ping')).result,
+      { pong: true, server: `taskwire ${process.pid}`, store: 'unavailable' },
+      'the server still serves, and says the store failed',
+    );
+    // Room is made (the test lifts the cap): the next commit succeeds and ping says so.
+    store.pragma('max_page_count = 100000');
+    const after = await c.call('submit', { type: 'flip', data: 'after' });
+    assert.ok(after.result.id, 'a submit works again without a restart');
+    assert.equal((await c.call('ping')).result.store, 'ok');
     c.close();
     tmp.remove();
   });

@@ -23,6 +23,31 @@ describe('native protocol', () => {
     c.close();
   });
 
+  it('run submits and answers with the finished task in one call; bad specs get an error', async () => {
+    await using t = await startServer();
+    const c = await RawClient.connect(t.port);
+    // Both in flight at once: each answer comes when its own task is finished.
+    const first = c.send('run', { type: 'flip', data: 'abc' });
+    const second = c.send('run', { type: 'noop', data: { any: ['json'] } });
+    const a = await c.responseTo(first);
+    const b = await c.responseTo(second);
+    assert.equal(a.result.status, 'done');
+    assert.equal(a.result.result, 'cba');
+    assert.equal(b.result.status, 'done');
+    assert.equal(b.result.result, null);
+    const stored = await c.call('status', { id: a.result.id });
+    assert.deepEqual(stored.result, a.result, 'the answer is the committed task');
+    assert.equal(
+      (await c.call('run', { type: 'flip', data: '' })).error.code,
+      ErrorCode.INVALID_TASK_DATA,
+    );
+    assert.equal(
+      (await c.call('run', { type: 'nope', data: 'x' })).error.code,
+      ErrorCode.UNKNOWN_TASK_TYPE,
+    );
+    c.close();
+  });
+
   it('runs the three built-in types on code points, and accepts the seed aliases', async () => {
     await using t = await startServer();
     const c = await RawClient.connect(t.port);

@@ -71,6 +71,20 @@ describe('SqliteStore', () => {
       try {
         assert.equal(store.pragma('journal_mode'), 'wal');
         assert.equal(store.pragma('synchronous'), 2);
+        // Claims and extensions commit unsynced (a lost lease loses no acknowledged work),
+        // then the connection is back to FULL for the writes clients wait on.
+        await store.write({ ...emptyBatch(T0), submits: [newTask()] });
+        const [lease] = await store.claim({
+          worker: 'w',
+          types: ['flip'],
+          limit: 1,
+          now: T0,
+          leaseMs: 1000,
+        });
+        assert.ok(lease);
+        assert.equal(store.pragma('synchronous'), 2);
+        assert.deepEqual(await store.extend([lease.token], T0 + 5000, T0), [true]);
+        assert.equal(store.pragma('synchronous'), 2);
       } finally {
         await store.close();
       }

@@ -6,6 +6,20 @@ import { Worker } from '../../src/worker/worker.ts';
 import { startServer } from '../support/server.ts';
 
 describe('remote workers', () => {
+  it('queues built-in types with no executor and no worker yet; a worker that comes runs them', async () => {
+    await using t = await startServer({ local: false });
+    const client = await connect({ port: t.port });
+    const id = await client.submit('flip', 'queued');
+    await assert.rejects(client.submit('resize', {}), /unknown task type/);
+    assert.equal((await client.status(id)).status, 'enqueued');
+    const worker = new Worker({ port: t.port });
+    worker.handle('flip', (task) => [...String(task.data)].reverse().join(''));
+    await worker.start();
+    assert.equal((await client.wait(id)).result, 'deueuq');
+    await worker.close();
+    await client.close();
+  });
+
   it('runs a user-defined type pushed by the server, with progress seen by the waiting client', async () => {
     await using t = await startServer({ local: false });
     const worker = new Worker({ port: t.port, name: 'resizer', concurrency: 2 });
