@@ -1,6 +1,7 @@
 /**
  * latency: one client submits a task and waits for its result, one at a time; after a
- * warm-up, each round trip (submit acknowledged, then the result pushed) is a sample.
+ * warm-up, each `run` call (submit and wait in one request: the answer comes once the result
+ * is committed) is a sample.
  * remote: the server runs no executor and one idle worker process (concurrency 1) runs
  * each task; builtin: the server's own executor runs it.
  */
@@ -29,10 +30,11 @@ async function roundTrips(
   for (let i = 0; i < warmup + samples; i++) {
     if (signal.aborted) throw abortReason(signal);
     const started = performance.now();
-    const id = await client.submit(TASK_TYPE, payload(i));
-    const task = await client.wait(id);
+    const task = await client.run(TASK_TYPE, payload(i));
     const elapsed = performance.now() - started;
-    if (task.status !== 'done') throw new Error(`task ${id} ended ${task.status}: ${task.error}`);
+    if (task.status !== 'done') {
+      throw new Error(`task ${task.id} ended ${task.status}: ${task.error}`);
+    }
     if (i >= warmup) micros.push(elapsed * 1000);
     if (i % 100 === 0)
       progress(i < warmup ? `warm-up ${i}/${warmup}` : `${i - warmup}/${samples} samples`);
@@ -48,7 +50,7 @@ export function latencyWorkload(tier: Tier, executor: Executor): Workload {
     family: prefix,
     measures: names,
     note:
-      'latency: `submit`, then `wait` (the result is pushed once committed); remote: one idle ' +
+      'latency: `run` (submit and wait in one request, answered once the result is committed); remote: one idle ' +
       'worker process with concurrency 1, builtin: the server’s own executor (--delay-scale 0)',
     async measure(ctx, scope) {
       const { latencyWarmup: warmup, latencySamples: samples } = sizes(ctx.quick);

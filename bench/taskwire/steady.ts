@@ -1,9 +1,13 @@
 /**
  * steady: one producer (the bench process, pipelined `submit`s) and 4 worker processes at
- * the same time, from the first submit to the last completion committed.
+ * the same time, from the first submit to the last completion committed. Also reports the
+ * CPU time each side spent per task (server, the 4 workers together, the producer), read
+ * from /proc: on a machine whose cores are all busy, their sum over the core count is the
+ * ceiling of the rate.
  */
 import { connect } from '../../src/client/index.ts';
-import type { Tier, Workload } from '../lib/types.ts';
+import { cpuSecondsOf } from '../lib/procfs.ts';
+import type { Sample, Tier, Workload } from '../lib/types.ts';
 import { within } from '../lib/wait.ts';
 import { waitCompleted } from './completion.ts';
 import { WORKER_NOTE } from './drain.ts';
@@ -20,7 +24,7 @@ export function steadyWorkload(tier: Tier): Workload {
   return taskwireWorkload({
     tier,
     family: 'steady',
-    measures: ['steady'],
+    measures: ['steady', 'steady-cpu-server', 'steady-cpu-workers', 'steady-cpu-producer'],
     note: WORKER_NOTE,
     async measure(ctx, scope) {
       const n = sizes(ctx.quick).tasks;
@@ -38,6 +42,15 @@ export function steadyWorkload(tier: Tier): Workload {
       const producer = await connect({ port: server.port, reconnect: false });
       const watcher = await connect({ port: server.port, reconnect: false });
       scope.defer(() => Promise.all([producer.close(), watcher.close()]));
+      const cpu = async () => ({
+        server: await cpuSecondsOf(server.proc.pid),
+        workers: (await Promise.all(procs.map((p) => cpuSecondsOf(p.pid)))).reduce(
+          (a, b) => a + b,
+          0,
+        ),
+        producer: process.cpuUsage(),
+      });
+      const before = await cpu();
       const started = performance.now();
       const produced = within(
         submitPipelined(producer, n, scope.signal),
@@ -54,12 +67,25 @@ export function steadyWorkload(tier: Tier): Workload {
         }),
       ]);
       const elapsed = end.at - started;
+      const after = await cpu();
+      const perTask = (name: string, seconds: number): Sample => ({
+        name,
+        unit: 'µs/task',
+        value: (seconds * 1e6) / n,
+        higherIsBetter: false,
+      });
+      const producerCpu = process.cpuUsage(before.producer);
       await Promise.all([producer.close(), watcher.close()]);
       ctx.progress('verifying');
       await killWorkers(procs);
       await stopServer(server);
       expectCounts(server.db, { done: n });
-      return [rate('steady', n, elapsed)];
+      return [
+        rate('steady', n, elapsed),
+        perTask('steady-cpu-server', after.server - before.server),
+        perTask('steady-cpu-workers', after.workers - before.workers),
+        perTask('steady-cpu-producer', (producerCpu.user + producerCpu.system) / 1e6),
+      ];
     },
   });
 }
