@@ -162,6 +162,19 @@ export function storeContract(name: string, make: () => Promise<StoreHarness>): 
         }
       });
 
+      test('keeps the key order of objects in data and results', async (store) => {
+        const data = { z: 1, a: { y: 2, b: [{ k: 1, c: 2 }] }, m: 'x' };
+        const result = { zeta: true, alpha: null, mid: { b: 1, a: 2 } };
+        const [id] = await submit(store, T0, newTask({ data }));
+        const lease = await claimOne(store, T0);
+        assert.equal(JSON.stringify(lease.data), JSON.stringify(data));
+        const done = await complete(store, T0 + 1, lease.token, result);
+        assert.equal(JSON.stringify(done?.result), JSON.stringify(result));
+        const task = await mustGet(store, id!);
+        assert.equal(JSON.stringify(task.data), JSON.stringify(data));
+        assert.equal(JSON.stringify(task.result), JSON.stringify(result));
+      });
+
       test('get of a missing id is undefined', async (store) => {
         assert.equal(await store.get(12345), undefined);
         assert.equal(await store.get(12345, true), undefined);
@@ -292,6 +305,13 @@ export function storeContract(name: string, make: () => Promise<StoreHarness>): 
         assert.equal((await mustGet(store, failed!)).status, 'failed');
         assert.equal((await mustGet(store, canceled!)).status, 'canceled');
         assert.deepEqual(await claim(store, T0 + 1_000_000), []);
+      });
+      test('leaves out the excluded task and still fills the limit', async (store) => {
+        const [a, b, c] = await submit(store, T0, newTask(), newTask(), newTask());
+        const req = { worker: 'w1', types: ['flip'], now: T0, leaseMs: LEASE_MS };
+        assert.deepEqual(ids(await store.claim({ ...req, limit: 2, excludeTaskId: a })), [b, c]);
+        assert.deepEqual(ids(await store.claim({ ...req, limit: 2, excludeTaskId: a })), []);
+        assert.deepEqual(ids(await store.claim({ ...req, limit: 2, excludeTaskId: b })), [a]);
       });
     });
 
@@ -684,6 +704,102 @@ export function storeContract(name: string, make: () => Promise<StoreHarness>): 
         assert.equal((await mustGet(store, b!)).result, 'also');
         assert.ok(out.ids[0]! > b!, 'ids keep ascending after a rollback');
       });
+      test('reports on one task apply in batch order, each outcome right after it', async (store) => {
+        const [id] = await submit(store, T0, newTask({ reps: 3, maxAttempts: 2 }));
+        const l1 = await claimOne(store, T0, 'w1');
+        const l2 = await claimOne(store, T0, 'w2');
+        const l3 = await claimOne(store, T0, 'w3');
+        const [other] = await submit(store, T0, newTask());
+        const lo = await claimOne(store, T0, 'w4');
+        const out = await write(store, T0 + 1, {
+          completions: [
+            { token: l1.token, result: 'r1', units: 1 },
+            { token: lo.token, result: 'o', units: 1 },
+            { token: l2.token, result: 'r2', units: 2 },
+            // The same token again: its lease ended with the first report.
+            { token: l1.token, result: 'again', units: 1 },
+          ],
+          // After the completions: the task is done, so the failure only counts.
+          failures: [{ token: l3.token, error: 'late', retryAt: T0 + 5 }],
+          progress: [{ token: l3.token, progress: 0.5 }],
+        });
+        const [c1, co, c2, again] = out.completions;
+        assert.equal(c1?.id, id);
+        assert.equal(c1?.status, 'processing');
+        assert.equal(c1?.unitsDone, 1);
+        assert.equal(c1?.unitsLeased, 2);
+        assert.equal(c1?.result, undefined);
+        assert.equal(co?.id, other);
+        assert.equal(co?.status, 'done');
+        assert.equal(c2?.status, 'done');
+        assert.equal(c2?.unitsDone, 3);
+        assert.equal(c2?.unitsLeased, 1);
+        assert.equal(c2?.result, 'r2');
+        assert.equal(c2?.finishedAt, T0 + 1);
+        assert.equal(again, undefined);
+        const failed = out.failures[0];
+        assert.ok(failed);
+        assert.equal(failed.status, 'done');
+        assert.equal(failed.failures, 1);
+        assert.equal(failed.unitsLeased, 0);
+        assert.equal(failed.error, null);
+        assert.equal(failed.result, 'r2');
+        assert.deepEqual(out.progress, [false], 'the failure ended the lease');
+        assert.deepEqual(await mustGet(store, id!), failed);
+      });
+
+      test('the last progress report on a task in a batch wins', async (store) => {
+        const [id] = await submit(store, T0, newTask({ reps: 2 }));
+        const l1 = await claimOne(store, T0, 'w1');
+        const l2 = await claimOne(store, T0, 'w2');
+        const first = await write(store, T0 + 1, {
+          progress: [
+            { token: l1.token, progress: 0.2 },
+            { token: l2.token, progress: 0.7 },
+          ],
+        });
+        assert.deepEqual(first.progress, [true, true]);
+        assert.equal((await mustGet(store, id!)).progress, 0.7);
+        await write(store, T0 + 2, {
+          progress: [
+            { token: l2.token, progress: 0.9 },
+            { token: l1.token, progress: 0.4 },
+            { token: l2.token, progress: 0.3 },
+          ],
+        });
+        assert.equal((await mustGet(store, id!)).progress, 0.3);
+      });
+
+      test('a batch of a thousand keeps every outcome in batch order', async (store) => {
+        const n = 1000;
+        const submitted = await submit(
+          store,
+          T0,
+          ...Array.from({ length: n }, (_, i) => newTask({ data: { i } })),
+        );
+        assert.equal(submitted.length, n);
+        assert.ok(
+          submitted.every((id, i) => i === 0 || id > submitted[i - 1]!),
+          'ascending',
+        );
+        const leases = await claim(store, T0, { limit: n });
+        assert.deepEqual(ids(leases), submitted, 'ids follow the batch order');
+        assert.deepEqual(
+          leases.map((l) => (l.data as { i: number }).i),
+          Array.from({ length: n }, (_, i) => i),
+        );
+        const reversed = [...leases].reverse();
+        const out = await write(store, T0 + 1, {
+          completions: reversed.map((l) => ({ token: l.token, result: l.taskId, units: 1 })),
+          releases: [reversed[0]!.token, 4242424],
+        });
+        assert.deepEqual(
+          out.completions.map((t) => [t?.id, t?.result]),
+          reversed.map((l) => [l.taskId, l.taskId]),
+        );
+        assert.deepEqual(out.releases, [undefined, undefined]);
+        assert.equal((await store.counts()).done, n);
+      });
     });
 
     describe('lease deadlines', () => {
@@ -738,6 +854,34 @@ export function storeContract(name: string, make: () => Promise<StoreHarness>): 
         assert.equal(task.status, 'processing');
         assert.equal(task.unitsLeased, 1);
         assert.equal((await claimOne(store, T0 + LEASE_MS + 1, 'w3')).attempt, 3);
+      });
+
+      test('reclaimExpired takes back several expired units of one task', async (store) => {
+        const [id] = await submit(store, T0, newTask({ reps: 3 }));
+        const l1 = await claimOne(store, T0, 'w1');
+        const l2 = await claimOne(store, T0, 'w2');
+        const l3 = await claimOne(store, T0 + 100, 'w3');
+        const expired = await store.reclaimExpired(T0 + LEASE_MS + 1);
+        assert.deepEqual(
+          [...expired].sort((a, b) => a.token - b.token),
+          [
+            { token: l1.token, taskId: id, worker: 'w1' },
+            { token: l2.token, taskId: id, worker: 'w2' },
+          ],
+        );
+        let task = await mustGet(store, id!);
+        assert.equal(task.status, 'processing', 'a unit is still leased');
+        assert.equal(task.unitsLeased, 1);
+        assert.equal((await claimOne(store, T0 + LEASE_MS + 1, 'w4')).attempt, 4);
+        assert.equal((await claimOne(store, T0 + LEASE_MS + 1, 'w5')).attempt, 5);
+        assert.deepEqual(await claim(store, T0 + LEASE_MS + 1), []);
+        const all = await store.reclaimExpired(T0 + 10 * LEASE_MS);
+        assert.equal(all.length, 3);
+        assert.ok(all.some((e) => e.token === l3.token));
+        task = await mustGet(store, id!);
+        assert.equal(task.status, 'enqueued');
+        assert.equal(task.unitsLeased, 0);
+        assert.equal(task.failures, 0);
       });
 
       test('releaseAll releases every active lease', async (store, t) => {

@@ -1,26 +1,6 @@
 /** Applies the numbered migrations in `migrations/` that a SQLite database lacks. */
 import type Database from 'better-sqlite3';
-
-interface Migration {
-  version: number;
-  name: string;
-  sql: string;
-}
-
-/** Parses `001_init` style names; rejects anything else so a stray file cannot slip in. */
-function parseMigrations(files: Map<string, string>): Migration[] {
-  const migrations: Migration[] = [];
-  for (const [name, sql] of files) {
-    const match = /^(\d+)_[\w-]+$/.exec(name);
-    if (!match) throw new Error(`migration file name must look like 001_name.sql: ${name}.sql`);
-    const version = Number(match[1]);
-    if (migrations.some((m) => m.version === version)) {
-      throw new Error(`two migrations share version ${version}`);
-    }
-    migrations.push({ version, name, sql });
-  }
-  return migrations.sort((a, b) => a.version - b.version);
-}
+import { assertNotNewer, parseMigrations } from '../migrations.ts';
 
 /**
  * Brings the schema up to date. Each migration runs in its own IMMEDIATE transaction that
@@ -38,12 +18,7 @@ export function migrate(db: Database.Database, files: Map<string, string>): numb
   const newest = db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as {
     v: number | null;
   };
-  const known = migrations.at(-1)?.version ?? 0;
-  if (newest.v !== null && newest.v > known) {
-    throw new Error(
-      `database schema is at version ${newest.v}, newer than this taskwire knows (${known})`,
-    );
-  }
+  assertNotNewer(newest.v, migrations);
   const claim = db.prepare(
     `INSERT INTO schema_migrations (version, name, applied_at) VALUES (@version, @name, @now)
      ON CONFLICT (version) DO NOTHING`,

@@ -6,6 +6,15 @@
  * with RETURNING costs more than the same UPDATE followed by a SELECT by rowid.
  */
 import { type Json, TASK_STATUSES, type TaskStatus } from '../../protocol/tasks.ts';
+import {
+  type LeaseRow,
+  type TallyRow,
+  type TaskRow,
+  toAttemptRecord,
+  toJsonText,
+  toTallySummary,
+  toTaskRecord,
+} from '../rows.ts';
 import type {
   AttemptRecord,
   CancelOutcome,
@@ -21,15 +30,6 @@ import type {
   WriteBatch,
   WriteOutcome,
 } from '../types.ts';
-import {
-  type LeaseRow,
-  type TallyRow,
-  type TaskRow,
-  toAttemptRecord,
-  toJsonText,
-  toTallySummary,
-  toTaskRecord,
-} from './rows.ts';
 import type { Statements } from './statements.ts';
 
 /** Reads one task; undefined when missing. */

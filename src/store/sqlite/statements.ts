@@ -1,7 +1,7 @@
 /** The SQLite store's runtime statements, one `.sql` file each in `sql/`, prepared once. */
 import type Database from 'better-sqlite3';
+import { TASK_COLUMNS } from '../rows.ts';
 import { loadSqlDir } from '../sql-files.ts';
-import { TASK_COLUMNS } from './rows.ts';
 
 const SQL_DIR = new URL('./sql/', import.meta.url);
 

@@ -1,10 +1,14 @@
-/** Rows as SQLite returns them, and their mapping to the store's records. */
-import type { Json, TaskStatus } from '../../protocol/tasks.ts';
-import type { AttemptRecord, LeaseState, TallySummary, TaskRecord } from '../types.ts';
+/**
+ * Rows as the SQL stores return them (SQLite, and PostgreSQL with bigints read as numbers),
+ * and their mapping to the store's records.
+ */
+import type { Json, TaskStatus } from '../protocol/tasks.ts';
+import type { AttemptRecord, LeaseState, TallySummary, TaskRecord } from './types.ts';
 
 /**
- * The columns of task-get.sql, in order. Tasks are read as arrays (cheaper than objects on
- * the completion path); the statement's columns are checked against this list when prepared.
+ * The columns of a task as the stores' statements select them (task-get.sql), in order.
+ * Tasks are read as arrays (cheaper than objects on the completion path); each store checks
+ * its statements' columns against this list.
  */
 export const TASK_COLUMNS = [
   'id',
@@ -76,7 +80,10 @@ export interface TallyRow {
   finished_at: number | null;
 }
 
-/** JSON text for a TEXT column; `undefined` (no result) becomes NULL. */
+/**
+ * JSON text for a text column; `undefined` (no result) becomes NULL. Both stores keep JSON
+ * as text, so a value reads back with its object keys in the order they were written.
+ */
 export function toJsonText(value: Json | undefined): string | null {
   return value === undefined ? null : JSON.stringify(value);
 }

@@ -1,0 +1,80 @@
+/**
+ * The payloads of the store's NOTIFY messages: which instance sent them, whether tasks may
+ * have become runnable, and which tasks changed. A batch's events go out as one or more
+ * payloads, each under PostgreSQL's payload limit.
+ *
+ * A payload is JSON: `{"o":ORIGIN,"r":1,"c":[ID,...]}`; `r` is present only when tasks may
+ * have become runnable, `c` only when tasks changed. A batch whose ids do not fit in one
+ * payload is split: `r` travels in the first part only.
+ */
+
+import type { Pipeline } from './connection.ts';
+
+/** What one store instance reports to the others after a commit. */
+export interface Notice {
+  /** Tasks may have become runnable. */
+  ready: boolean;
+  /** Tasks that changed state, ascending and distinct. */
+  ids: number[];
+}
+
+/** PostgreSQL refuses payloads of 8000 bytes or more (the default page size). */
+export const MAX_PAYLOAD_BYTES = 7999;
+
+/**
+ * Encodes a notice from `origin` as payloads of at most `maxBytes` bytes each; none when
+ * there is nothing to say. `origin` must be plain ASCII (the store's random id).
+ */
+export function encodeNotice(origin: string, notice: Notice, maxBytes = MAX_PAYLOAD_BYTES) {
+  const ids = [...new Set(notice.ids)].sort((a, b) => a - b);
+  if (!notice.ready && ids.length === 0) return [];
+  const head = (ready: boolean) => `{"o":${JSON.stringify(origin)}${ready ? ',"r":1' : ''}`;
+  if (ids.length === 0) return [`${head(true)}}`];
+  const payloads: string[] = [];
+  let ready = notice.ready;
+  let part = `${head(ready)},"c":[`;
+  let count = 0;
+  for (const id of ids) {
+    const item = `${count > 0 ? ',' : ''}${id}`;
+    // Ids and the origin are ASCII: one byte per character. 2 bytes close the payload.
+    if (part.length + item.length + 2 > maxBytes && count > 0) {
+      payloads.push(`${part}]}`);
+      ready = false;
+      part = `${head(ready)},"c":[${id}`;
+      count = 1;
+      continue;
+    }
+    part += item;
+    count += 1;
+  }
+  payloads.push(`${part}]}`);
+  return payloads;
+}
+
+/** Decodes a payload; undefined when it is not one of ours (another program's NOTIFY). */
+export function decodeNotice(payload: string): (Notice & { origin: string }) | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(payload);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { o, r, c } = value as { o?: unknown; r?: unknown; c?: unknown };
+  if (typeof o !== 'string') return undefined;
+  const ids = Array.isArray(c) ? c.filter((id): id is number => Number.isSafeInteger(id)) : [];
+  return { origin: o, ready: r === 1, ids };
+}
+
+/** Where and as whom a store announces its changes; undefined when it does not. */
+export interface Announcer {
+  channel: string;
+  origin: string;
+}
+
+/** Adds the NOTIFY of `notice` to a pipeline that goes on to commit. */
+export function announce(p: Pipeline, announcer: Announcer | undefined, notice: Notice): void {
+  if (!announcer) return;
+  const payloads = encodeNotice(announcer.origin, notice);
+  if (payloads.length > 0) p.run('notify', [announcer.channel, payloads]);
+}

@@ -1,0 +1,6 @@
+-- next-run-at: the earliest run_at of a ready task not yet runnable (NULL when none).
+-- finished_at IS NULL, true of every ready task, selects the index tasks_run_at.
+-- Params: $1 bigint now (ms)
+SELECT min(run_at) AS run_at
+FROM tasks
+WHERE ready AND finished_at IS NULL AND run_at > $1::bigint

@@ -1,0 +1,8 @@
+-- task-get: one task by id. The column order is TASK_COLUMNS in rows.ts (checked on first
+-- use), since rows come back as arrays.
+-- Params: $1 bigint id
+SELECT id, type, data, status, result, error, reps, units_done, units_leased, attempts,
+       failures, max_attempts, progress, run_at, created_at, started_at, finished_at,
+       updated_at
+FROM tasks
+WHERE id = $1::bigint

@@ -1,0 +1,349 @@
+/**
+ * The shared store: one PostgreSQL database that several taskwire servers use at once.
+ * Leases are rows, claimed with SKIP LOCKED, so servers never hand out a task twice; a
+ * lease left by a dead server is reclaimed by its deadline, by whichever server sweeps
+ * first. Each server hears the others' changes through LISTEN/NOTIFY (`subscribe`).
+ */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import type { TaskStatus } from '../../protocol/tasks.ts';
+import { loadSqlDir } from '../sql-files.ts';
+import type {
+  AttemptRecord,
+  ClaimRequest,
+  ExpiredLease,
+  Lease,
+  Store,
+  StoreCapabilities,
+  StoreEvent,
+  TallySpec,
+  TallySummary,
+  TaskRecord,
+  WriteBatch,
+  WriteOutcome,
+} from '../types.ts';
+import {
+  type ConnectionSettings,
+  clientConfig,
+  isConnectionFailure,
+  isRetryableConflict,
+  type QueryStats,
+  Session,
+  toStoreError,
+} from './connection.ts';
+import { Listener } from './listener.ts';
+import { migrate } from './migrate.ts';
+import { type Announcer, decodeNotice } from './notifications.ts';
+import * as ops from './operations.ts';
+import { Statements } from './statements.ts';
+import { write } from './write.ts';
+
+const MIGRATIONS_DIR = new URL('./migrations/', import.meta.url);
+
+export interface PostgresStoreOptions {
+  /** `postgres://user:password@host:port/database`; `?options=-c search_path=...` works. */
+  url: string;
+  /** Pooled connections (default 10). */
+  poolSize?: number;
+  /**
+   * Ask for commits that survive a power loss. PostgreSQL flushes its WAL at every commit
+   * unless the server runs with `synchronous_commit = off`; the store never lowers that
+   * setting (an acknowledged task is always committed by PostgreSQL's own standard). With
+   * `fsync`, `open` refuses a server whose `synchronous_commit` is `off`; without it, a
+   * commit survives a crash of the taskwire process either way.
+   */
+  fsync?: boolean;
+  /** Gives up connecting after this long (default 5000 ms): calls reject, never hang. */
+  connectTimeoutMs?: number;
+  /** The server cancels a statement running longer (default 30,000 ms). */
+  statementTimeoutMs?: number;
+  /**
+   * Send NOTIFY after changes (default true). Only a store that is alone on its database
+   * can do without.
+   */
+  notify?: boolean;
+  /**
+   * The LISTEN/NOTIFY channel; default `taskwire`, or `taskwire.SCHEMA` for a schema other
+   * than `public` (notifications are per database, and each schema is its own taskwire).
+   */
+  channel?: string;
+}
+
+const ignore = () => {};
+
+/**
+ * Rows a store writes (tasks and leases) before it first refreshes the planner's statistics;
+ * the next refresh comes after twice as many, and so on (see #grew).
+ */
+const FIRST_ANALYZE_ROWS = 1000;
+
+/** How often a failed transaction is tried in all: a deadlock victim, or a dead connection. */
+const MAX_TRIES = 3;
+
+/** Whether an operation may run again after a connection failure. */
+type Retry =
+  /** Reads and idempotent writes: always. */
+  | 'idempotent'
+  /** Transactions: unless their COMMIT went out (it may have taken effect). */
+  | 'until-commit'
+  /** Writes in one autocommit statement: never (it may have taken effect). */
+  | 'never';
+
+interface Opened {
+  pool: pg.Pool;
+  statements: Statements;
+  channel: string;
+}
+
+/** A Store in a PostgreSQL database, shared by any number of servers. */
+export class PostgresStore implements Store {
+  readonly capabilities: StoreCapabilities = { exclusive: false };
+  readonly #opts: PostgresStoreOptions;
+  readonly #settings: ConnectionSettings;
+  /** Tells this instance's notifications from the others'. */
+  readonly #origin = randomBytes(9).toString('base64url');
+  readonly #stats: QueryStats = { queries: 0, roundTrips: 0 };
+  readonly #subscribers = new Set<(event: StoreEvent) => void>();
+  #opened: Opened | undefined;
+  #listener: Listener | undefined;
+  #grown = 0;
+  #analyzeAfter = FIRST_ANALYZE_ROWS;
+  #analyzing: Promise<void> | undefined;
+
+  constructor(opts: PostgresStoreOptions) {
+    this.#opts = opts;
+    this.#settings = {
+      url: opts.url,
+      connectTimeoutMs: opts.connectTimeoutMs ?? 5000,
+      statementTimeoutMs: opts.statementTimeoutMs ?? 30_000,
+    };
+  }
+
+  /** Queries and round trips sent so far (each pipeline is one round trip). */
+  get stats(): QueryStats {
+    return { ...this.#stats };
+  }
+
+  async open(): Promise<void> {
+    if (this.#opened) throw new Error('store is already open');
+    const statements = Statements.load();
+    const schema = await this.#migrate();
+    const pool = new pg.Pool({
+      ...clientConfig(this.#settings, 'taskwire'),
+      max: this.#opts.poolSize ?? 10,
+      pipeline: true,
+    });
+    // An idle pooled connection that fails (a restart, a terminated backend) is dropped by
+    // the pool, which then reports it here; without a listener the process would crash.
+    // The next call opens a new connection.
+    pool.on('error', () => {});
+    const channel = this.#opts.channel ?? (schema === 'public' ? 'taskwire' : `taskwire.${schema}`);
+    this.#opened = { pool, statements, channel };
+  }
+
+  /**
+   * Checks the server's settings and runs the migrations, on a connection of their own (no
+   * pipelining, no timeouts). Returns the schema the store's tables are in.
+   */
+  async #migrate(): Promise<string> {
+    const config = clientConfig(this.#settings, 'taskwire-migrate');
+    // A migration may take long on a big table; the advisory lock may wait for another's.
+    const client = new pg.Client({
+      ...config,
+      statement_timeout: undefined,
+      query_timeout: undefined,
+    });
+    client.on('error', () => {}); // a failure also rejects the pending call
+    try {
+      await client.connect();
+    } catch (err) {
+      await client.end().catch(() => {});
+      throw toStoreError(err, true);
+    }
+    try {
+      const { rows } = await client.query<{ schema: string; sync: string }>(
+        "SELECT current_schema() AS schema, current_setting('synchronous_commit') AS sync",
+      );
+      if (this.#opts.fsync && rows[0]!.sync === 'off') {
+        throw new Error(
+          'fsync was asked for, but the PostgreSQL server runs with synchronous_commit = off',
+        );
+      }
+      await migrate(client, loadSqlDir(MIGRATIONS_DIR));
+      return rows[0]!.schema;
+    } catch (err) {
+      throw toStoreError(err, false);
+    } finally {
+      await client.end().catch(() => {});
+    }
+  }
+
+  /** Stops listening and closes every connection; safe to call twice. */
+  async close(): Promise<void> {
+    const opened = this.#opened;
+    const listener = this.#listener;
+    this.#opened = this.#listener = undefined;
+    this.#subscribers.clear();
+    await listener?.stop();
+    await this.#analyzing;
+    await opened?.pool.end();
+  }
+
+  /**
+   * Counts rows written and, each time their number doubled, runs ANALYZE in the background.
+   *
+   * The statements' plans are made once per connection (see SESSION_OPTIONS) and made again
+   * only when the tables' statistics change. Autovacuum analyzes tables as they grow, but a
+   * server may run without it, and then plans made while the tables were nearly empty (whole-
+   * table scans, cheap at the time) would stay, each call slower than the last. Doubling
+   * keeps the cost negligible: about ten ANALYZEs for a million rows.
+   */
+  #grew(rows: number): void {
+    this.#grown += rows;
+    if (this.#grown < this.#analyzeAfter || this.#analyzing || !this.#opened) return;
+    this.#grown = 0;
+    this.#analyzeAfter *= 2;
+    const { pool, statements } = this.#opened;
+    this.#analyzing = pool
+      .query(statements.config('analyze', []))
+      // Best effort: a failure (the database went away) leaves the plans as they were.
+      .then(ignore, ignore)
+      .finally(() => {
+        this.#analyzing = undefined;
+      });
+  }
+
+  /**
+   * Calls `listener` with the other store instances' events (see StoreEvent). The first
+   * subscriber starts the LISTEN connection; a `ready` follows once it listens.
+   */
+  subscribe(listener: (event: StoreEvent) => void): () => void {
+    const { channel } = this.#open();
+    this.#subscribers.add(listener);
+    if (!this.#listener) {
+      this.#listener = new Listener({
+        config: clientConfig(this.#settings, 'taskwire-listen'),
+        channel,
+        onPayload: (payload) => this.#received(payload),
+        onListening: () => this.#emit({ kind: 'ready' }),
+      });
+      this.#listener.start();
+    }
+    return () => {
+      this.#subscribers.delete(listener);
+    };
+  }
+
+  #received(payload: string): void {
+    const notice = decodeNotice(payload);
+    if (!notice || notice.origin === this.#origin) return;
+    if (notice.ids.length > 0) this.#emit({ kind: 'changed', ids: notice.ids });
+    if (notice.ready) this.#emit({ kind: 'ready' });
+  }
+
+  #emit(event: StoreEvent): void {
+    // Outside pg's socket handler: a subscriber that throws must not break the connection.
+    for (const listener of this.#subscribers) queueMicrotask(() => listener(event));
+  }
+
+  get #announcer(): Announcer | undefined {
+    if (this.#opts.notify === false) return undefined;
+    return { channel: this.#open().channel, origin: this.#origin };
+  }
+
+  async write(batch: WriteBatch): Promise<WriteOutcome> {
+    const outcome = await this.#run('until-commit', (s) => write(s, batch, this.#announcer));
+    this.#grew(outcome.ids.length);
+    return outcome;
+  }
+
+  async claim(req: ClaimRequest): Promise<Lease[]> {
+    const leases = await this.#run('never', (s) => ops.claim(s, req));
+    this.#grew(leases.length);
+    return leases;
+  }
+
+  /** A lease past its deadline is not extended: any server may be reclaiming it. */
+  async extend(tokens: number[], deadline: number, now: number): Promise<boolean[]> {
+    return this.#run('idempotent', (s) => ops.extend(s, tokens, deadline, now));
+  }
+
+  async get(
+    id: number,
+    withAttempts = false,
+  ): Promise<(TaskRecord & { attemptLog?: AttemptRecord[] }) | undefined> {
+    return this.#run('idempotent', (s) => ops.get(s, id, withAttempts));
+  }
+
+  async reclaimExpired(now: number): Promise<ExpiredLease[]> {
+    return this.#run('until-commit', (s) => ops.reclaimExpired(s, now, this.#announcer));
+  }
+
+  /** Releases every active lease, other servers' too: only for a store known to be alone. */
+  async releaseAll(now: number): Promise<number> {
+    return this.#run('until-commit', (s) => ops.releaseAll(s, now, this.#announcer));
+  }
+
+  async nextRunAt(now: number): Promise<number | undefined> {
+    return this.#run('idempotent', (s) => ops.nextRunAt(s, now));
+  }
+
+  async createTally(spec: TallySpec, now: number): Promise<{ id: number; created: boolean }> {
+    const tally = await this.#run('until-commit', (s) =>
+      ops.createTally(s, spec, now, this.#announcer),
+    );
+    if (tally.created) this.#grew(spec.keys);
+    return tally;
+  }
+
+  async tally(which: { id?: number; name?: string }): Promise<TallySummary | undefined> {
+    return this.#run('idempotent', (s) => ops.tally(s, which));
+  }
+
+  async counts(): Promise<Record<TaskStatus, number>> {
+    return this.#run('idempotent', (s) => ops.counts(s));
+  }
+
+  #open(): Opened {
+    if (!this.#opened) throw new Error('store is not open');
+    return this.#opened;
+  }
+
+  /**
+   * Runs `fn` on a pooled connection. A connection that failed is closed, never reused. A
+   * deadlock victim runs again; so does work a lost connection interrupted when `retry`
+   * allows (a pooled connection may have died while idle, e.g. across a server restart).
+   */
+  async #run<T>(retry: Retry, fn: (s: Session) => Promise<T>): Promise<T> {
+    const { pool, statements } = this.#open();
+    for (let tries = 1; ; tries++) {
+      let client: pg.PoolClient;
+      try {
+        client = await pool.connect();
+      } catch (err) {
+        throw toStoreError(err, true);
+      }
+      const session = new Session(client, statements, this.#stats);
+      // A checked-out connection that breaks also emits 'error' (the pending queries reject
+      // as well); unheard, it would crash the process.
+      client.on('error', ignore);
+      try {
+        const result = await fn(session);
+        client.release();
+        client.off('error', ignore);
+        return result;
+      } catch (err) {
+        // Once anything was sent, the connection may be in a failed transaction or broken:
+        // drop it. (An error before, such as JSON that cannot be written, leaves it clean.)
+        client.release(session.sent);
+        client.off('error', ignore);
+        const again =
+          tries < MAX_TRIES &&
+          (isRetryableConflict(err) ||
+            (isConnectionFailure(err) &&
+              (retry === 'idempotent' || (retry === 'until-commit' && !session.committing))));
+        if (!again) throw toStoreError(err, false);
+      }
+    }
+  }
+}

@@ -1,0 +1,246 @@
+/**
+ * The PostgreSQL store's `write`: a batch of submits and reports in one transaction, in two
+ * round trips whatever its size (one without reports on leases).
+ */
+import { type TaskRow, toJsonText, toTaskRecord } from '../rows.ts';
+import type { TaskRecord, WriteBatch, WriteOutcome } from '../types.ts';
+import type { Pipeline, Session } from './connection.ts';
+import { type Announcer, announce, type Notice } from './notifications.ts';
+
+/** A task locked by tasks-lock: whether a report on it may make it runnable. */
+interface LockedTask {
+  id: number;
+  reps: number;
+  open: boolean;
+}
+
+/** A row that answers one input row, identified by its token, with the task after it. */
+type SettledRow = [token: number, ...task: TaskRow];
+
+/** The batch positions, per kind, that one round applies. */
+interface Round {
+  completions: number[];
+  failures: number[];
+  releases: number[];
+  cancels: number[];
+  progress: number[];
+}
+
+/**
+ * Splits the reports of a batch into rounds in which no task appears twice, keeping each
+ * task's reports in batch order (completions, failures, releases, cancels, progress): the
+ * n-th report about a task goes to round n. Reports on different tasks never affect each
+ * other, so applying round after round, each as set-based statements, has the effect of
+ * applying the batch one report at a time. Most batches are one round; a report whose token
+ * is not active (`taskOf` has no task for it) is stale and in no round.
+ */
+function planRounds(batch: WriteBatch, taskOf: Map<number, number>): Round[] {
+  const rounds: Round[] = [];
+  const seen = new Map<number, number>();
+  const place = (kind: keyof Round, index: number, task: number | undefined) => {
+    if (task === undefined) return;
+    const n = seen.get(task) ?? 0;
+    seen.set(task, n + 1);
+    rounds[n] ??= { completions: [], failures: [], releases: [], cancels: [], progress: [] };
+    rounds[n][kind].push(index);
+  };
+  for (const [i, c] of batch.completions.entries()) place('completions', i, taskOf.get(c.token));
+  for (const [i, f] of batch.failures.entries()) place('failures', i, taskOf.get(f.token));
+  for (const [i, token] of batch.releases.entries()) place('releases', i, taskOf.get(token));
+  for (const [i, id] of batch.cancels.entries()) {
+    place('cancels', i, Number.isSafeInteger(id) ? id : undefined);
+  }
+  for (const [i, p] of batch.progress.entries()) place('progress', i, taskOf.get(p.token));
+  return rounds;
+}
+
+/** Maps rows that start with a token back to the batch positions the statement ran for. */
+function byToken(
+  positions: number[],
+  tokenAt: (i: number) => number,
+  rows: SettledRow[],
+  into: (TaskRecord | undefined)[],
+): void {
+  const position = new Map(positions.map((i) => [tokenAt(i), i]));
+  for (const [token, ...task] of rows) into[position.get(token)!] = toTaskRecord(task);
+}
+
+/**
+ * Applies a write batch in one transaction, with the effect of applying its parts in the
+ * documented order (submits, completions, failures, releases, cancels, progress), one by one.
+ *
+ * Round trip 1: BEGIN, the inserts, and the locks: the active leases among the batch's
+ * tokens (in token order), then their tasks and the canceled ones (in id order). Every
+ * writer locks in that order, so concurrent writers never deadlock, and nothing else can
+ * change those rows until the commit. Round trip 2: one statement per kind of report and
+ * round (see planRounds), the NOTIFY, COMMIT. A batch without tokens needs no lock results
+ * first: it goes out as a single round trip.
+ */
+export async function write(
+  s: Session,
+  batch: WriteBatch,
+  announcer: Announcer | undefined,
+): Promise<WriteOutcome> {
+  const { now } = batch;
+  // JSON that cannot be written (a BigInt, a cycle) throws here, before anything is sent.
+  const data = batch.submits.map((t) => JSON.stringify(t.data));
+  const results = batch.completions.map((c) => toJsonText(c.result));
+  const outcome: WriteOutcome = {
+    ids: [],
+    completions: batch.completions.map(() => undefined),
+    failures: batch.failures.map(() => undefined),
+    releases: batch.releases.map(() => undefined),
+    cancels: batch.cancels.map(() => ({ ok: false, reason: 'not_found' })),
+    progress: batch.progress.map(() => false),
+  };
+  const tokens = [
+    ...new Set([
+      ...batch.completions.map((c) => c.token),
+      ...batch.failures.map((f) => f.token),
+      ...batch.releases,
+      ...batch.progress.map((p) => p.token),
+    ]),
+  ].filter(Number.isSafeInteger);
+  const cancels = batch.cancels.filter(Number.isSafeInteger);
+  if (batch.submits.length === 0 && tokens.length === 0 && cancels.length === 0) return outcome;
+
+  const first = s.pipeline().begin();
+  const inserted =
+    batch.submits.length > 0
+      ? first.run<{ id: number }>('task-insert', [
+          batch.submits.map((t) => t.type),
+          data,
+          batch.submits.map((t) => t.reps),
+          batch.submits.map((t) => t.maxAttempts),
+          now,
+        ])
+      : undefined;
+  const leases =
+    tokens.length > 0
+      ? first.run<{ token: number; task_id: number }>('leases-lock', [tokens])
+      : undefined;
+  const tasks =
+    tokens.length > 0 || cancels.length > 0
+      ? first.run<LockedTask>('tasks-lock', [tokens, cancels])
+      : undefined;
+  let second = first;
+  if (leases) {
+    await first.send();
+    second = s.pipeline();
+  }
+  const taskOf = new Map(leases?.rows.map((r) => [r.token, r.task_id]));
+  const rounds = planRounds(batch, taskOf);
+
+  const fills = rounds.map((round) => addRound(second, batch, round, results, outcome));
+  announce(second, announcer, batchNotice(batch, taskOf, tasks?.rows ?? []));
+  second.commit();
+  await second.send();
+  outcome.ids = inserted?.rows.map((r) => r.id) ?? [];
+  for (const fill of fills) fill();
+  return outcome;
+}
+
+/**
+ * Adds to `p` the statements of one round, one per kind of report in it; returns the
+ * function that copies their answers into `outcome` once `p` was sent.
+ */
+function addRound(
+  p: Pipeline,
+  batch: WriteBatch,
+  round: Round,
+  results: (string | null)[],
+  outcome: WriteOutcome,
+): () => void {
+  const { now } = batch;
+  const fills: (() => void)[] = [];
+  if (round.completions.length > 0) {
+    const c = round.completions.map((i) => batch.completions[i]!);
+    const rows = p.run<SettledRow>('tasks-complete', [
+      c.map((x) => x.token),
+      round.completions.map((i) => results[i]),
+      c.map((x) => x.units),
+      now,
+    ]);
+    fills.push(() =>
+      byToken(
+        round.completions,
+        (i) => batch.completions[i]!.token,
+        rows.rows,
+        outcome.completions,
+      ),
+    );
+  }
+  if (round.failures.length > 0) {
+    const f = round.failures.map((i) => batch.failures[i]!);
+    const rows = p.run<SettledRow>('tasks-fail', [
+      f.map((x) => x.token),
+      f.map((x) => x.error),
+      f.map((x) => x.retryAt),
+      now,
+    ]);
+    fills.push(() =>
+      byToken(round.failures, (i) => batch.failures[i]!.token, rows.rows, outcome.failures),
+    );
+  }
+  if (round.releases.length > 0) {
+    const released = round.releases.map((i) => batch.releases[i]!);
+    const rows = p.run<SettledRow>('tasks-release', [released, now]);
+    fills.push(() =>
+      byToken(round.releases, (i) => batch.releases[i]!, rows.rows, outcome.releases),
+    );
+  }
+  if (round.cancels.length > 0) {
+    const ids = round.cancels.map((i) => batch.cancels[i]!);
+    const rows = p.run<[canceled: boolean, ...task: TaskRow]>('tasks-cancel', [ids, now]);
+    fills.push(() => {
+      const position = new Map(round.cancels.map((i) => [batch.cancels[i]!, i]));
+      for (const [canceled, ...row] of rows.rows) {
+        const task = toTaskRecord(row);
+        outcome.cancels[position.get(task.id)!] = canceled
+          ? { ok: true, task }
+          : { ok: false, reason: 'not_cancelable', status: task.status };
+      }
+    });
+  }
+  if (round.progress.length > 0) {
+    const reports = round.progress.map((i) => batch.progress[i]!);
+    const rows = p.run<{ token: number }>('tasks-progress', [
+      reports.map((x) => x.token),
+      reports.map((x) => x.progress),
+      now,
+    ]);
+    fills.push(() => {
+      const held = new Set(rows.rows.map((r) => r.token));
+      for (const i of round.progress) outcome.progress[i] = held.has(batch.progress[i]!.token);
+    });
+  }
+  return () => {
+    for (const fill of fills) fill();
+  };
+}
+
+/**
+ * What a batch tells the other servers, decided before it runs (the NOTIFY goes in the same
+ * round trip as the reports): the tasks it reports on or cancels changed, and tasks may have
+ * become runnable if it submitted any, or released or failed a unit of a task still open, or
+ * completed a unit of an open multi-unit task. A guess that turns out wrong costs the others
+ * one look (a claim that finds nothing, a task read again).
+ */
+function batchNotice(batch: WriteBatch, taskOf: Map<number, number>, locked: LockedTask[]): Notice {
+  const info = new Map(locked.map((t) => [t.id, t]));
+  const tasksOf = (tokens: number[]) =>
+    tokens.flatMap((token) => {
+      const id = taskOf.get(token);
+      const task = id === undefined ? undefined : info.get(id);
+      return task ? [task] : [];
+    });
+  const completed = tasksOf(batch.completions.map((c) => c.token));
+  const givenBack = tasksOf([...batch.failures.map((f) => f.token), ...batch.releases]);
+  const progressed = tasksOf(batch.progress.map((p) => p.token));
+  const ready =
+    batch.submits.length > 0 ||
+    givenBack.some((t) => t.open) ||
+    completed.some((t) => t.open && t.reps > 1);
+  const ids = [...completed, ...givenBack, ...progressed].map((t) => t.id);
+  return { ready, ids: [...ids, ...batch.cancels.filter(Number.isSafeInteger)] };
+}

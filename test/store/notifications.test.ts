@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  decodeNotice,
+  encodeNotice,
+  MAX_PAYLOAD_BYTES,
+} from '../../src/store/postgres/notifications.ts';
+
+describe('store notifications', () => {
+  it('say nothing when nothing happened', () => {
+    assert.deepEqual(encodeNotice('me', { ready: false, ids: [] }), []);
+  });
+
+  it('round-trip ready and the changed ids, sorted and distinct', () => {
+    const [payload, ...rest] = encodeNotice('me', { ready: true, ids: [3, 1, 3, 2] });
+    assert.deepEqual(rest, []);
+    assert.equal(payload, '{"o":"me","r":1,"c":[1,2,3]}');
+    assert.deepEqual(decodeNotice(payload!), { origin: 'me', ready: true, ids: [1, 2, 3] });
+    assert.deepEqual(decodeNotice(encodeNotice('me', { ready: true, ids: [] })[0]!), {
+      origin: 'me',
+      ready: true,
+      ids: [],
+    });
+    assert.deepEqual(decodeNotice(encodeNotice('x', { ready: false, ids: [7] })[0]!), {
+      origin: 'x',
+      ready: false,
+      ids: [7],
+    });
+  });
+
+  it('split many ids into payloads under the limit, ready in the first only', () => {
+    const ids = Array.from({ length: 5000 }, (_, i) => 9_000_000_000 + i * 7);
+    const payloads = encodeNotice('origin-id', { ready: true, ids });
+    assert.ok(payloads.length > 1);
+    for (const p of payloads) assert.ok(Buffer.byteLength(p) <= MAX_PAYLOAD_BYTES, `${p.length}`);
+    const decoded = payloads.map((p) => decodeNotice(p)!);
+    assert.deepEqual(
+      decoded.map((d) => d.ready),
+      payloads.map((_, i) => i === 0),
+    );
+    assert.deepEqual(
+      decoded.flatMap((d) => d.ids),
+      ids,
+    );
+    for (const max of [40, 41, 42, 57]) {
+      const small = encodeNotice('o', { ready: false, ids: [1, 22, 333, 4444, 55555] }, max);
+      for (const p of small) assert.ok(p.length <= max, `${p} > ${max}`);
+      assert.deepEqual(
+        small.flatMap((p) => decodeNotice(p)!.ids),
+        [1, 22, 333, 4444, 55555],
+      );
+    }
+  });
+
+  it('ignore payloads that are not the store’s', () => {
+    for (const p of ['', 'hello', '[]', 'null', '{"c":[1]}', '{"o":1}']) {
+      assert.equal(decodeNotice(p), undefined, p);
+    }
+    assert.deepEqual(decodeNotice('{"o":"a","c":[1,"x",2.5,3]}'), {
+      origin: 'a',
+      ready: false,
+      ids: [1, 3],
+    });
+  });
+});

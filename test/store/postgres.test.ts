@@ -1,0 +1,592 @@
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { after, describe, it } from 'node:test';
+import { isStoreUnavailable } from '../../src/store/errors.ts';
+import { PostgresStore, type PostgresStoreOptions } from '../../src/store/postgres/store.ts';
+import { emptyBatch, type Lease, type NewTask, type StoreEvent } from '../../src/store/types.ts';
+import {
+  createTestDatabase,
+  pgAvailable,
+  type TestDatabase,
+  withAdmin,
+} from '../support/postgres.ts';
+import { storeContract } from './contract.ts';
+
+const T0 = 1_700_000_000_000;
+const available = await pgAvailable();
+
+async function openStore(opts: PostgresStoreOptions): Promise<PostgresStore> {
+  const store = new PostgresStore(opts);
+  await store.open();
+  return store;
+}
+
+function newTask(over: Partial<NewTask> = {}): NewTask {
+  return { type: 'flip', data: { n: 1 }, reps: 1, maxAttempts: 3, ...over };
+}
+
+function tasks(n: number, over: Partial<NewTask> = {}): NewTask[] {
+  return Array.from({ length: n }, (_, i) => newTask({ data: { i }, ...over }));
+}
+
+/** Collects a store's events; `next` waits for the first matching one from now on. */
+function recorder(store: PostgresStore) {
+  const seen: StoreEvent[] = [];
+  let waiters: { match: (e: StoreEvent) => boolean; resolve: (e: StoreEvent) => void }[] = [];
+  const stop = store.subscribe((event) => {
+    seen.push(event);
+    const matched = waiters.filter((w) => w.match(event));
+    waiters = waiters.filter((w) => !w.match(event));
+    for (const w of matched) w.resolve(event);
+  });
+  return {
+    seen,
+    stop,
+    next(match: (e: StoreEvent) => boolean = () => true): Promise<StoreEvent> {
+      return new Promise((resolve) => waiters.push({ match, resolve }));
+    },
+  };
+}
+
+const isReady = (e: StoreEvent) => e.kind === 'ready';
+
+/** A port where nothing listens (it was free a moment ago). */
+async function freePort(): Promise<number> {
+  const server = net.createServer().listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/**
+ * A TCP proxy in front of PostgreSQL that a test can cut (every connection dropped, new ones
+ * refused) and restore on the same port: the database going away and coming back.
+ */
+async function pgProxy(target: { host: string; port: number }) {
+  const sockets = new Set<net.Socket>();
+  let server: net.Server | undefined;
+  let port = 0;
+  const start = async () => {
+    const s = net.createServer((client) => {
+      const upstream = net.connect(target.port, target.host);
+      for (const [a, b] of [
+        [client, upstream],
+        [upstream, client],
+      ] as const) {
+        sockets.add(a);
+        a.pipe(b);
+        a.on('error', () => b.destroy());
+        a.on('close', () => {
+          sockets.delete(a);
+          b.destroy();
+        });
+      }
+    });
+    s.listen(port, '127.0.0.1');
+    await new Promise((resolve) => s.once('listening', resolve));
+    port = (s.address() as net.AddressInfo).port;
+    server = s;
+  };
+  const cut = async () => {
+    const s = server;
+    server = undefined;
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => s?.close(resolve));
+  };
+  await start();
+  return {
+    port,
+    url: (url: string) => {
+      const u = new URL(url);
+      u.hostname = '127.0.0.1';
+      u.port = String(port);
+      return u.toString();
+    },
+    cut,
+    restore: start,
+  };
+}
+
+if ('skip' in available) {
+  describe('PostgresStore', { skip: available.skip }, () => {
+    it('needs PostgreSQL', () => {});
+  });
+} else {
+  const db = await createTestDatabase();
+  after(async () => {
+    console.log(await db.drop());
+  });
+
+  storeContract('postgres', async () => {
+    const schema = await db.schema();
+    const store = await openStore({ url: schema.url, poolSize: 2 });
+    return {
+      store,
+      where: schema.url,
+      async cleanup() {
+        await store.close();
+        await schema.drop();
+      },
+    };
+  });
+
+  /** Runs `fn` with a fresh schema; the schema (and so the database) is kept on failure. */
+  async function inSchema(fn: (url: string) => Promise<void>): Promise<void> {
+    const schema = await db.schema();
+    await fn(schema.url);
+    await schema.drop();
+  }
+
+  /** Runs `fn` with stores open on one fresh schema, closing them afterwards. */
+  async function withStores(
+    n: number,
+    fn: (...stores: PostgresStore[]) => Promise<void>,
+    opts: Partial<PostgresStoreOptions> = {},
+  ): Promise<void> {
+    await inSchema(async (url) => {
+      const stores = await Promise.all(
+        Array.from({ length: n }, () => openStore({ url, poolSize: 4, ...opts })),
+      );
+      try {
+        await fn(...stores);
+      } finally {
+        await Promise.all(stores.map((s) => s.close()));
+      }
+    });
+  }
+
+  describe('PostgresStore', () => {
+    describe('migrations', () => {
+      it('four stores opening a fresh database at once migrate it exactly once', async () => {
+        const fresh: TestDatabase = await createTestDatabase();
+        const stores = await Promise.all(
+          Array.from({ length: 4 }, () => openStore({ url: fresh.url, poolSize: 1 })),
+        );
+        try {
+          const rows = await withAdmin(fresh.url, (c) =>
+            c.query('SELECT version, name FROM schema_migrations ORDER BY version'),
+          );
+          assert.deepEqual(rows.rows, [{ version: 1, name: '001_init' }]);
+          const ids = (await stores[0]!.write({ ...emptyBatch(T0), submits: tasks(2) })).ids;
+          assert.deepEqual((await stores[3]!.get(ids[1]!))?.data, { i: 1 });
+        } finally {
+          await Promise.all(stores.map((s) => s.close()));
+        }
+        await fresh.drop();
+      });
+
+      it('refuses a database migrated by a newer taskwire', () =>
+        inSchema(async (url) => {
+          await (await openStore({ url })).close();
+          await withAdmin(url, (c) =>
+            c.query("INSERT INTO schema_migrations VALUES (999, '999_future', 0)"),
+          );
+          await assert.rejects(openStore({ url }), /newer than this taskwire knows/);
+        }));
+
+      it('with fsync, refuses a server that does not sync its commits', () =>
+        inSchema(async (url) => {
+          const u = new URL(url);
+          u.searchParams.set(
+            'options',
+            `${u.searchParams.get('options')} -c synchronous_commit=off`,
+          );
+          await assert.rejects(
+            openStore({ url: u.toString(), fsync: true }),
+            /synchronous_commit = off/,
+          );
+          await (await openStore({ url: u.toString() })).close();
+          await (await openStore({ url, fsync: true })).close();
+        }));
+    });
+
+    describe('several servers on one database', () => {
+      it('claiming at once, they lease each of 2,000 tasks exactly once', () =>
+        withStores(2, async (a, b) => {
+          const submitted = [
+            ...(await a.write({ ...emptyBatch(T0), submits: tasks(1000) })).ids,
+            ...(await b.write({ ...emptyBatch(T0), submits: tasks(1000) })).ids,
+          ];
+          const drain = async (store: PostgresStore, worker: string) => {
+            const got: Lease[] = [];
+            for (;;) {
+              const leases = await store.claim({
+                worker,
+                types: ['flip'],
+                limit: 50,
+                now: T0,
+                leaseMs: 30_000,
+              });
+              got.push(...leases);
+              if (leases.length === 0 && (await store.counts()).enqueued === 0) return got;
+            }
+          };
+          const all = (
+            await Promise.all([drain(a, 'a1'), drain(b, 'b1'), drain(a, 'a2'), drain(b, 'b2')])
+          ).flat();
+          assert.equal(all.length, 2000);
+          assert.deepEqual(
+            all.map((l) => l.taskId).sort((x, y) => x - y),
+            submitted,
+          );
+          assert.equal(new Set(all.map((l) => l.token)).size, 2000);
+          assert.equal((await a.counts()).processing, 2000);
+        }));
+
+      it('reclaiming at once, they take back each expired lease exactly once', () =>
+        withStores(2, async (a, b) => {
+          await a.write({
+            ...emptyBatch(T0),
+            submits: [...tasks(300), ...tasks(100, { reps: 3 })],
+          });
+          const leases: Lease[] = [];
+          for (let round = 0; round < 3; round++) {
+            const req = { worker: 'w', types: ['flip'], limit: 1000, now: T0, leaseMs: 1000 };
+            leases.push(...(await (round % 2 ? b : a).claim(req)));
+          }
+          assert.equal(leases.length, 300 + 100 * 3);
+          const taken: number[] = [];
+          for (;;) {
+            const now = T0 + 5000;
+            const rounds = await Promise.all([
+              a.reclaimExpired(now),
+              b.reclaimExpired(now),
+              a.reclaimExpired(now),
+              b.reclaimExpired(now),
+            ]);
+            const tokens = rounds.flat().map((e) => e.token);
+            if (tokens.length === 0) break;
+            taken.push(...tokens);
+          }
+          assert.deepEqual(
+            taken.sort((x, y) => x - y),
+            leases.map((l) => l.token).sort((x, y) => x - y),
+          );
+          assert.deepEqual(await a.counts(), {
+            enqueued: 400,
+            processing: 0,
+            done: 0,
+            failed: 0,
+            canceled: 0,
+          });
+          const multi = await b.get(leases.at(-1)!.taskId, true);
+          assert.equal(multi?.unitsLeased, 0);
+          assert.deepEqual(
+            multi?.attemptLog?.map((l) => l.state),
+            ['expired', 'expired', 'expired'],
+          );
+        }));
+
+      it('releaseAll releases every active lease, other servers’ too', () =>
+        withStores(2, async (a, b) => {
+          const [x, y] = (
+            await a.write({ ...emptyBatch(T0), submits: [newTask(), newTask({ reps: 2 })] })
+          ).ids;
+          const req = { worker: 'w', types: ['flip'], limit: 5, now: T0, leaseMs: 1000 };
+          await a.claim(req);
+          await b.claim(req);
+          assert.equal(await b.releaseAll(T0 + 1), 3);
+          assert.equal(await a.releaseAll(T0 + 2), 0);
+          for (const id of [x, y]) {
+            const task = await a.get(id!);
+            assert.equal(task?.status, 'enqueued');
+            assert.equal(task?.unitsLeased, 0);
+          }
+        }));
+
+      it('a lease past its deadline is not extended, even before a sweep', () =>
+        withStores(1, async (store) => {
+          await store.write({ ...emptyBatch(T0), submits: tasks(2) });
+          const [l1, l2] = await store.claim({
+            worker: 'w',
+            types: ['flip'],
+            limit: 2,
+            now: T0,
+            leaseMs: 1000,
+          });
+          assert.deepEqual(await store.extend([l1!.token, l2!.token], T0 + 5000, T0 + 1000), [
+            true,
+            true,
+          ]);
+          assert.deepEqual(await store.extend([l1!.token], T0 + 9000, T0 + 5001), [false]);
+          assert.deepEqual(
+            (await store.reclaimExpired(T0 + 5001)).map((e) => e.token),
+            [l1!.token, l2!.token],
+          );
+        }));
+    });
+
+    describe('round trips', () => {
+      it('are the same for a batch of 10 and of 1,000', () =>
+        withStores(1, async (store) => {
+          const cost = async (fn: () => Promise<unknown>) => {
+            const before = store.stats;
+            await fn();
+            const after = store.stats;
+            return {
+              roundTrips: after.roundTrips - before.roundTrips,
+              queries: after.queries - before.queries,
+            };
+          };
+          const sizes = [10, 1000];
+          const submits = [];
+          const claims = [];
+          const completions = [];
+          for (const n of sizes) {
+            submits.push(await cost(() => store.write({ ...emptyBatch(T0), submits: tasks(n) })));
+            let leases: Lease[] = [];
+            claims.push(
+              await cost(async () => {
+                leases = await store.claim({
+                  worker: 'w',
+                  types: ['flip'],
+                  limit: n,
+                  now: T0,
+                  leaseMs: 1000,
+                });
+              }),
+            );
+            assert.equal(leases.length, n);
+            completions.push(
+              await cost(() =>
+                store.write({
+                  ...emptyBatch(T0),
+                  completions: leases.map((l) => ({ token: l.token, result: null, units: 1 })),
+                  submits: [newTask()],
+                }),
+              ),
+            );
+            await store.claim({ worker: 'w', types: ['flip'], limit: 1, now: T0, leaseMs: 1 });
+          }
+          assert.deepEqual(submits[0], submits[1]);
+          assert.deepEqual(claims[0], claims[1]);
+          assert.deepEqual(completions[0], completions[1]);
+          assert.equal(submits[0]!.roundTrips, 1, 'submits alone: one round trip');
+          assert.equal(claims[0]!.roundTrips, 1, 'a claim: one round trip');
+          assert.equal(completions[0]!.roundTrips, 2, 'reports: locks, then the rest');
+        }));
+    });
+
+    describe('events', () => {
+      it('a write on one store reaches the others, not itself', () =>
+        withStores(2, async (a, b) => {
+          const ea = recorder(a);
+          const eb = recorder(b);
+          await Promise.all([ea.next(isReady), eb.next(isReady)]); // both listen
+          const readyOnB = eb.next(isReady);
+          const [id] = (await a.write({ ...emptyBatch(T0), submits: [newTask()] })).ids;
+          await readyOnB;
+
+          const [lease] = await b.claim({
+            worker: 'w',
+            types: ['flip'],
+            limit: 1,
+            now: T0,
+            leaseMs: 1000,
+          });
+          const changedOnA = ea.next((e) => e.kind === 'changed');
+          await b.write({
+            ...emptyBatch(T0),
+            completions: [{ token: lease!.token, result: 'ok', units: 1 }],
+          });
+          assert.deepEqual(await changedOnA, { kind: 'changed', ids: [id] });
+          // Notifications arrive in commit order: had A heard its own submit, it would have
+          // come before B's completion.
+          assert.deepEqual(ea.seen, [{ kind: 'ready' }, { kind: 'changed', ids: [id] }]);
+          assert.deepEqual(eb.seen, [{ kind: 'ready' }, { kind: 'ready' }]);
+          ea.stop();
+          eb.stop();
+        }));
+
+      it('every id of a large batch arrives, in payloads under the size limit', () =>
+        withStores(2, async (a, b) => {
+          const eb = recorder(b);
+          await eb.next(isReady);
+          const ids = (await a.write({ ...emptyBatch(T0), submits: tasks(3000) })).ids;
+          const leases = await a.claim({
+            worker: 'w',
+            types: ['flip'],
+            limit: 3000,
+            now: T0,
+            leaseMs: 1000,
+          });
+          const heard = new Set<number>();
+          let parts = 0;
+          const all = eb.next((e) => {
+            if (e.kind !== 'changed') return false;
+            parts += 1;
+            for (const id of e.ids) heard.add(id);
+            return heard.size === ids.length;
+          });
+          await a.write({
+            ...emptyBatch(T0),
+            completions: leases.map((l) => ({ token: l.token, result: null, units: 1 })),
+          });
+          await all;
+          assert.deepEqual(
+            [...heard].sort((x, y) => x - y),
+            ids,
+          );
+          assert.ok(parts > 1, `split into ${parts} payloads`);
+        }));
+
+      it('the listener reconnects after its connection is killed, and says ready', () =>
+        withStores(2, async (a, b) => {
+          const eb = recorder(b);
+          await eb.next(isReady);
+          const again = eb.next(isReady);
+          const killed = await withAdmin(db.url, (c) =>
+            c.query(
+              `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+               WHERE application_name = 'taskwire-listen' AND datname = current_database()`,
+            ),
+          );
+          assert.equal(killed.rowCount, 1);
+          await again;
+          const changed = eb.next((e) => e.kind === 'changed');
+          const [id] = (await a.write({ ...emptyBatch(T0), submits: [newTask()] })).ids;
+          await a.write({ ...emptyBatch(T0), cancels: [id!] });
+          assert.deepEqual(await changed, { kind: 'changed', ids: [id] });
+        }));
+    });
+
+    describe('failures', () => {
+      it('rejects, as unavailable, when nothing listens at the address', async () => {
+        const url = `postgres://postgres@127.0.0.1:${await freePort()}/postgres`;
+        const store = new PostgresStore({ url });
+        const err = await store.open().then(
+          () => assert.fail('opened'),
+          (e: unknown) => e,
+        );
+        assert.ok(isStoreUnavailable(err), `${err}`);
+        assert.equal((err as { code?: string }).code, '08001');
+        await store.close();
+      });
+
+      it('rejects, as unavailable, when the server never answers', async () => {
+        const silent = new Set<net.Socket>();
+        const server = net.createServer((s) => silent.add(s)).listen(0, '127.0.0.1');
+        await new Promise((resolve) => server.once('listening', resolve));
+        const { port } = server.address() as net.AddressInfo;
+        try {
+          const store = new PostgresStore({
+            url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+            connectTimeoutMs: 200,
+          });
+          await assert.rejects(store.open(), (e: unknown) => isStoreUnavailable(e));
+        } finally {
+          for (const s of silent) s.destroy();
+          await new Promise((resolve) => server.close(resolve));
+        }
+      });
+
+      it('recovers by itself when its connections are terminated', () =>
+        withStores(1, async (store) => {
+          await store.write({ ...emptyBatch(T0), submits: tasks(3) });
+          await Promise.all([store.counts(), store.counts()]); // two pooled connections
+          await withAdmin(db.url, (c) =>
+            c.query(
+              `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+               WHERE application_name = 'taskwire' AND datname = current_database()`,
+            ),
+          );
+          // Depending on when the pool notices, a call succeeds on a new connection or
+          // fails as unavailable; one that cannot be retried (claim) may fail.
+          for (const call of [
+            () => store.claim({ worker: 'w', types: ['flip'], limit: 1, now: T0, leaseMs: 1 }),
+            () => store.counts(),
+          ]) {
+            await call().catch((err: unknown) => assert.ok(isStoreUnavailable(err), `${err}`));
+          }
+          const counts = await store.counts();
+          assert.equal(counts.enqueued + counts.processing, 3);
+          assert.equal((await store.write({ ...emptyBatch(T0), submits: tasks(1) })).ids.length, 1);
+        }));
+
+      it('fails as unavailable while the database is gone, and recovers when it is back', () =>
+        inSchema(async (url) => {
+          const target = new URL(url);
+          const proxy = await pgProxy({ host: target.hostname, port: Number(target.port) });
+          const direct = await openStore({ url });
+          const store = await openStore({
+            url: proxy.url(url),
+            poolSize: 2,
+            connectTimeoutMs: 1000,
+          });
+          try {
+            const events = recorder(store);
+            await events.next(isReady);
+            await store.write({ ...emptyBatch(T0), submits: tasks(2) });
+
+            await proxy.cut();
+            for (const call of [
+              () => store.counts(),
+              () => store.write({ ...emptyBatch(T0), submits: tasks(1) }),
+              () => store.claim({ worker: 'w', types: ['flip'], limit: 1, now: T0, leaseMs: 1 }),
+              () => store.get(1, true),
+            ]) {
+              await assert.rejects(call(), (e: unknown) => isStoreUnavailable(e));
+            }
+
+            const reconnected = events.next(isReady);
+            await proxy.restore();
+            assert.equal((await store.counts()).enqueued, 2, 'the failed write kept nothing');
+            await reconnected;
+            const changed = events.next((e) => e.kind === 'changed');
+            const [lease] = await direct.claim({
+              worker: 'w',
+              types: ['flip'],
+              limit: 1,
+              now: T0,
+              leaseMs: 1000,
+            });
+            await direct.write({
+              ...emptyBatch(T0),
+              completions: [{ token: lease!.token, result: 1, units: 1 }],
+            });
+            assert.deepEqual(await changed, { kind: 'changed', ids: [lease!.taskId] });
+          } finally {
+            await store.close();
+            await direct.close();
+            await proxy.cut();
+          }
+        }));
+
+      it('close is safe twice; a closed store rejects calls', () =>
+        inSchema(async (url) => {
+          const store = await openStore({ url });
+          await store.close();
+          await store.close();
+          await assert.rejects(store.counts(), /not open/);
+          await assert.rejects(store.write(emptyBatch(T0)), /not open/);
+          assert.throws(() => store.subscribe(() => {}), /not open/);
+        }));
+    });
+
+    it('analyzes its tables in the background as they grow', () =>
+      inSchema(async (url) => {
+        const reltuples = () =>
+          withAdmin(url, async (c) => {
+            const { rows } = await c.query(
+              "SELECT reltuples FROM pg_class WHERE oid = 'tasks'::regclass",
+            );
+            return Number(rows[0].reltuples);
+          });
+        const store = await openStore({ url });
+        assert.equal(await reltuples(), -1, 'never analyzed');
+        await store.write({ ...emptyBatch(T0), submits: tasks(1500) });
+        await store.close(); // waits for the ANALYZE it started
+        assert.equal(await reltuples(), 1500);
+      }));
+
+    it('reads bigint columns as numbers', () =>
+      withStores(1, async (store) => {
+        const [id] = (await store.write({ ...emptyBatch(T0), submits: [newTask()] })).ids;
+        const task = await store.get(id!);
+        assert.equal(typeof task?.id, 'number');
+        assert.equal(task?.createdAt, T0);
+        assert.equal(typeof (await store.counts()).enqueued, 'number');
+      }));
+  });
+}
