@@ -2,6 +2,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { createLogger } from '../server/logger.ts';
 import { TaskwireServer } from '../server/server.ts';
+import { openStoreFromOption } from '../store/open.ts';
 
 function number(min: number, integer = false) {
   return (value: string): number => {
@@ -16,7 +17,9 @@ function number(min: number, integer = false) {
 interface ServerFlags {
   host: string;
   port: number;
-  db: string;
+  db?: string;
+  store?: string;
+  poolSize?: number;
   fsync: boolean;
   delayScale: number;
   concurrency: number;
@@ -37,7 +40,20 @@ export function serverCommand(): Command {
     .description('start the task server')
     .option('-H, --host <host>', 'address to listen on', '127.0.0.1')
     .option('-P, --port <port>', 'port to listen on', number(0, true), 5000)
-    .option('--db <path>', 'SQLite database file', 'taskwire.db')
+    .option('--db <path>', 'SQLite database file (default: taskwire.db)')
+    .addOption(
+      new Option(
+        '--store <url>',
+        'where tasks are kept: postgres://user@host:5432/db (several servers may share it), or sqlite:PATH',
+      )
+        .env('TASKWIRE_STORE')
+        .conflicts('db'),
+    )
+    .option(
+      '--pool-size <n>',
+      'PostgreSQL connections this server opens (default 10)',
+      number(1, true),
+    )
     .option(
       '--fsync',
       'fsync every commit (synchronous=FULL): committed tasks survive power loss',
@@ -69,10 +85,21 @@ export function serverCommand(): Command {
     )
     .action(async (flags: ServerFlags) => {
       const logger = createLogger(flags.logLevel);
+      let store: ReturnType<typeof openStoreFromOption>;
+      try {
+        store = openStoreFromOption(flags.store ?? flags.db ?? 'taskwire.db', {
+          fsync: flags.fsync,
+          ...(flags.poolSize === undefined ? {} : { poolSize: flags.poolSize }),
+        });
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        process.stderr.write(`taskwire: ${message}\n`);
+        process.exit(2);
+      }
       const server = new TaskwireServer({
         host: flags.host,
         port: flags.port,
-        db: flags.db,
+        store,
         fsync: flags.fsync,
         delayScale: flags.delayScale,
         concurrency: flags.concurrency,

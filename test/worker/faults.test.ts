@@ -53,12 +53,14 @@ describe('worker faults', () => {
     await using t = await startServer({ local: false, leaseMs: 600 });
     const frozen = await spawnWorker(t.port, 'frozen', ['--types', 'flip', '--delay-scale', '1']);
     const client = await connect({ port: t.port });
-    const id = await client.submit('flip', 'stale?');
-    await new Promise<void>((resolve) => {
+    // Listening before the submit: the lease may be taken before the submit's answer arrives.
+    const leased = new Promise<void>((resolve) => {
       t.server.events.on('task:leased', (_task, _token, worker) => {
         if (worker.startsWith('frozen@')) resolve();
       });
     });
+    const id = await client.submit('flip', 'stale?');
+    await leased;
     frozen.child.kill('SIGSTOP');
     const other = await spawnWorker(t.port, 'other', ['--types', 'flip', '--delay-scale', '0.01']);
     const done = await client.wait(id);
