@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { cancelCommand } from './cancel.ts';
 import { ExitCode, processIo, reportError } from './common.ts';
+import { pingCommand } from './ping.ts';
 import { serverCommand } from './server.ts';
 import { statusCommand } from './status.ts';
 import { tallyCommand } from './tally.ts';
@@ -28,6 +29,7 @@ function buildProgram(): Command {
     .addCommand(cancelCommand())
     .addCommand(workerCommand())
     .addCommand(workersCommand())
+    .addCommand(pingCommand())
     .addCommand(tallyCommand());
   applyUsageHandling(program);
   return program;

@@ -1,10 +1,12 @@
 /** The CLI against a real server: the README's quick start and the exit codes. */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
+import { SqliteStore } from '../../src/store/sqlite/store.ts';
 import { CLI } from '../support/process.ts';
-import { startServer } from '../support/server.ts';
+import { RawClient, startServer, tempDir } from '../support/server.ts';
 
 const exec = promisify(execFile);
 
@@ -48,6 +50,30 @@ describe('taskwire CLI end to end', () => {
     const missing = await taskwire(t.port, 'status', '999999');
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /no such task/);
+  });
+
+  it('ping exits 0 while the store works, 1 once it fails, and 3 with no server', async () => {
+    const tmp = tempDir();
+    const store = new SqliteStore({ path: join(tmp.dir, 'full.db'), maxPageCount: 40 });
+    await using t = await startServer({ store });
+    const ok = await taskwire(t.port, 'ping');
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /store ok/);
+    // Fill the capped file until a write fails: the store is then unavailable.
+    const c = await RawClient.connect(t.port);
+    for (let i = 0; i < 500; i++) {
+      const r = await c.call('submitMany', {
+        tasks: Array.from({ length: 20 }, () => ({ type: 'noop', data: 'x'.repeat(300) })),
+      });
+      if (r.error) break;
+    }
+    c.close();
+    const down = await taskwire(t.port, 'ping', '--json');
+    assert.equal(down.code, 1);
+    assert.equal(JSON.parse(down.stdout).store, 'unavailable');
+    await t[Symbol.asyncDispose]();
+    assert.equal((await taskwire(t.port, 'ping')).code, 3);
+    tmp.remove();
   });
 
   it('a bad task type is refused with one line and exit code 1', async () => {
