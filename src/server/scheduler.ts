@@ -56,6 +56,11 @@ export interface SchedulerOptions {
   onSweep?: () => void;
 }
 
+/** Free slots a worker needs before the pump claims for it: a quarter of them, at least one. */
+function refillAt(concurrency: number): number {
+  return Math.max(1, Math.floor(concurrency / 4));
+}
+
 export class Scheduler {
   private readonly slots = new Map<string, SlotState>();
   /** Every lease handed out and not yet settled: token → holder and task. */
@@ -309,7 +314,10 @@ export class Scheduler {
     for (let i = 0; i < n && !this.closed; i++) {
       const state = this.order[(start + i) % n]!;
       const free = state.slot.concurrency - state.inFlight.size;
-      if (free <= 0 || state.slot.pull || this.exhausted.has(state.key)) continue;
+      // Refill a busy worker only once a quarter of its slots are free: fewer, larger claims
+      // and assignments, while it still has three quarters of its work in hand.
+      if (free < refillAt(state.slot.concurrency)) continue;
+      if (state.slot.pull || this.exhausted.has(state.key)) continue;
       if (state.slot.ready?.() === false) continue;
       if (!this.slots.has(state.slot.id)) continue;
       const now = this.opts.now();
