@@ -49,7 +49,7 @@ export interface SchedulerOptions {
   now: () => number;
   /** A committed or observed change of a task somebody may be waiting on. */
   onTaskChanged: (task: TaskRecord) => void;
-  /** Whether anybody waits on a task (to skip reads nobody needs). */
+  /** Whether anybody wants the updates of a running task (to skip reads nobody needs). */
   isWatched: (taskId: number) => boolean;
   onError: (error: unknown, context: string) => void;
   /** A sweep reached the store (the server's health check of the store). */
@@ -179,7 +179,8 @@ export class Scheduler {
         this.owners.delete(item.token);
         state?.inFlight.delete(item.token);
       }
-      if (state && !this.exhausted.has(state.key)) this.wake(true);
+      // A loop turn later, not in a microtask: the results this commit pushes go out first.
+      if (state && !this.exhausted.has(state.key)) this.wake();
     }
     let shortOfReps = false;
     tasks.forEach((task, i) => {

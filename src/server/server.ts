@@ -133,7 +133,8 @@ export class TaskwireServer {
       retryMaxMs: 60_000,
       now,
       onTaskChanged: (t) => waiters.changed(t),
-      isWatched: (id) => waiters.has(id),
+      // Intermediate changes (started, progress) are read only for waiters who want them.
+      isWatched: (id) => waiters.wantsUpdates(id),
       onError,
       onSweep: () => health.ok(),
     });

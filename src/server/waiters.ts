@@ -27,6 +27,14 @@ export class Waiters {
     return this.byTask.has(taskId);
   }
 
+  /** Whether a waiter wants the updates of a running task (not only its end). */
+  wantsUpdates(taskId: number): boolean {
+    const set = this.byTask.get(taskId);
+    if (!set) return false;
+    for (const w of set) if (w.onUpdate) return true;
+    return false;
+  }
+
   /** Delivers a committed change of a task to its waiters. */
   changed(task: TaskRecord): void {
     const set = this.byTask.get(task.id);
