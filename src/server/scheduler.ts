@@ -67,6 +67,12 @@ export class Scheduler {
   private readonly owners = new Map<number, { state: SlotState; lease: Lease }>();
   /** Type sets (keys) known to have nothing ready: no claim is tried for them. */
   private readonly exhausted = new Set<string>();
+  /**
+   * Counts `workAppeared` calls. A claim that came back short marks its type set exhausted
+   * only if no work appeared while it ran: with a store that answers asynchronously, a
+   * submit committed during the claim would otherwise be forgotten (a lost wake-up).
+   */
+  private workSeen = 0;
   private order: SlotState[] = [];
   private rr = 0;
   private pumping = false;
@@ -140,6 +146,7 @@ export class Scheduler {
    */
   workAppeared(committed = false): void {
     this.exhausted.clear();
+    this.workSeen += 1;
     this.wake(committed);
   }
 
@@ -322,6 +329,7 @@ export class Scheduler {
       if (state.slot.ready?.() === false) continue;
       if (!this.slots.has(state.slot.id)) continue;
       const now = this.opts.now();
+      const seen = this.workSeen;
       const leases = await this.store.claim({
         worker: state.slot.name,
         types: state.slot.types,
@@ -329,7 +337,7 @@ export class Scheduler {
         now,
         leaseMs: this.opts.leaseMs,
       });
-      if (leases.length < free) this.exhausted.add(state.key);
+      if (leases.length < free && seen === this.workSeen) this.exhausted.add(state.key);
       if (leases.length === 0) continue;
       if (!this.slots.has(state.slot.id)) {
         // The worker left while the claim ran: the leases go straight back.

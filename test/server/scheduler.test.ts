@@ -1,0 +1,50 @@
+/** Scheduler races that need a store answering asynchronously (as PostgreSQL does). */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { connect } from '../../src/client/client.ts';
+import { SqliteStore } from '../../src/store/sqlite/store.ts';
+import type { ClaimRequest, Lease } from '../../src/store/types.ts';
+import { startServer, tempDir } from '../support/server.ts';
+
+/** A SQLite store whose claims can be held after they ran, like a slow network round trip. */
+class GatedStore extends SqliteStore {
+  gate: Promise<void> | undefined;
+  claimed: (() => void) | undefined;
+
+  override async claim(req: ClaimRequest): Promise<Lease[]> {
+    const leases = await super.claim(req);
+    if (this.gate) {
+      this.claimed?.();
+      await this.gate;
+    }
+    return leases;
+  }
+}
+
+describe('scheduler', () => {
+  it('a task submitted while a short claim is in flight is not forgotten (no lost wake-up)', async () => {
+    const tmp = tempDir();
+    const store = new GatedStore({ path: join(tmp.dir, 'db') });
+    await using t = await startServer({ store, concurrency: 2, delayScale: 0 });
+    const client = await connect({ port: t.port });
+    let open!: () => void;
+    store.gate = new Promise((resolve) => {
+      open = resolve;
+    });
+    const inClaim = new Promise<void>((resolve) => {
+      store.claimed = resolve;
+    });
+    // The claim for A finds only A (fewer than the 2 free slots) and is held...
+    const a = await client.submit('noop', 'a');
+    await inClaim;
+    // ...while B commits. The short claim must not mark the type exhausted after B appeared.
+    const b = await client.submit('noop', 'b');
+    store.gate = undefined;
+    open();
+    assert.equal((await client.wait(a)).status, 'done');
+    assert.equal((await client.wait(b)).status, 'done');
+    await client.close();
+    tmp.remove();
+  });
+});
