@@ -1,8 +1,14 @@
 /**
- * `npm run bench [-- --quick] [--runs N] [--json FILE] [--only NAME,...] [--peers]`: runs
- * each measurement on a fresh server, N times, and prints the median with the min–max
- * spread. Every load goes to 127.0.0.1, is bounded in count and time, and stops by itself;
- * Ctrl-C stops the run in progress and cleans it up (a second Ctrl-C exits at once).
+ * `npm run bench [-- --quick] [--runs N] [--json FILE] [--only NAME,...] [--peers]
+ * [--store postgres://…] [--servers 1,2,3]`: runs each measurement on a fresh server, N
+ * times, and prints the median with the min–max spread. Every load goes to 127.0.0.1, is
+ * bounded in count and time, and stops by itself; Ctrl-C stops the run in progress and
+ * cleans it up (a second Ctrl-C exits at once).
+ *
+ * `--store postgres://user@host:port/db` runs taskwire's workloads on PostgreSQL: each run
+ * gets a fresh database on that server (created and dropped through the URL's database).
+ * `--servers` (PostgreSQL only) runs drain-w4 and steady with that many servers sharing the
+ * database, once per count in the list.
  */
 import { writeFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError } from 'commander';
@@ -16,6 +22,7 @@ import { selectWorkloads } from './lib/select.ts';
 import type { Workload } from './lib/types.ts';
 import { taskwireWorkloads } from './taskwire/index.ts';
 import { checkBuilt } from './taskwire/server.ts';
+import { type BenchStore, checkPostgres, isPostgresUrl, redactUrl } from './taskwire/store.ts';
 
 interface Flags {
   quick: boolean;
@@ -24,12 +31,30 @@ interface Flags {
   only: string[];
   peers: boolean;
   list: boolean;
+  store: string;
+  servers?: number[];
 }
+
+/** Servers sharing one database at most: one per worker of drain-w4 and steady. */
+const MAX_SERVERS = 4;
 
 function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected an integer ≥ 1.');
   return n;
+}
+
+function serverCounts(value: string): number[] {
+  const counts = names(value).map(Number);
+  if (counts.length === 0 || counts.some((n) => !Number.isInteger(n) || n < 1 || n > MAX_SERVERS)) {
+    throw new InvalidArgumentError(`expected server counts 1–${MAX_SERVERS}, e.g. 1,2,3.`);
+  }
+  return [...new Set(counts)];
+}
+
+function storeOption(value: string): string {
+  if (value === 'sqlite' || isPostgresUrl(value)) return value;
+  throw new InvalidArgumentError('expected sqlite or postgres://user@host:port/database.');
 }
 
 function names(value: string): string[] {
@@ -54,21 +79,46 @@ function interruptions(progress: ProgressLine): AbortController {
 
 async function bench(flags: Flags): Promise<number> {
   checkBuilt();
+  const store: BenchStore = isPostgresUrl(flags.store)
+    ? { kind: 'postgres', adminUrl: flags.store }
+    : { kind: 'sqlite' };
+  const servers = flags.servers ?? [1];
+  if (store.kind !== 'postgres' && flags.servers !== undefined) {
+    process.stderr.write(
+      'bench: --servers needs --store postgres://…: the servers share a PostgreSQL database ' +
+        '(a SQLite file belongs to one server)\n',
+    );
+    return 2;
+  }
   const progress = new ProgressLine();
   const log = (line: string) => progress.log(line);
   const { signal } = interruptions(progress);
-  const workloads: Workload[] = taskwireWorkloads();
+  const taskwire = taskwireWorkloads({ store, servers });
+  const workloads: Workload[] = [...taskwire.workloads];
   if (flags.peers) workloads.push(...(await loadPeerWorkloads(flags.quick, log, signal)));
   const selected = selectWorkloads(workloads, flags.only);
+  const skipped = taskwire.skipped.filter((s) => selectWorkloads([s.workload], flags.only).length);
   if (flags.list) {
     for (const w of selected) process.stdout.write(`${w.id}\t${(w.measures ?? []).join(', ')}\n`);
+    for (const s of skipped) process.stdout.write(`${s.workload.id}\tskipped: ${s.why}\n`);
     return 0;
+  }
+  const reasons = [...new Set(skipped.map((s) => s.why))];
+  for (const why of reasons) {
+    const ids = skipped.filter((s) => s.why === why).map((s) => s.workload.id);
+    log(`skipped on PostgreSQL: ${ids.join(', ')}: ${why}`);
   }
   if (selected.length === 0) {
     log(
       `--only ${flags.only.join(',')} picks nothing; workloads: ${workloads.map((w) => w.id).join(', ')}`,
     );
     return 2;
+  }
+  if (store.kind === 'postgres') {
+    const version = await checkPostgres(store.adminUrl);
+    log(
+      `bench: taskwire on PostgreSQL ${version} at ${redactUrl(store.adminUrl)} (a fresh database per run), servers ${servers.join(',')}`,
+    );
   }
   log(
     `bench: ${selected.length} workload(s) × ${flags.runs} run(s)${flags.quick ? ', quick sizes' : ''}`,
@@ -88,6 +138,8 @@ async function bench(flags: Flags): Promise<number> {
       machine: machineInfo(),
       quick: flags.quick,
       runsPerMeasurement: flags.runs,
+      store: store.kind,
+      servers,
       results,
       failures: outcome.failures,
     };
@@ -106,6 +158,18 @@ const program = new Command('bench')
   .option('--only <names>', 'measurement names or workload id prefixes, comma-separated', names, [])
   .option('--peers', 'also measure the peers (bench/peers): beanstalkd, BullMQ', false)
   .option('--list', 'list the workloads that would run, and exit', false)
+  .option(
+    '--store <url>',
+    'where taskwire keeps its tasks: sqlite (a file per run), or postgres://user@host:port/db ' +
+      '(a fresh database per run on that server, created and dropped through db)',
+    storeOption,
+    'sqlite',
+  )
+  .option(
+    '--servers <n,...>',
+    `taskwire servers sharing the database in drain-w4 and steady, one run per count (1–${MAX_SERVERS}; PostgreSQL only)`,
+    serverCounts,
+  )
   .action(async (flags: Flags) => {
     process.exitCode = await bench(flags);
   });

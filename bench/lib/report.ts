@@ -43,31 +43,51 @@ export function ratioToBestPeer(
 
 interface Row {
   measurement: string;
-  tier: Tier;
+  /** The tier, with `/pg` when taskwire ran on PostgreSQL. */
+  tier: string;
+  /** taskwire servers sharing the store ('' on a row with no taskwire figure). */
+  servers: string;
   cells: Record<System, Result | undefined>;
 }
 
+/** What tells apart taskwire's results of one measurement and tier: store and server count. */
+function variantKey(r: Result): string {
+  return `${r.store ?? ''}|${r.servers ?? ''}`;
+}
+
 function rows(results: readonly Result[]): Row[] {
-  // Measurements in the order they were first measured; each with its tiers side by side.
+  // Measurements in the order they were first measured; each with its tiers side by side,
+  // and one row per taskwire store and server count (the peers' figures on each of them).
   const order = [...new Set(results.map((r) => r.name))];
   const out: Row[] = [];
   for (const name of order) {
     for (const tier of TIERS) {
       const same = results.filter((r) => r.name === name && r.tier === tier);
       if (same.length === 0) continue;
-      const cells = Object.fromEntries(
-        SYSTEMS.map((s) => [s, same.find((r) => r.system === s)]),
-      ) as Record<System, Result | undefined>;
-      out.push({ measurement: `${name} (${same[0]!.unit})`, tier, cells });
+      const ours = same.filter((r) => r.system === 'taskwire');
+      const variants = ours.length > 0 ? [...new Set(ours.map(variantKey))] : [undefined];
+      for (const variant of variants) {
+        const taskwire = ours.find((r) => variantKey(r) === variant);
+        const cells = Object.fromEntries(
+          SYSTEMS.map((s) => [s, s === 'taskwire' ? taskwire : same.find((r) => r.system === s)]),
+        ) as Record<System, Result | undefined>;
+        out.push({
+          measurement: `${name} (${same[0]!.unit})`,
+          tier: taskwire?.store === 'postgres' ? `${tier}/pg` : tier,
+          servers: taskwire ? String(taskwire.servers ?? 1) : '',
+          cells,
+        });
+      }
     }
   }
   return out;
 }
 
-function alignTable(table: string[][]): string[] {
+/** Pads the first `left` columns on the right (text), the others on the left (figures). */
+function alignTable(table: string[][], left: number): string[] {
   const widths = table[0]!.map((_, col) => Math.max(...table.map((row) => row[col]!.length)));
   const line = (row: string[]) =>
-    row.map((text, col) => (col < 2 ? text.padEnd(widths[col]!) : text.padStart(widths[col]!)));
+    row.map((text, col) => (col < left ? text.padEnd(widths[col]!) : text.padStart(widths[col]!)));
   const [header, ...body] = table;
   return [
     line(header!).join(' | '),
@@ -82,25 +102,34 @@ export function formatReport(
   workloads: readonly Workload[],
   failures: readonly RunFailure[],
 ): string {
+  // The servers column only when taskwire ran on PostgreSQL (on SQLite it is always 1).
+  const shared = results.some((r) => r.store === 'postgres' || (r.servers ?? 1) > 1);
   const table: string[][] = [
-    ['measurement', 'tier', ...SYSTEMS, 'ratio to best peer'],
+    ['measurement', 'tier', ...(shared ? ['servers'] : []), ...SYSTEMS, 'ratio to best peer'],
     ...rows(results).map((row) => {
       const peers = PEERS.map((p) => row.cells[p]).filter((r): r is Result => r !== undefined);
       const ratio = ratioToBestPeer(row.cells.taskwire, peers);
       return [
         row.measurement,
         row.tier,
+        ...(shared ? [row.servers] : []),
         ...SYSTEMS.map((s) => cell(row.cells[s])),
         ratio === undefined ? '–' : `${ratio.toFixed(2)}×`,
       ];
     }),
   ];
-  const lines = table.length > 1 ? alignTable(table) : ['(no results)'];
+  const lines = table.length > 1 ? alignTable(table, shared ? 3 : 2) : ['(no results)'];
   lines.push(
     '',
     'Each cell: median of the runs (min–max). Ratio: taskwire against the best peer of the same',
     'tier; above 1× taskwire is better (more tasks/s, or less time or memory).',
   );
+  if (shared) {
+    lines.push(
+      'Tier default/pg: taskwire on PostgreSQL (--store); servers: taskwire servers sharing its',
+      'database, the workers and the producer’s connections spread over them.',
+    );
+  }
   const measured = new Set(results.map((r) => r.workload));
   for (const system of SYSTEMS) {
     const notes = [

@@ -1,11 +1,15 @@
-/** Turns the samples of every run into one result per system, tier and measurement. */
+/** Turns the samples of every run into one result per system, tier, store, servers and measurement. */
 import { max, median, min } from './stats.ts';
-import type { Sample, System, Tier, Workload } from './types.ts';
+import type { Sample, StoreKind, System, Tier, Workload } from './types.ts';
 
 /** One measurement over its runs: what the table shows and the JSON holds. */
 export interface Result {
   system: System;
   tier: Tier;
+  /** taskwire's store; absent for the peers. */
+  store?: StoreKind;
+  /** taskwire servers sharing the store; absent for the peers. */
+  servers?: number;
   name: string;
   unit: string;
   median: number;
@@ -33,12 +37,12 @@ export interface RunSamples {
   samples: Sample[];
 }
 
-/** Groups the samples of all runs by system, tier and name, in the order they first came. */
+/** Groups the samples of all runs by system, tier, store, servers and name, in the order they first came. */
 export function summarize(runs: readonly RunSamples[]): Result[] {
   const groups = new Map<string, { first: Sample; workload: Workload; values: number[] }>();
   for (const { workload, samples } of runs) {
     for (const sample of samples) {
-      const key = `${workload.system}|${workload.tier}|${sample.name}`;
+      const key = `${workload.system}|${workload.tier}|${workload.store ?? ''}|${workload.servers ?? ''}|${sample.name}`;
       const group = groups.get(key);
       if (!group) {
         groups.set(key, { first: sample, workload, values: [sample.value] });
@@ -52,6 +56,8 @@ export function summarize(runs: readonly RunSamples[]): Result[] {
   return [...groups.values()].map(({ first, workload, values }) => ({
     system: workload.system,
     tier: workload.tier,
+    ...(workload.store === undefined ? {} : { store: workload.store }),
+    ...(workload.servers === undefined ? {} : { servers: workload.servers }),
     name: first.name,
     unit: first.unit,
     median: median(values),

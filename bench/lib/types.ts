@@ -9,6 +9,9 @@ export type System = 'taskwire' | 'beanstalkd' | 'bullmq';
 /** default: each system's usual durability; fsync: every commit synced to disk. */
 export type Tier = 'default' | 'fsync';
 
+/** Where taskwire keeps its tasks in a run (`--store`): a SQLite file or a PostgreSQL database. */
+export type StoreKind = 'sqlite' | 'postgres';
+
 /** One figure a run measured. */
 export interface Sample {
   /** e.g. submit, drain-w1, drain-w4, steady, latency-p50, latency-p99, clients, ... */
@@ -36,6 +39,10 @@ export interface Workload {
   id: string;
   system: System;
   tier: Tier;
+  /** taskwire's store (the peers have none). */
+  store?: StoreKind;
+  /** taskwire servers sharing the store in the run (`--servers`); 1 when not given. */
+  servers?: number;
   /** What the system does per task in this workload, for the report (e.g. "no result kept"). */
   note?: string;
   /** The sample names a run returns, so `--only NAME` can pick the workload before it runs. */

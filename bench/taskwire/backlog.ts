@@ -17,6 +17,7 @@ import { noopTasks, TASK_TYPE } from './producer.ts';
 import { taskwireWorkload } from './run.ts';
 import { type ServerHandle, startServer, stopServer } from './server.ts';
 import { boundMs, sizes } from './sizes.ts';
+import { type RunStore, sqliteStore } from './store.ts';
 import { statusCounts } from './verify.ts';
 import { killWorkers, startWorkers, WORKER_CONCURRENCY } from './workers.ts';
 
@@ -77,8 +78,13 @@ async function drainAtConstantBacklog(
 }
 
 /** Checks the file after a drain: nothing lost or failed, at least `target` tasks done. */
-function verifyDrain(db: string, backlog: number, drain: Drain, target: number): void {
-  const counts = statusCounts(db);
+async function verifyDrain(
+  store: RunStore,
+  backlog: number,
+  drain: Drain,
+  target: number,
+): Promise<void> {
+  const counts = await statusCounts(store);
   const total = counts.enqueued + counts.processing + counts.done + counts.failed + counts.canceled;
   const problems = [
     total !== backlog + drain.added && `${total} tasks, expected ${backlog + drain.added}`,
@@ -107,30 +113,30 @@ export function backlogWorkload(): Workload {
       'ratio = drain rate at the large backlog ÷ at 1,000 (1 = no slowdown)',
     async measure(ctx, scope) {
       const { backlog, backlogDrain: target } = sizes(ctx.quick);
-      const bigDir = await scope.tempDir();
-      const fill = (dir: string, count: number) =>
+      const bigStore = sqliteStore(await scope.tempDir());
+      const fill = (store: { path: string }, count: number) =>
         within(
-          fillQueue(`${dir}/db`, count, scope.signal, ctx.progress),
+          fillQueue(store.path, count, scope.signal, ctx.progress),
           boundMs(count / 20),
           'filling the queue',
           scope.signal,
         );
-      await fill(bigDir, backlog);
+      await fill(bigStore, backlog);
       ctx.progress('first start');
-      await stopServer(await startServer(scope, { dir: bigDir }));
+      await stopServer(await startServer(scope, { store: bigStore }));
       ctx.progress('restart');
-      const big = await startServer(scope, { dir: bigDir });
+      const big = await startServer(scope, { store: bigStore });
       const bigDrain = await drainAtConstantBacklog(scope, big, backlog, target, ctx);
       const { peak } = await memoryOf(big.proc.pid);
       await stopServer(big);
-      verifyDrain(big.db, backlog, bigDrain, target);
+      await verifyDrain(big.store, backlog, bigDrain, target);
 
-      const smallDir = await scope.tempDir();
-      await fill(smallDir, SMALL_FILL);
-      const small = await startServer(scope, { dir: smallDir });
+      const smallStore = sqliteStore(await scope.tempDir());
+      await fill(smallStore, SMALL_FILL);
+      const small = await startServer(scope, { store: smallStore });
       const smallDrain = await drainAtConstantBacklog(scope, small, SMALL_FILL, target, ctx);
       await stopServer(small);
-      verifyDrain(small.db, SMALL_FILL, smallDrain, target);
+      await verifyDrain(small.store, SMALL_FILL, smallDrain, target);
       return [
         { name: 'backlog-rss', unit: 'MB', value: megabytes(peak), higherIsBetter: false },
         { name: 'backlog-restart', unit: 's', value: big.startMs / 1000, higherIsBetter: false },

@@ -10,6 +10,7 @@ import { within } from '../lib/wait.ts';
 import { taskwireWorkload } from './run.ts';
 import { spawnNode, startServer, stopServer } from './server.ts';
 import { boundMs, sizes } from './sizes.ts';
+import type { BenchStore } from './store.ts';
 import { expectCounts } from './verify.ts';
 
 const CHILD = fileURLToPath(new URL('./clients-child.ts', import.meta.url));
@@ -21,18 +22,19 @@ interface ChildReport {
   messages: string[];
 }
 
-export function clientsWorkload(): Workload {
+export function clientsWorkload(store: BenchStore): Workload {
   return taskwireWorkload({
     tier: 'default',
+    store,
     family: 'clients',
     measures: ['clients', 'clients-errors', 'clients-rss'],
     note:
       'clients: every connection opened at once, 20 `submit`s then 20 `wait`s each; the ' +
       `server's executor runs the tasks (--concurrency ${EXECUTOR_CONCURRENCY}); rss = server peak (VmHWM)`,
-    async measure(ctx, scope) {
+    async measure(ctx, scope, setup) {
       const { clients, tasksPerClient } = sizes(ctx.quick);
       const server = await startServer(scope, {
-        dir: await scope.tempDir(),
+        store: await setup.newStore(),
         local: true,
         args: ['--concurrency', String(EXECUTOR_CONCURRENCY), '--delay-scale', '0'],
         files: clients,
@@ -50,7 +52,7 @@ export function clientsWorkload(): Workload {
       const peak = (await memoryOf(server.proc.pid)).peak;
       ctx.progress('verifying');
       await stopServer(server);
-      if (report.errors === 0) expectCounts(server.db, { done: clients * tasksPerClient });
+      if (report.errors === 0) await expectCounts(server.store, { done: clients * tasksPerClient });
       else ctx.log?.(`${report.errors} client errors: ${report.messages.join('; ')}`);
       return [
         { name: 'clients', unit: 's', value: report.elapsedMs / 1000, higherIsBetter: false },

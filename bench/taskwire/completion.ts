@@ -6,6 +6,10 @@
  * which places the end within 10 ms on runs that last seconds, and then checks the counts
  * in the SQLite file once the server stopped (verify.ts).
  *
+ * With several servers on one PostgreSQL database, each server lists only the workers
+ * connected to it, and each worker is connected to one server: the run polls every server
+ * (one connection each, at once) and adds their sums.
+ *
  * Rejected alternatives: `wait` on the last id returns while other workers may still hold
  * earlier tasks; `wait` on every id (pipelined) is exact, but makes the server keep one
  * waiter per task and push every finished task back to the bench process, work that is
@@ -19,10 +23,13 @@ const POLL_MS = 10;
 /** A single poll or top-up that takes longer than this means the server is stuck. */
 const CALL_TIMEOUT_MS = 60_000;
 
-/** Completions the server committed for the connected workers, summed. */
-export async function completedCount(client: Client): Promise<number> {
-  const workers = await client.workers();
-  return workers.reduce((sum, w) => sum + w.done, 0);
+/** Completions the server(s) committed for their connected workers, summed. */
+export async function completedCount(clients: Client | readonly Client[]): Promise<number> {
+  const list = Array.isArray(clients) ? (clients as readonly Client[]) : [clients as Client];
+  const each = await Promise.all(
+    list.map(async (client) => (await client.workers()).reduce((sum, w) => sum + w.done, 0)),
+  );
+  return each.reduce((a, b) => a + b, 0);
 }
 
 export interface CompletionWatch {
@@ -36,14 +43,14 @@ export interface CompletionWatch {
 
 /** Polls until at least `target` completions; resolves with the count and when it was seen. */
 export async function waitCompleted(
-  client: Client,
+  clients: Client | readonly Client[],
   target: number,
   watch: CompletionWatch,
 ): Promise<{ count: number; at: number }> {
   const deadline = performance.now() + watch.timeoutMs;
   let last = -1;
   for (;;) {
-    const count = await within(completedCount(client), CALL_TIMEOUT_MS, 'workers', watch.signal);
+    const count = await within(completedCount(clients), CALL_TIMEOUT_MS, 'workers', watch.signal);
     const at = performance.now();
     if (count !== last) watch.onCount?.(count);
     last = count;

@@ -2,15 +2,19 @@
  * drain: a queue of no-op tasks run to done by W remote worker processes. The workers
  * connect first; then one `submitMany` queues every task in one transaction, and the clock
  * starts at its acknowledgement, when all of them are queued.
+ *
+ * On PostgreSQL with `--servers N` (drain-w4): N servers on the run's database, worker i
+ * connected to server i mod N; the tasks are queued through the first server and the
+ * completions counted on all of them.
  */
-import { connect } from '../../src/client/index.ts';
 import type { Tier, Workload } from '../lib/types.ts';
 import { within } from '../lib/wait.ts';
 import { waitCompleted } from './completion.ts';
 import { noopTasks, TASK_TYPE } from './producer.ts';
 import { rate, taskwireWorkload } from './run.ts';
-import { startServer, stopServer } from './server.ts';
+import { connectEach, startServers, stopServers } from './server.ts';
 import { boundMs, sizes } from './sizes.ts';
+import type { BenchStore } from './store.ts';
 import { expectCounts } from './verify.ts';
 import { killWorkers, startWorkers, WORKER_CONCURRENCY } from './workers.ts';
 
@@ -23,42 +27,55 @@ export const WORKER_NOTE =
   `process (\`taskwire worker --concurrency ${WORKER_CONCURRENCY}\`), its completion and result (null) ` +
   'committed before the next claim; drain queues every task with one `submitMany` first';
 
-export function drainWorkload(tier: Tier, workers: number): Workload {
+export function drainWorkload(
+  tier: Tier,
+  workers: number,
+  store: BenchStore,
+  servers = 1,
+): Workload {
   const name = `drain-w${workers}`;
   return taskwireWorkload({
     tier,
     family: name,
+    store,
+    servers,
     measures: [name],
     note: WORKER_NOTE,
-    async measure(ctx, scope) {
+    async measure(ctx, scope, setup) {
       const n = sizes(ctx.quick).tasks;
-      const server = await startServer(scope, {
-        dir: await scope.tempDir(),
-        fsync: tier === 'fsync',
-        args: ['--max-line-bytes', String(MAX_LINE_BYTES)],
-      });
+      const runStore = await setup.newStore();
+      ctx.progress(`starting ${setup.servers} server(s)`);
+      const handles = await startServers(
+        scope,
+        {
+          store: runStore,
+          fsync: tier === 'fsync',
+          args: ['--max-line-bytes', String(MAX_LINE_BYTES)],
+        },
+        setup.servers,
+      );
+      const ports = handles.map((s) => s.port);
       ctx.progress(`starting ${workers} worker(s)`);
-      const procs = await startWorkers(scope, server.port, {
+      const procs = await startWorkers(scope, ports, {
         count: workers,
         concurrency: WORKER_CONCURRENCY,
         types: [TASK_TYPE],
       });
-      const client = await connect({ port: server.port, reconnect: false });
-      scope.defer(() => client.close());
+      const clients = await connectEach(scope, ports);
       ctx.progress(`queuing ${n.toLocaleString('en-US')} tasks`);
-      await within(client.submitMany(noopTasks(n)), boundMs(n / 10), 'queuing', scope.signal);
+      await within(clients[0]!.submitMany(noopTasks(n)), boundMs(n / 10), 'queuing', scope.signal);
       const started = performance.now();
-      const end = await waitCompleted(client, n, {
+      const end = await waitCompleted(clients, n, {
         signal: scope.signal,
         timeoutMs: boundMs(n / 2),
         onCount: (count) => ctx.progress(`${count}/${n} done`),
       });
       const elapsed = end.at - started;
-      await client.close();
+      await Promise.all(clients.map((c) => c.close()));
       ctx.progress('verifying');
       await killWorkers(procs);
-      await stopServer(server);
-      expectCounts(server.db, { done: n });
+      await stopServers(handles);
+      await expectCounts(runStore, { done: n });
       return [rate(name, n, elapsed)];
     },
   });

@@ -11,6 +11,7 @@ import { sleep } from '../lib/wait.ts';
 import { taskwireWorkload } from './run.ts';
 import { spawnNode, startServer } from './server.ts';
 import { boundMs, sizes } from './sizes.ts';
+import type { BenchStore } from './store.ts';
 
 const CHILD = fileURLToPath(new URL('./idle-workers-child.ts', import.meta.url));
 /** Worker processes the connections are spread over. */
@@ -19,18 +20,19 @@ const LEASE_S = 30;
 /** Lets the burst of registrations settle before memory is read. */
 const SETTLE_MS = 1000;
 
-export function idleWorkersWorkload(): Workload {
+export function idleWorkersWorkload(store: BenchStore): Workload {
   return taskwireWorkload({
     tier: 'default',
+    store,
     family: 'idle-workers',
     measures: ['idle-workers-rss', 'idle-workers-cpu'],
     note:
       `idle workers: Worker library connections (\`worker.hello\`, then a ping every lease/3 = ${LEASE_S / 3} s), ` +
       `spread over ${CHILDREN} processes; cpu = server CPU over an idle window, % of one core`,
-    async measure(ctx, scope) {
+    async measure(ctx, scope, setup) {
       const { idleWorkers: total, idleWindowMs } = sizes(ctx.quick);
       const server = await startServer(scope, {
-        dir: await scope.tempDir(),
+        store: await setup.newStore(),
         args: ['--lease', String(LEASE_S)],
         files: total,
       });

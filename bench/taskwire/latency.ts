@@ -13,10 +13,14 @@ import { payload, TASK_TYPE } from './producer.ts';
 import { taskwireWorkload } from './run.ts';
 import { startServer, stopServer } from './server.ts';
 import { boundMs, sizes } from './sizes.ts';
+import type { BenchStore } from './store.ts';
 import { expectCounts } from './verify.ts';
 import { startWorkers } from './workers.ts';
 
 export type Executor = 'remote' | 'builtin';
+
+/** One round trip taking longer than this means the server lost the task. */
+const RUN_TIMEOUT_MS = 30_000;
 
 /** Round trips in µs, the warm-up left out. */
 async function roundTrips(
@@ -30,7 +34,13 @@ async function roundTrips(
   for (let i = 0; i < warmup + samples; i++) {
     if (signal.aborted) throw abortReason(signal);
     const started = performance.now();
-    const task = await client.run(TASK_TYPE, payload(i));
+    // Bounded each: a task that never gets its result fails the run with its number.
+    const task = await within(
+      client.run(TASK_TYPE, payload(i)),
+      RUN_TIMEOUT_MS,
+      `run ${i}`,
+      signal,
+    );
     const elapsed = performance.now() - started;
     if (task.status !== 'done') {
       throw new Error(`task ${task.id} ended ${task.status}: ${task.error}`);
@@ -42,20 +52,21 @@ async function roundTrips(
   return micros;
 }
 
-export function latencyWorkload(tier: Tier, executor: Executor): Workload {
+export function latencyWorkload(tier: Tier, executor: Executor, store: BenchStore): Workload {
   const prefix = executor === 'remote' ? 'latency' : 'latency-builtin';
   const names = [`${prefix}-p50`, `${prefix}-p99`];
   return taskwireWorkload({
     tier,
     family: prefix,
+    store,
     measures: names,
     note:
       'latency: `run` (submit and wait in one request, answered once the result is committed); remote: one idle ' +
       'worker process with concurrency 1, builtin: the server’s own executor (--delay-scale 0)',
-    async measure(ctx, scope) {
+    async measure(ctx, scope, setup) {
       const { latencyWarmup: warmup, latencySamples: samples } = sizes(ctx.quick);
       const server = await startServer(scope, {
-        dir: await scope.tempDir(),
+        store: await setup.newStore(),
         fsync: tier === 'fsync',
         local: executor === 'builtin',
         args: executor === 'builtin' ? ['--delay-scale', '0'] : [],
@@ -74,7 +85,7 @@ export function latencyWorkload(tier: Tier, executor: Executor): Workload {
       await client.close();
       ctx.progress('verifying');
       await stopServer(server);
-      expectCounts(server.db, { done: warmup + samples });
+      await expectCounts(server.store, { done: warmup + samples });
       return names.map(
         (name, i): Sample => ({
           name,

@@ -23,21 +23,24 @@ export function noopTasks(count: number, from = 0): TaskSpec[] {
  * Submits `count` tasks one `submit` request each, with up to SUBMIT_WINDOW in flight: the
  * way the client library batches (it writes the requests of one microtask in one write;
  * the server commits those of one event-loop turn in one transaction). Resolves once every
- * task is acknowledged, that is committed.
+ * task is acknowledged, that is committed. With several clients (one per server), task i
+ * goes to client i mod N: round-robin, the window shared by all.
  */
 export async function submitPipelined(
-  client: Client,
+  clients: Client | readonly Client[],
   count: number,
   signal: AbortSignal,
   onProgress?: (acked: number) => void,
 ): Promise<void> {
+  const list = Array.isArray(clients) ? (clients as readonly Client[]) : [clients as Client];
+  if (list.length === 0) throw new Error('submitPipelined: no client');
   let next = 0;
   let acked = 0;
   const lane = async () => {
     while (next < count) {
       if (signal.aborted) throw abortReason(signal);
       const i = next++;
-      await client.submit(TASK_TYPE, payload(i));
+      await list[i % list.length]!.submit(TASK_TYPE, payload(i));
       acked += 1;
       if (acked % 5000 === 0) onProgress?.(acked);
     }

@@ -1,17 +1,19 @@
 /**
  * A taskwire server for one run: the built CLI (`node dist/cli/main.js server`) on a free
- * port of 127.0.0.1 with its SQLite file in the run's temp folder. It counts as started
- * once it answers a `ping` (connection retried every 10 ms, bounded), never after a sleep.
+ * port of 127.0.0.1 with the run's store (store.ts: its SQLite file in the run's temp
+ * folder, or its PostgreSQL database, which several servers may share). It counts as
+ * started once it answers a `ping` (connection retried every 10 ms, bounded), never after
+ * a sleep.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { connect } from '../../src/client/index.ts';
+import { type Client, connect } from '../../src/client/index.ts';
 import { freePort } from '../lib/ports.ts';
 import type { Proc } from '../lib/processes.ts';
 import type { RunScope } from '../lib/scope.ts';
 import { sleep, TimeoutError } from '../lib/wait.ts';
+import { type RunStore, storeArgs } from './store.ts';
 
 /** The built command line; `npm run bench` builds it first. */
 export const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
@@ -20,8 +22,8 @@ const READY_TIMEOUT_MS = 120_000;
 const STOP_GRACE_MS = 60_000;
 
 export interface ServerSpec {
-  /** The folder for the database (`DIR/db`); the run's temp folder. */
-  dir: string;
+  /** Where the server keeps its tasks (store.ts `newRunStore`, or `sqliteStore(dir)`). */
+  store: RunStore;
   fsync?: boolean;
   /** Run the built-in executor (default false: `--no-local`, every task to remote workers). */
   local?: boolean;
@@ -36,8 +38,7 @@ export interface ServerSpec {
 export interface ServerHandle {
   proc: Proc;
   port: number;
-  /** The SQLite file. */
-  db: string;
+  store: RunStore;
   /** From spawn to the first answered ping, ms. */
   startMs: number;
 }
@@ -97,14 +98,12 @@ export async function waitServing(port: number, proc: Proc, signal: AbortSignal)
 /** Starts a server and resolves once it answers a ping. */
 export async function startServer(scope: RunScope, spec: ServerSpec): Promise<ServerHandle> {
   const port = spec.port ?? (await freePort());
-  const db = join(spec.dir, 'db');
   const args = [
     CLI,
     'server',
     '-P',
     String(port),
-    '--db',
-    db,
+    ...storeArgs(spec.store),
     '--log-level',
     'warn',
     ...(spec.fsync ? ['--fsync'] : []),
@@ -114,11 +113,44 @@ export async function startServer(scope: RunScope, spec: ServerSpec): Promise<Se
   const started = performance.now();
   const proc = spawnNode(scope, args, `server :${port}`, spec.files);
   await waitServing(port, proc, scope.signal);
-  return { proc, port, db, startMs: performance.now() - started };
+  return { proc, port, store: spec.store, startMs: performance.now() - started };
+}
+
+/**
+ * Starts `count` servers on the same store (PostgreSQL only for more than one): the first
+ * alone, so that it creates the tables, then the others at once.
+ */
+export async function startServers(
+  scope: RunScope,
+  spec: ServerSpec,
+  count: number,
+): Promise<ServerHandle[]> {
+  if (count > 1 && spec.store.kind !== 'postgres') {
+    throw new Error('several servers need a shared store: --store postgres://…');
+  }
+  const first = await startServer(scope, spec);
+  const rest = await Promise.all(Array.from({ length: count - 1 }, () => startServer(scope, spec)));
+  return [first, ...rest];
+}
+
+/** One client connection to each port, in order; the run's scope closes them. */
+export async function connectEach(scope: RunScope, ports: readonly number[]): Promise<Client[]> {
+  const clients: Client[] = [];
+  scope.defer(() => Promise.all(clients.map((c) => c.close())));
+  for (const port of ports) clients.push(await connect({ port, reconnect: false }));
+  return clients;
 }
 
 /** Stops the server gracefully (SIGTERM) and checks it exited cleanly. */
 export async function stopServer(server: ServerHandle): Promise<void> {
   const exit = await server.proc.stop(STOP_GRACE_MS);
   if (exit.code !== 0) throw new Error(server.proc.describeExit(exit));
+}
+
+/** Stops the servers at once; fails if any did not exit cleanly. */
+export async function stopServers(servers: readonly ServerHandle[]): Promise<void> {
+  const results = await Promise.allSettled(servers.map(stopServer));
+  const errors = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+  if (errors.length === 1) throw errors[0];
+  if (errors.length > 1) throw new AggregateError(errors, 'servers did not stop cleanly');
 }

@@ -1,11 +1,14 @@
 /**
  * steady: one producer (the bench process, pipelined `submit`s) and 4 worker processes at
  * the same time, from the first submit to the last completion committed. Also reports the
- * CPU time each side spent per task (server, the 4 workers together, the producer), read
- * from /proc: on a machine whose cores are all busy, their sum over the core count is the
- * ceiling of the rate.
+ * CPU time each side spent per task (the server(s), the 4 workers together, the producer),
+ * read from /proc: on a machine whose cores are all busy, their sum over the core count is
+ * the ceiling of the rate.
+ *
+ * On PostgreSQL with `--servers N`: N servers on the run's database, worker i connected to
+ * server i mod N, the producer submitting round-robin over one connection to each server;
+ * and `steady-db-xacts`, the transactions PostgreSQL committed in the database per task.
  */
-import { connect } from '../../src/client/index.ts';
 import { cpuSecondsOf } from '../lib/procfs.ts';
 import type { Sample, Tier, Workload } from '../lib/types.ts';
 import { within } from '../lib/wait.ts';
@@ -13,54 +16,75 @@ import { waitCompleted } from './completion.ts';
 import { WORKER_NOTE } from './drain.ts';
 import { submitPipelined, TASK_TYPE } from './producer.ts';
 import { rate, taskwireWorkload } from './run.ts';
-import { startServer, stopServer } from './server.ts';
+import { connectEach, startServers, stopServers } from './server.ts';
 import { boundMs, sizes } from './sizes.ts';
+import { type BenchStore, type Transactions, transactions } from './store.ts';
 import { expectCounts } from './verify.ts';
 import { killWorkers, startWorkers, WORKER_CONCURRENCY } from './workers.ts';
 
 const WORKERS = 4;
 
-export function steadyWorkload(tier: Tier): Workload {
+const XACTS_NOTE =
+  'steady-db-xacts: pg_stat_database.xact_commit of the run’s database from just before the ' +
+  'first submit to after the servers stopped (their background sweeps and shutdown included), ' +
+  'per task; steady-db-rows: its tup_inserted + tup_updated + tup_deleted, per task';
+
+export function steadyWorkload(tier: Tier, store: BenchStore, servers = 1): Workload {
+  const pg = store.kind === 'postgres';
   return taskwireWorkload({
     tier,
     family: 'steady',
-    measures: ['steady', 'steady-cpu-server', 'steady-cpu-workers', 'steady-cpu-producer'],
-    note: WORKER_NOTE,
-    async measure(ctx, scope) {
+    store,
+    servers,
+    measures: [
+      'steady',
+      'steady-cpu-server',
+      'steady-cpu-workers',
+      'steady-cpu-producer',
+      ...(pg ? ['steady-db-xacts', 'steady-db-rows'] : []),
+    ],
+    note: pg ? `${WORKER_NOTE}; ${XACTS_NOTE}` : WORKER_NOTE,
+    async measure(ctx, scope, setup) {
       const n = sizes(ctx.quick).tasks;
-      const server = await startServer(scope, {
-        dir: await scope.tempDir(),
-        fsync: tier === 'fsync',
-      });
+      const runStore = await setup.newStore();
+      ctx.progress(`starting ${setup.servers} server(s)`);
+      const handles = await startServers(
+        scope,
+        { store: runStore, fsync: tier === 'fsync' },
+        setup.servers,
+      );
+      const ports = handles.map((s) => s.port);
       ctx.progress(`starting ${WORKERS} workers`);
-      const procs = await startWorkers(scope, server.port, {
+      const procs = await startWorkers(scope, ports, {
         count: WORKERS,
         concurrency: WORKER_CONCURRENCY,
         types: [TASK_TYPE],
       });
       // Separate connections, so the completion polls do not queue behind the submits.
-      const producer = await connect({ port: server.port, reconnect: false });
-      const watcher = await connect({ port: server.port, reconnect: false });
-      scope.defer(() => Promise.all([producer.close(), watcher.close()]));
+      const producers = await connectEach(scope, ports);
+      const watchers = await connectEach(scope, ports);
+      const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
       const cpu = async () => ({
-        server: await cpuSecondsOf(server.proc.pid),
-        workers: (await Promise.all(procs.map((p) => cpuSecondsOf(p.pid)))).reduce(
-          (a, b) => a + b,
-          0,
-        ),
+        server: sum(await Promise.all(handles.map((s) => cpuSecondsOf(s.proc.pid)))),
+        workers: sum(await Promise.all(procs.map((p) => cpuSecondsOf(p.pid)))),
         producer: process.cpuUsage(),
       });
+      let xactsBefore: Transactions | undefined;
+      if (runStore.kind === 'postgres') {
+        ctx.progress('reading transaction counts');
+        xactsBefore = await transactions(runStore, scope.signal);
+      }
       const before = await cpu();
       const started = performance.now();
       const produced = within(
-        submitPipelined(producer, n, scope.signal),
+        submitPipelined(producers, n, scope.signal),
         boundMs(n / 5),
         'submitting',
         scope.signal,
       );
       const [, end] = await Promise.all([
         produced,
-        waitCompleted(watcher, n, {
+        waitCompleted(watchers, n, {
           signal: scope.signal,
           timeoutMs: boundMs(n / 2),
           onCount: (count) => ctx.progress(`${count}/${n} done`),
@@ -75,17 +99,37 @@ export function steadyWorkload(tier: Tier): Workload {
         higherIsBetter: false,
       });
       const producerCpu = process.cpuUsage(before.producer);
-      await Promise.all([producer.close(), watcher.close()]);
+      await Promise.all([...producers, ...watchers].map((c) => c.close()));
       ctx.progress('verifying');
       await killWorkers(procs);
-      await stopServer(server);
-      expectCounts(server.db, { done: n });
-      return [
+      await stopServers(handles);
+      const samples = [
         rate('steady', n, elapsed),
         perTask('steady-cpu-server', after.server - before.server),
         perTask('steady-cpu-workers', after.workers - before.workers),
         perTask('steady-cpu-producer', (producerCpu.user + producerCpu.system) / 1e6),
       ];
+      if (runStore.kind === 'postgres' && xactsBefore) {
+        const xactsAfter = await transactions(runStore, scope.signal);
+        const rollbacks = xactsAfter.rollbacks - xactsBefore.rollbacks;
+        if (rollbacks > 0) ctx.log?.(`${rollbacks} transaction(s) rolled back in the database`);
+        samples.push(
+          {
+            name: 'steady-db-xacts',
+            unit: 'xact/task',
+            value: (xactsAfter.commits - xactsBefore.commits) / n,
+            higherIsBetter: false,
+          },
+          {
+            name: 'steady-db-rows',
+            unit: 'rows/task',
+            value: (xactsAfter.rowsWritten - xactsBefore.rowsWritten) / n,
+            higherIsBetter: false,
+          },
+        );
+      }
+      await expectCounts(runStore, { done: n });
+      return samples;
     },
   });
 }

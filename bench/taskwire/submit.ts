@@ -7,20 +7,23 @@ import { submitPipelined } from './producer.ts';
 import { rate, taskwireWorkload } from './run.ts';
 import { startServer, stopServer } from './server.ts';
 import { boundMs, sizes } from './sizes.ts';
+import type { BenchStore } from './store.ts';
 import { expectCounts } from './verify.ts';
 
-export function submitWorkload(tier: Tier): Workload {
+export function submitWorkload(tier: Tier, store: BenchStore): Workload {
   return taskwireWorkload({
     tier,
     family: 'submit',
+    store,
     measures: ['submit'],
     note:
       'submit: one `submit` request per task, up to 1,000 in flight on one connection; ' +
-      'acknowledged once committed to SQLite (the submits of one event-loop turn share a transaction)',
-    async measure(ctx, scope) {
+      `acknowledged once committed to ${store.kind === 'postgres' ? 'PostgreSQL' : 'SQLite'} ` +
+      '(the submits of one event-loop turn share a transaction)',
+    async measure(ctx, scope, setup) {
       const n = sizes(ctx.quick).tasks;
       const server = await startServer(scope, {
-        dir: await scope.tempDir(),
+        store: await setup.newStore(),
         fsync: tier === 'fsync',
       });
       await holdTaskType(scope, server.port);
@@ -41,7 +44,7 @@ export function submitWorkload(tier: Tier): Workload {
       ctx.progress('verifying');
       await stopServer(server);
       // The placeholder's one task went back to the queue when the server stopped.
-      expectCounts(server.db, { enqueued: n });
+      await expectCounts(server.store, { enqueued: n });
       return [rate('submit', n, elapsed)];
     },
   });

@@ -9,21 +9,23 @@ import { within } from '../lib/wait.ts';
 import { taskwireWorkload } from './run.ts';
 import { CLI, spawnNode, startServer } from './server.ts';
 import { boundMs, sizes } from './sizes.ts';
+import type { BenchStore } from './store.ts';
 import { startWorkers } from './workers.ts';
 
 const WORKERS = 16;
 
-export function tallyWorkload(): Workload {
+export function tallyWorkload(store: BenchStore): Workload {
   return taskwireWorkload({
     tier: 'default',
+    store,
     family: 'tally',
     measures: ['tally'],
     note:
       `tally: one multi-unit task per key, ${WORKERS} worker processes each running one unit at a ` +
       'time; every unit a lease, a completion and a commit; time as the server reports it',
-    async measure(ctx, scope) {
+    async measure(ctx, scope, setup) {
       const { tallyKeys: keys, tallyReps: reps } = sizes(ctx.quick);
-      const server = await startServer(scope, { dir: await scope.tempDir() });
+      const server = await startServer(scope, { store: await setup.newStore() });
       ctx.progress(`starting ${WORKERS} workers`);
       await startWorkers(scope, server.port, { count: WORKERS, concurrency: 1, types: ['tally'] });
       ctx.progress(`tally of ${keys} keys × ${reps} reps`);

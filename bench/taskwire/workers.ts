@@ -16,15 +16,19 @@ export interface WorkerSpec {
 
 /**
  * Spawns the workers and resolves once the server registered every one of them (each
- * prints "connected as ID" when its `worker.hello` is answered).
+ * prints "connected as ID" when its `worker.hello` is answered). With several servers
+ * (`ports`), worker i (from 0) connects to server i mod N.
  */
 export async function startWorkers(
   scope: RunScope,
-  port: number,
+  ports: number | readonly number[],
   spec: WorkerSpec,
 ): Promise<Proc[]> {
+  const list = typeof ports === 'number' ? [ports] : ports;
+  if (list.length === 0) throw new Error('startWorkers: no server port');
   const workers: Proc[] = [];
   for (let i = 1; i <= spec.count; i++) {
+    const port = list[(i - 1) % list.length]!;
     const args = [
       CLI,
       'worker',
@@ -39,7 +43,7 @@ export async function startWorkers(
       '--name',
       `bench-${i}`,
     ];
-    workers.push(spawnNode(scope, args, `worker ${i}`));
+    workers.push(spawnNode(scope, args, `worker ${i} (:${port})`));
   }
   await Promise.all(
     workers.map((w) =>
