@@ -59,6 +59,7 @@ describe('SqliteStore', () => {
         assert.equal(store.pragma('journal_mode'), 'wal');
         assert.equal(store.pragma('synchronous'), 1);
         assert.equal(store.pragma('busy_timeout'), 5000);
+        assert.equal(store.pragma('wal_autocheckpoint'), 4000);
         assert.deepEqual(store.capabilities, { exclusive: true });
       } finally {
         await store.close();

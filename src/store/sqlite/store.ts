@@ -100,6 +100,12 @@ export class SqliteStore implements Store {
       db.pragma('temp_store = MEMORY');
       // 32 MiB of page cache: keeps the hot ends of the queue indexes in memory.
       db.pragma('cache_size = -32768');
+      // A checkpoint runs inside the commit that crosses this many WAL pages and stalls it
+      // for milliseconds (its fsyncs): every 4,000 pages (16 MiB) rather than SQLite's 1,000,
+      // a quarter as many stalls, and pages rewritten in between are copied once. (A
+      // checkpointing thread was tried: with a second connection open, commits' tail
+      // latency was as bad as with inline checkpoints.)
+      db.pragma('wal_autocheckpoint = 4000');
       migrate(db, loadSqlDir(MIGRATIONS_DIR));
       const { maxPageCount } = this.#opts;
       if (maxPageCount !== undefined) {
