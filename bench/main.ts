@@ -11,6 +11,7 @@
  * database, once per count in the list.
  */
 import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { machineInfo } from './lib/machine.ts';
 import { loadPeerWorkloads } from './lib/peers.ts';
@@ -21,7 +22,7 @@ import { runWorkloads } from './lib/runner.ts';
 import { selectWorkloads } from './lib/select.ts';
 import type { Workload } from './lib/types.ts';
 import { taskwireWorkloads } from './taskwire/index.ts';
-import { checkBuilt } from './taskwire/server.ts';
+import { CPU_PROF_ENV, checkBuilt } from './taskwire/server.ts';
 import { type BenchStore, checkPostgres, isPostgresUrl, redactUrl } from './taskwire/store.ts';
 
 interface Flags {
@@ -170,7 +171,12 @@ const program = new Command('bench')
     `taskwire servers sharing the database in drain-w4 and steady, one run per count (1–${MAX_SERVERS}; PostgreSQL only)`,
     serverCounts,
   )
-  .action(async (flags: Flags) => {
+  .option(
+    '--cpu-prof <dir>',
+    'write a V8 CPU profile of every taskwire server into DIR (summarise with bench/profile.ts)',
+  )
+  .action(async (flags: Flags & { cpuProf?: string }) => {
+    if (flags.cpuProf) process.env[CPU_PROF_ENV] = path.resolve(flags.cpuProf);
     process.exitCode = await bench(flags);
   });
 
