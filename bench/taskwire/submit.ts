@@ -17,7 +17,7 @@ export function submitWorkload(tier: Tier, store: BenchStore): Workload {
     store,
     measures: ['submit'],
     note:
-      'submit: one `submit` request per task, up to 1,000 in flight on one connection; ' +
+      'submit: one `submit` call per task, up to 1,000 in flight on one connection (the client library sends the submits of one microtask as one `submitMany`, at most 1,000 per request); ' +
       `acknowledged once committed to ${store.kind === 'postgres' ? 'PostgreSQL' : 'SQLite'} ` +
       '(the submits of one event-loop turn share a transaction)',
     async measure(ctx, scope, setup) {

@@ -25,6 +25,7 @@ import {
 import { backoffDelay, LineConnection, openSocket } from './connection.ts';
 import { ClientClosedError, ConnectError, ConnectionLostError, RpcError } from './errors.ts';
 import { TypedEmitter } from './events.ts';
+import { SubmitBatcher } from './submit-batcher.ts';
 
 export interface ClientOptions {
   /** Default 127.0.0.1; the same as `addresses: [{host, port}]`. Not with `addresses`. */
@@ -161,6 +162,10 @@ export class Client extends TypedEmitter<ClientEvents> {
   #lost: Error | undefined;
   /** Aborted by close(), to stop a reconnection in progress. */
   readonly #closeController = new AbortController();
+  readonly #submits = new SubmitBatcher({
+    one: async (spec) => (await this.call('submit', spec)).id,
+    many: async (tasks) => (await this.call('submitMany', { tasks })).ids,
+  });
 
   private constructor(opts: ResolvedOptions, socket: net.Socket, index: number) {
     super();
@@ -214,10 +219,13 @@ export class Client extends TypedEmitter<ClientEvents> {
     return this.#request(method, args[0]) as Promise<ResultOf<M>>;
   }
 
-  /** Submits one task; resolves with its id. */
-  async submit(type: string, data: Json, opts: SubmitOptions = {}): Promise<string> {
-    const { id } = await this.call('submit', { type, data, ...opts });
-    return id;
+  /**
+   * Submits one task; resolves with its id once committed. Submits made in the same
+   * microtask travel as one `submitMany` (see SubmitBatcher); each still gets its own id or
+   * error.
+   */
+  submit(type: string, data: Json, opts: SubmitOptions = {}): Promise<string> {
+    return this.#submits.submit({ type, data, ...opts });
   }
 
   /**

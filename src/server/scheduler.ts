@@ -7,7 +7,7 @@
  * takes back expired leases.
  */
 import { isTerminal, type Json } from '../protocol/tasks.ts';
-import type { Completion, Lease, Store, TaskRecord } from '../store/types.ts';
+import type { ClaimRequest, Completion, Lease, Store, TaskRecord } from '../store/types.ts';
 import type { Committer } from './committer.ts';
 import type { ServerEvents, TypedEmitter } from './events.ts';
 
@@ -319,7 +319,8 @@ export class Scheduler {
   private async pumpOnce(): Promise<void> {
     const n = this.order.length;
     const start = this.rr++ % Math.max(1, n);
-    for (let i = 0; i < n && !this.closed; i++) {
+    const wanted: { state: SlotState; free: number }[] = [];
+    for (let i = 0; i < n; i++) {
       const state = this.order[(start + i) % n]!;
       const free = state.slot.concurrency - state.inFlight.size;
       // Refill a busy worker only once a quarter of its slots are free: fewer, larger claims
@@ -327,16 +328,24 @@ export class Scheduler {
       if (free < refillAt(state.slot.concurrency)) continue;
       if (state.slot.pull || this.exhausted.has(state.key)) continue;
       if (state.slot.ready?.() === false) continue;
-      if (!this.slots.has(state.slot.id)) continue;
-      const now = this.opts.now();
-      const seen = this.workSeen;
-      const leases = await this.store.claim({
-        worker: state.slot.name,
-        types: state.slot.types,
-        limit: free,
-        now,
-        leaseMs: this.opts.leaseMs,
-      });
+      wanted.push({ state, free });
+    }
+    if (wanted.length === 0 || this.closed) return;
+    const now = this.opts.now();
+    const seen = this.workSeen;
+    const requests = wanted.map(({ state, free }) => ({
+      worker: state.slot.name,
+      types: state.slot.types,
+      limit: free,
+      now,
+      leaseMs: this.opts.leaseMs,
+    }));
+    // One transaction for every worker when the store can (SQLite); else one claim each.
+    const results = this.store.claimMany
+      ? await this.store.claimMany(requests)
+      : await this.claimEach(wanted, requests);
+    for (const [i, { state, free }] of wanted.entries()) {
+      const leases = results[i] ?? [];
       if (leases.length < free && seen === this.workSeen) this.exhausted.add(state.key);
       if (leases.length === 0) continue;
       if (!this.slots.has(state.slot.id)) {
@@ -348,6 +357,25 @@ export class Scheduler {
       this.hold(state, leases);
       state.slot.assign(leases);
     }
+  }
+
+  /** Claims for each worker in turn, skipping type sets a previous claim found empty. */
+  private async claimEach(
+    wanted: { state: SlotState; free: number }[],
+    requests: ClaimRequest[],
+  ): Promise<Lease[][]> {
+    const empty = new Set<string>();
+    const results: Lease[][] = [];
+    for (const [i, { state, free }] of wanted.entries()) {
+      if (this.closed || empty.has(state.key)) {
+        results.push([]);
+        continue;
+      }
+      const leases = await this.store.claim(requests[i]!);
+      if (leases.length < free) empty.add(state.key);
+      results.push(leases);
+    }
+    return results;
   }
 
   /** Leases up to `limit` tasks for a pull worker, now; [] when nothing is ready. */

@@ -184,6 +184,11 @@ export interface Store {
   write(batch: WriteBatch): Promise<WriteOutcome>;
   /** Leases up to `limit` ready tasks of the given types, oldest first. */
   claim(req: ClaimRequest): Promise<Lease[]>;
+  /**
+   * Optional: several claims in one transaction, in order (one per worker with free
+   * slots); the same result as calling `claim` for each, one commit instead of many.
+   */
+  claimMany?(reqs: ClaimRequest[]): Promise<Lease[][]>;
   /** Moves the deadline of active leases; returns which tokens were still active. */
   extend(tokens: number[], deadline: number, now: number): Promise<boolean[]>;
   get(

@@ -53,19 +53,81 @@ describe('client', () => {
 
   it('coalesces many concurrent calls into few writes on one connection', async (t) => {
     const { server, client } = await setup(t, (req, conn) => {
-      if (req.method === 'submit') conn.respond(req.id, { id: `t${req.id}` });
+      if (req.method === 'status') conn.respond(req.id, taskView(String(req.params?.id)));
     });
-    const ids = await Promise.all(
-      Array.from({ length: 1000 }, (_, i) => client.submit('flip', `s${i}`)),
+    const views = await Promise.all(
+      Array.from({ length: 1000 }, (_, i) => client.status(String(i + 1))),
     );
-    assert.equal(new Set(ids).size, 1000);
+    assert.equal(new Set(views.map((v) => v.id)).size, 1000);
     const conn = server.connections[0]!;
     assert.equal(conn.requests.length, 1000);
     assert.equal(new Set(conn.requests.map((r) => r.id)).size, 1000, 'ids are unique');
-    assert.deepEqual(conn.requests[0]?.params, { type: 'flip', data: 's0' });
+    assert.deepEqual(conn.requests[0]?.params, { id: '1' });
     assert.ok(
       conn.dataEvents < 50,
       `expected few writes, server saw ${conn.dataEvents} data events`,
+    );
+  });
+
+  it('sends the submits of one microtask as one submitMany; each caller gets its own id', async (t) => {
+    const { server, client } = await setup(t, (req, conn) => {
+      const tasks = (req.params?.tasks as unknown[]) ?? [req.params];
+      const ids = tasks.map((_, i) => `${req.id}-${i}`);
+      conn.respond(req.id, req.method === 'submitMany' ? { ids } : { id: ids[0] });
+    });
+    const ids = await Promise.all(
+      Array.from({ length: 2500 }, (_, i) => client.submit('flip', `s${i}`)),
+    );
+    const conn = server.connections[0]!;
+    assert.deepEqual(
+      conn.requests.map((r) => [r.method, (r.params?.tasks as unknown[]).length]),
+      [
+        ['submitMany', 1000],
+        ['submitMany', 1000],
+        ['submitMany', 500],
+      ],
+      'at most 1,000 tasks per request',
+    );
+    assert.deepEqual(
+      (conn.requests[1]?.params?.tasks as unknown[])[0],
+      { type: 'flip', data: 's1000' },
+      'in call order',
+    );
+    assert.equal(new Set(ids).size, 2500);
+    assert.equal(ids[1001], `${conn.requests[1]!.id}-1`);
+    // A lone submit, and one with structured data, go as `submit`.
+    await client.submit('flip', 'alone');
+    await Promise.all([client.submit('x', { big: true }), client.submit('flip', 'y')]);
+    assert.deepEqual(
+      conn.requests.slice(3).map((r) => r.method),
+      ['submit', 'submit', 'submit'],
+    );
+  });
+
+  it('a batch the server refuses whole is sent again task by task, so each gets its own answer', async (t) => {
+    const { server, client } = await setup(t, (req, conn) => {
+      if (req.method === 'submitMany') {
+        conn.fail(req.id, ErrorCode.INVALID_TASK_DATA, 'bad one');
+      } else if (req.params?.data === '') {
+        conn.fail(req.id, ErrorCode.INVALID_TASK_DATA, 'empty data');
+      } else {
+        conn.respond(req.id, { id: `id-${req.params?.data}` });
+      }
+    });
+    const results = await Promise.allSettled([
+      client.submit('flip', 'a'),
+      client.submit('flip', ''),
+      client.submit('flip', 'c'),
+    ]);
+    assert.deepEqual(results[0], { status: 'fulfilled', value: 'id-a' });
+    assert.equal(results[1]?.status, 'rejected');
+    const error = (results[1] as PromiseRejectedResult).reason as RpcError;
+    assert.ok(error instanceof RpcError);
+    assert.equal(error.message, 'empty data');
+    assert.deepEqual(results[2], { status: 'fulfilled', value: 'id-c' });
+    assert.deepEqual(
+      server.connections[0]!.requests.map((r) => r.method),
+      ['submitMany', 'submit', 'submit', 'submit'],
     );
   });
 

@@ -1,6 +1,7 @@
 /** The native JSON-RPC protocol end to end: real server, real sockets, real SQLite. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { connect } from '../../src/client/client.ts';
 import { ErrorCode } from '../../src/protocol/errors.ts';
 import { RawClient, startServer } from '../support/server.ts';
 
@@ -46,6 +47,25 @@ describe('native protocol', () => {
       ErrorCode.UNKNOWN_TASK_TYPE,
     );
     c.close();
+  });
+
+  it('the client library batches concurrent submits; a bad one fails alone, the others are stored', async () => {
+    await using t = await startServer({ local: false });
+    const client = await connect({ port: t.port });
+    const results = await Promise.allSettled(
+      Array.from({ length: 200 }, (_, i) => client.submit('flip', i === 150 ? '' : `t${i}`)),
+    );
+    const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [i] : []));
+    assert.deepEqual(failed, [150]);
+    assert.match(String((results[150] as PromiseRejectedResult).reason), /empty/);
+    const ids = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    assert.equal(new Set(ids).size, 199);
+    const stored = await Promise.all(ids.map((id) => client.status(id)));
+    assert.deepEqual(
+      stored.map((v) => v.data),
+      results.flatMap((r, i) => (r.status === 'fulfilled' ? [`t${i}`] : [])),
+    );
+    await client.close();
   });
 
   it('runs the three built-in types on code points, and accepts the seed aliases', async () => {

@@ -13,12 +13,19 @@ class GatedStore extends SqliteStore {
   claimed: (() => void) | undefined;
 
   override async claim(req: ClaimRequest): Promise<Lease[]> {
-    const leases = await super.claim(req);
+    return this.held(await super.claim(req));
+  }
+
+  override async claimMany(reqs: ClaimRequest[]): Promise<Lease[][]> {
+    return this.held(await super.claimMany(reqs));
+  }
+
+  private async held<T>(result: T): Promise<T> {
     if (this.gate) {
       this.claimed?.();
       await this.gate;
     }
-    return leases;
+    return result;
   }
 }
 

@@ -91,6 +91,47 @@ describe('SqliteStore', () => {
       }
     }));
 
+  it('claimMany leases for several workers in one transaction, each task once', (t) =>
+    inTempDir(t, async (dir) => {
+      const store = await openStore({ path: path.join(dir, 'db') });
+      try {
+        const ids = (
+          await store.write({
+            ...emptyBatch(T0),
+            submits: [newTask(), newTask({ type: 'swap' }), newTask(), newTask(), newTask()],
+          })
+        ).ids;
+        const req = (worker: string, types: string[], limit: number) => ({
+          worker,
+          types,
+          limit,
+          now: T0,
+          leaseMs: 1000,
+        });
+        const [a, b, c] = await store.claimMany([
+          req('a', ['flip'], 2),
+          req('b', ['flip', 'swap'], 10),
+          req('c', ['flip'], 5),
+        ]);
+        assert.deepEqual(
+          a?.map((l) => l.taskId),
+          [ids[0], ids[2]],
+        );
+        assert.deepEqual(
+          b?.map((l) => l.taskId),
+          [ids[1], ids[3], ids[4]],
+        );
+        assert.deepEqual(c, [], 'nothing is leased twice');
+        const leased = await Promise.all(ids.map((id) => store.get(id!, true)));
+        assert.deepEqual(
+          leased.map((task) => task?.attemptLog?.map((l) => l.worker)),
+          [['a'], ['b'], ['a'], ['b'], ['b']],
+        );
+      } finally {
+        await store.close();
+      }
+    }));
+
   it('applies migrations once; reopening changes nothing', (t) =>
     inTempDir(t, async (dir) => {
       const file = path.join(dir, 'db');
