@@ -80,7 +80,7 @@ describe('client', () => {
     );
     const conn = server.connections[0]!;
     assert.deepEqual(
-      conn.requests.map((r) => [r.method, (r.params?.tasks as unknown[]).length]),
+      conn.requests.map((r) => [r.method, (r.params!.tasks as unknown[]).length]),
       [
         ['submitMany', 1000],
         ['submitMany', 1000],
@@ -89,7 +89,7 @@ describe('client', () => {
       'at most 1,000 tasks per request',
     );
     assert.deepEqual(
-      (conn.requests[1]?.params?.tasks as unknown[])[0],
+      (conn.requests[1]!.params!.tasks as unknown[])[0],
       { type: 'flip', data: 's1000' },
       'in call order',
     );
