@@ -7,7 +7,7 @@ import type { TallyView } from '../../src/protocol/messages.ts';
 import type { Workload } from '../lib/types.ts';
 import { within } from '../lib/wait.ts';
 import { taskwireWorkload } from './run.ts';
-import { CLI, spawnNode, startServer } from './server.ts';
+import { CLI, spawnNode, startServer, stopServer } from './server.ts';
 import { boundMs, sizes } from './sizes.ts';
 import type { BenchStore } from './store.ts';
 import { startWorkers } from './workers.ts';
@@ -54,6 +54,7 @@ export function tallyWorkload(store: BenchStore): Workload {
           `verification failed: ${view.keysDone}/${keys} keys done, units per key ≥ ${view.unitsMin} (expected ${reps})`,
         );
       }
+      await stopServer(server); // gracefully: a --cpu-prof profile is written on exit
       return [{ name: 'tally', unit: 's', value: view.elapsedMs / 1000, higherIsBetter: false }];
     },
   });
