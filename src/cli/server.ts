@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { createLogger } from '../server/logger.ts';
 import { TaskwireServer } from '../server/server.ts';
 import { openStoreFromOption } from '../store/open.ts';
+import type { Store } from '../store/types.ts';
 
 function number(min: number, integer = false) {
   return (value: string): number => {
@@ -85,7 +86,7 @@ export function serverCommand(): Command {
     )
     .action(async (flags: ServerFlags) => {
       const logger = createLogger(flags.logLevel);
-      let store: ReturnType<typeof openStoreFromOption>;
+      let store: Store;
       try {
         store = openStoreFromOption(flags.store ?? flags.db ?? 'taskwire.db', {
           fsync: flags.fsync,

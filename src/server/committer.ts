@@ -57,10 +57,6 @@ export class Committer {
     return new Promise((resolve, reject) => p.submits.push({ resolve, reject }));
   }
 
-  complete(c: Completion): Promise<TaskRecord | undefined> {
-    return this.completeMany([c]).then((tasks) => tasks[0]);
-  }
-
   /** Records completions; resolves, in their order, with each task after it (or undefined). */
   completeMany(cs: Completion[]): Promise<(TaskRecord | undefined)[]> {
     const p = this.current();

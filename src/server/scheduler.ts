@@ -163,47 +163,22 @@ export class Scheduler {
 
   /**
    * Records a worker's completions, all in one commit; per item, whether it was accepted
-   * (false when the lease is stale). The worker's slots stay taken until the commit, so the
-   * next tasks it gets start after these ended.
+   * (false when the lease is stale).
    */
   async completeMany(slotId: string, items: Completion[]): Promise<boolean[]> {
-    const held: Completion[] = [];
-    const heldAt: number[] = [];
-    items.forEach((item, i) => {
-      if (this.holder(slotId, item.token)) {
-        held.push(item);
-        heldAt.push(i);
-      }
-    });
-    const accepted = items.map(() => false);
-    if (held.length === 0) return accepted;
+    const tasks = await this.settle(slotId, items, (held) => this.committer.completeMany(held));
     const state = this.slots.get(slotId);
-    let tasks: (TaskRecord | undefined)[];
-    try {
-      tasks = await this.committer.completeMany(held);
-    } finally {
-      for (const item of held) {
-        this.owners.delete(item.token);
-        state?.inFlight.delete(item.token);
-      }
-      // A loop turn later, not in a microtask: the results this commit pushes go out first.
-      if (state && !this.exhausted.has(state.key)) this.wake();
-    }
     let shortOfReps = false;
-    tasks.forEach((task, i) => {
-      if (!task) {
-        this.events.emit('lease:stale', held[i]!.token, slotId);
-        return;
-      }
-      accepted[heldAt[i]!] = true;
+    for (const task of tasks) {
+      if (!task) continue;
       if (state) state.done += 1;
       // A multi-unit task that came back short of its reps can be leased again.
       if (!isTerminal(task.status) && task.unitsDone + task.unitsLeased < task.reps) {
         shortOfReps = true;
       }
-    });
+    }
     if (shortOfReps) this.workAppeared(true);
-    return accepted;
+    return tasks.map((task) => task !== undefined);
   }
 
   /** Records a failed attempt; the task is retried later or marked failed. */
@@ -214,9 +189,9 @@ export class Scheduler {
       this.opts.retryMaxMs,
     );
     const retryAt = this.opts.now() + delay;
-    const task = await this.settle(slotId, token, () =>
-      this.committer.fail({ token, error, retryAt }),
-    );
+    const [task] = await this.settle(slotId, [{ token }], async () => [
+      await this.committer.fail({ token, error, retryAt }),
+    ]);
     if (task && task.status !== 'failed') this.scheduleRetry(retryAt);
     return task !== undefined;
   }
@@ -232,32 +207,44 @@ export class Scheduler {
 
   /** Gives one lease back without a verdict (the worker stops or hands it back). */
   async release(slotId: string, token: number): Promise<boolean> {
-    const task = await this.settle(slotId, token, () => this.committer.release(token));
+    const [task] = await this.settle(slotId, [{ token }], async () => [
+      await this.committer.release(token),
+    ]);
     if (task) this.workAppeared();
     return task !== undefined;
   }
 
   /**
-   * Applies a worker's report about one of its leases. The worker's slot stays taken until
-   * the report is committed, so the next task it gets starts after this one ended.
+   * Applies a worker's reports about its leases: those it holds are written (one commit) and
+   * the rest count as stale. Per report, the task after it, or undefined when stale. The
+   * worker's slots stay taken until the commit, so the next tasks it gets start after these
+   * ended; the pump then runs a loop turn later, so the results this commit pushes go first.
    */
-  private async settle(
+  private async settle<R extends { token: number }>(
     slotId: string,
-    token: number,
-    write: () => Promise<TaskRecord | undefined>,
-  ): Promise<TaskRecord | undefined> {
-    const state = this.holder(slotId, token);
-    if (!state) return undefined;
-    let task: TaskRecord | undefined;
+    reports: R[],
+    write: (held: R[]) => Promise<(TaskRecord | undefined)[]>,
+  ): Promise<(TaskRecord | undefined)[]> {
+    const out: (TaskRecord | undefined)[] = reports.map(() => undefined);
+    const heldAt = reports.flatMap((r, i) => (this.holder(slotId, r.token) ? [i] : []));
+    if (heldAt.length === 0) return out;
+    const held = heldAt.map((i) => reports[i]!);
+    const state = this.slots.get(slotId);
+    let tasks: (TaskRecord | undefined)[];
     try {
-      task = await write();
+      tasks = await write(held);
     } finally {
-      this.owners.delete(token);
-      state.inFlight.delete(token);
-      if (!this.exhausted.has(state.key)) this.wake();
+      for (const r of held) {
+        this.owners.delete(r.token);
+        state?.inFlight.delete(r.token);
+      }
+      if (state && !this.exhausted.has(state.key)) this.wake();
     }
-    if (!task) this.events.emit('lease:stale', token, slotId);
-    return task;
+    tasks.forEach((task, j) => {
+      if (!task) this.events.emit('lease:stale', held[j]!.token, slotId);
+      out[heldAt[j]!] = task;
+    });
+    return out;
   }
 
   private holder(slotId: string, token: number): SlotState | undefined {
