@@ -6,6 +6,8 @@
  */
 import type {
   CancelOutcome,
+  ClaimOutcome,
+  ClaimRequest,
   Completion,
   Failure,
   NewTask,
@@ -14,13 +16,13 @@ import type {
   WriteBatch,
   WriteOutcome,
 } from '../store/types.ts';
-import { emptyBatch } from '../store/types.ts';
+import { emptyBatch, hasWrites } from '../store/types.ts';
 
 type Settle<T> = { resolve: (value: T) => void; reject: (error: unknown) => void };
 
 interface Pending {
   batch: WriteBatch;
-  submits: Settle<number[]>[];
+  submits: (Settle<number[]> & { committed?: (ids: number[]) => void })[];
   /** How many tasks each submit call added, to split the batch's ids. */
   submitSizes: number[];
   /** Each completeMany call's share of the batch's completions: [start, count). */
@@ -29,6 +31,17 @@ interface Pending {
   releases: Settle<TaskRecord | undefined>[];
   cancels: Settle<CancelOutcome>[];
   progress: Settle<boolean>[];
+}
+
+/**
+ * Adds claims to the batches of a store that applies them in the write's transaction
+ * (`capabilities.claimsInWrite`): the scheduler, deciding at the last moment who gets tasks.
+ */
+export interface ClaimPlanner {
+  /** The claims to apply after the batch's other writes (it may be empty). */
+  plan(batch: WriteBatch): ClaimRequest[];
+  /** What the claims got once the batch committed (after onCommit); undefined if it failed. */
+  claimed(outcomes: ClaimOutcome[] | undefined): void;
 }
 
 export interface CommitterOptions {
@@ -43,18 +56,23 @@ export class Committer {
   private pending: Pending | undefined;
   private writing: Promise<void> | undefined;
   private scheduled = false;
+  private planner: ClaimPlanner | undefined;
 
   constructor(
     private readonly store: Store,
     private readonly opts: CommitterOptions,
   ) {}
 
-  /** Inserts tasks; resolves with their ids once committed. */
-  submit(tasks: NewTask[]): Promise<number[]> {
+  /**
+   * Inserts tasks; resolves with their ids once committed. `committed` gets the ids as the
+   * commit is reported, before anything else hears of it (onCommit, which tells waiters of
+   * the batch's changes): a waiter it registers misses no change, even one in that batch.
+   */
+  submit(tasks: NewTask[], committed?: (ids: number[]) => void): Promise<number[]> {
     const p = this.current();
     p.batch.submits.push(...tasks);
     p.submitSizes.push(tasks.length);
-    return new Promise((resolve, reject) => p.submits.push({ resolve, reject }));
+    return new Promise((resolve, reject) => p.submits.push({ resolve, reject, committed }));
   }
 
   /** Records completions; resolves, in their order, with each task after it (or undefined). */
@@ -89,6 +107,16 @@ export class Committer {
     const p = this.current();
     p.batch.progress.push({ token, progress });
     return new Promise((resolve, reject) => p.progress.push({ resolve, reject }));
+  }
+
+  /** From now on every batch asks `planner` for claims to apply with it. */
+  planClaims(planner: ClaimPlanner): void {
+    this.planner = planner;
+  }
+
+  /** Makes sure a batch is written soon, even with nothing else in it (for its claims). */
+  touch(): void {
+    this.current();
   }
 
   /** Resolves when everything asked for so far is committed (or has failed). */
@@ -128,17 +156,24 @@ export class Committer {
     const p = this.pending;
     if (!p || this.writing) return this.writing ?? Promise.resolve();
     this.pending = undefined;
-    p.batch.now = this.opts.now();
+    const { batch } = p;
+    batch.now = this.opts.now();
+    const planner = this.planner;
+    if (planner) batch.claims = planner.plan(batch);
+    if (!hasWrites(batch) && batch.claims.length === 0) return Promise.resolve();
+    const claims = planner && batch.claims.length > 0 ? planner : undefined;
     this.writing = this.store
-      .write(p.batch)
+      .write(batch)
       .then(
         (outcome) => {
           this.settle(p, outcome);
-          this.opts.onCommit?.(p.batch, outcome);
+          this.opts.onCommit?.(batch, outcome);
+          claims?.claimed(outcome.claims);
         },
         (error: unknown) => {
           this.rejectAll(p, error);
           this.opts.onFailure?.(error);
+          claims?.claimed(undefined);
         },
       )
       .finally(() => {
@@ -152,7 +187,9 @@ export class Committer {
     let offset = 0;
     p.submits.forEach((s, i) => {
       const size = p.submitSizes[i]!;
-      s.resolve(o.ids.slice(offset, offset + size));
+      const ids = o.ids.slice(offset, offset + size);
+      s.committed?.(ids);
+      s.resolve(ids);
       offset += size;
     });
     for (const c of p.completions) {

@@ -61,6 +61,22 @@ function notFound(id: string): TaskwireError {
   return new TaskwireError(ErrorCode.TASK_NOT_FOUND, `no such task: ${id}`, { data: { id } });
 }
 
+/**
+ * Registers a waiter on task `n`: resolves with the task once a committed change makes it
+ * terminal; pushes `task.update` meanwhile if asked. `remove` drops the waiter.
+ */
+function watch(core: Core, session: Session, n: number, updates: boolean) {
+  let remove!: () => void;
+  const done = new Promise<TaskView>((resolve) => {
+    remove = core.waiters.add(n, {
+      onUpdate: updates ? (t) => session.notify('task.update', { task: taskView(t) }) : undefined,
+      onDone: (t) => resolve(taskView(t)),
+    });
+  });
+  session.onClose(remove);
+  return { done, remove };
+}
+
 /** Resolves with the task once it is terminal; pushes `task.update` meanwhile if asked. */
 export async function waitFor(
   core: Core,
@@ -69,31 +85,25 @@ export async function waitFor(
   updates: boolean,
 ): Promise<TaskView> {
   const n = taskId(id);
-  return new Promise<TaskView>((resolve, reject) => {
-    // Registered before the read, so a change committed in between is not missed.
-    const remove = core.waiters.add(n, {
-      onUpdate: updates ? (t) => session.notify('task.update', { task: taskView(t) }) : undefined,
-      onDone: (t) => resolve(taskView(t)),
-    });
-    session.onClose(remove);
-    core.store.get(n).then(
-      (task: TaskRecord | undefined) => {
-        if (!task) {
-          remove();
-          reject(notFound(id));
-        } else if (isTerminal(task.status)) {
-          remove();
-          resolve(taskView(task));
-        } else if (updates) {
-          session.notify('task.update', { task: taskView(task) });
-        }
-      },
-      (error: unknown) => {
-        remove();
-        reject(error);
-      },
-    );
-  });
+  // Registered before the read, so a change committed in between is not missed.
+  const { done, remove } = watch(core, session, n, updates);
+  let task: TaskRecord | undefined;
+  try {
+    task = await core.store.get(n);
+  } catch (error) {
+    remove();
+    throw error;
+  }
+  if (!task) {
+    remove();
+    throw notFound(id);
+  }
+  if (isTerminal(task.status)) {
+    remove();
+    return taskView(task);
+  }
+  if (updates) session.notify('task.update', { task: taskView(task) });
+  return done;
 }
 
 function requireWorker(session: Session): WorkerMethods {
@@ -134,10 +144,13 @@ async function run(
       return { id: String(id) };
     }
     case 'run': {
-      // Committed first, then waited on like `wait` (which reads after registering, so a
-      // task that finishes in between is not missed).
-      const [id] = await core.committer.submit([core.types.prepare(call.params)]);
-      return waitFor(core, session, String(id), false);
+      // The waiter is registered as the submit commits, before any change to the task can
+      // be reported (even one in the same batch), so no read back is needed.
+      let done: Promise<TaskView> | undefined;
+      await core.committer.submit([core.types.prepare(call.params)], ([id]) => {
+        done = watch(core, session, id!, false).done;
+      });
+      return done!;
     }
     case 'submitMany': {
       const rows = call.params.tasks.map((t) => core.types.prepare(t));
@@ -168,7 +181,7 @@ async function run(
         { ...call.params, maxAttempts: core.maxAttempts },
         core.now(),
       );
-      if (created) core.scheduler.workAppeared();
+      if (created) core.scheduler.workAppeared(['tally']);
       return { id: String(id), created };
     }
     case 'tally.status': {

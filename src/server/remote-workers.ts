@@ -103,7 +103,7 @@ export class RemoteWorkers {
     this.types.add(params.types);
     conn.worker = this.methods(worker);
     conn.onClose(() => void this.remove(worker, 'disconnected'));
-    conn.socket.on('drain', () => this.scheduler.workAppeared());
+    conn.socket.on('drain', () => this.scheduler.workerReady());
     this.scheduler.addWorker(worker);
     this.events.emit('worker:joined', id, worker.name);
     this.log.info(

@@ -5,10 +5,23 @@
  * declared), round-robin across workers. It wakes on events (a submit, a freed slot, a
  * lease given back, a retry coming due), never on a polling loop; a single sweep timer
  * takes back expired leases.
+ *
+ * With a store that claims inside a write (SQLite), the claims ride in the committer's
+ * batches: planned as a batch is about to be written, applied after its submits and
+ * reports in the same transaction, so a task submitted in that turn is leased by the same
+ * commit. Otherwise (PostgreSQL) a pump claims for each worker in turn.
  */
 import { isTerminal, type Json } from '../protocol/tasks.ts';
-import type { ClaimRequest, Completion, Lease, Store, TaskRecord } from '../store/types.ts';
-import type { Committer } from './committer.ts';
+import type {
+  ClaimOutcome,
+  ClaimRequest,
+  Completion,
+  Lease,
+  Store,
+  TaskRecord,
+  WriteBatch,
+} from '../store/types.ts';
+import type { ClaimPlanner, Committer } from './committer.ts';
 import type { ServerEvents, TypedEmitter } from './events.ts';
 
 /** A worker as the scheduler sees it. */
@@ -35,7 +48,6 @@ export interface WorkerSlot {
 
 interface SlotState {
   slot: WorkerSlot;
-  key: string;
   inFlight: Set<number>;
   done: number;
   since: number;
@@ -61,18 +73,29 @@ function refillAt(concurrency: number): number {
   return Math.max(1, Math.floor(concurrency / 4));
 }
 
-export class Scheduler {
+/** A worker that gets a claim now, and the claim. */
+interface Want {
+  state: SlotState;
+  request: ClaimRequest;
+}
+
+export class Scheduler implements ClaimPlanner {
   private readonly slots = new Map<string, SlotState>();
   /** Every lease handed out and not yet settled: token → holder and task. */
   private readonly owners = new Map<number, { state: SlotState; lease: Lease }>();
-  /** Type sets (keys) known to have nothing ready: no claim is tried for them. */
+  /** Task types known to have nothing ready: no claim asks for them. */
   private readonly exhausted = new Set<string>();
   /**
-   * Counts `workAppeared` calls. A claim that came back short marks its type set exhausted
-   * only if no work appeared while it ran: with a store that answers asynchronously, a
-   * submit committed during the claim would otherwise be forgotten (a lost wake-up).
+   * Counts `workAppeared` calls. A pump's claim that came back short marks its types
+   * exhausted only if no work appeared while it ran: with a store that answers
+   * asynchronously, a submit committed during the claim would otherwise be forgotten (a
+   * lost wake-up). Claims planned into a batch need no such check: the batch's own submits
+   * are in their transaction, and later ones commit after them.
    */
   private workSeen = 0;
+  /** The claims of the batch being written (claims in writes). */
+  private planned: Want[] = [];
+  private readonly inWrites: boolean;
   private order: SlotState[] = [];
   private rr = 0;
   private pumping = false;
@@ -88,7 +111,10 @@ export class Scheduler {
     private readonly committer: Committer,
     private readonly events: TypedEmitter<ServerEvents>,
     private readonly opts: SchedulerOptions,
-  ) {}
+  ) {
+    this.inWrites = store.capabilities.claimsInWrite;
+    if (this.inWrites) committer.planClaims(this);
+  }
 
   async start(): Promise<void> {
     this.sweepTimer = setInterval(() => void this.sweep(), this.opts.sweepMs);
@@ -107,7 +133,6 @@ export class Scheduler {
   addWorker(slot: WorkerSlot): void {
     const state: SlotState = {
       slot,
-      key: [...slot.types].sort().join(','),
       inFlight: new Set(),
       done: 0,
       since: this.opts.now(),
@@ -127,7 +152,7 @@ export class Scheduler {
     state.inFlight.clear();
     for (const t of tokens) this.owners.delete(t);
     await Promise.all(tokens.map((t) => this.committer.release(t)));
-    if (tokens.length > 0) this.workAppeared();
+    if (tokens.length > 0) this.workAppeared(state.slot.types);
   }
 
   /** Counters for a worker, for the `workers` listing. */
@@ -141,13 +166,20 @@ export class Scheduler {
   }
 
   /**
-   * New tasks may be ready (a submit committed, a lease came back). `committed`: called
-   * right after a commit, so the claim can run at once instead of a turn later.
+   * New tasks of these types (of any type when not given) may be ready: a submit committed,
+   * a lease came back. `committed`: called right after a commit, so a pump can run at once
+   * instead of a turn later.
    */
-  workAppeared(committed = false): void {
-    this.exhausted.clear();
+  workAppeared(types?: Iterable<string>, committed = false): void {
+    if (types === undefined) this.exhausted.clear();
+    else for (const t of types) this.exhausted.delete(t);
     this.workSeen += 1;
     this.wake(committed);
+  }
+
+  /** A worker can take tasks again (its socket drained). */
+  workerReady(): void {
+    this.wake();
   }
 
   /** Records a completion by the worker holding the lease. False when the lease is stale. */
@@ -168,16 +200,16 @@ export class Scheduler {
   async completeMany(slotId: string, items: Completion[]): Promise<boolean[]> {
     const tasks = await this.settle(slotId, items, (held) => this.committer.completeMany(held));
     const state = this.slots.get(slotId);
-    let shortOfReps = false;
+    const shortOfReps = new Set<string>();
     for (const task of tasks) {
       if (!task) continue;
       if (state) state.done += 1;
       // A multi-unit task that came back short of its reps can be leased again.
       if (!isTerminal(task.status) && task.unitsDone + task.unitsLeased < task.reps) {
-        shortOfReps = true;
+        shortOfReps.add(task.type);
       }
     }
-    if (shortOfReps) this.workAppeared(true);
+    if (shortOfReps.size > 0) this.workAppeared(shortOfReps, true);
     return tasks.map((task) => task !== undefined);
   }
 
@@ -210,7 +242,7 @@ export class Scheduler {
     const [task] = await this.settle(slotId, [{ token }], async () => [
       await this.committer.release(token),
     ]);
-    if (task) this.workAppeared();
+    if (task) this.workAppeared([task.type]);
     return task !== undefined;
   }
 
@@ -238,7 +270,7 @@ export class Scheduler {
         this.owners.delete(r.token);
         state?.inFlight.delete(r.token);
       }
-      if (state && !this.exhausted.has(state.key)) this.wake();
+      if (state && this.mayClaim(state.slot)) this.wake();
     }
     tasks.forEach((task, j) => {
       if (!task) this.events.emit('lease:stale', held[j]!.token, slotId);
@@ -269,13 +301,19 @@ export class Scheduler {
   }
 
   /**
-   * Schedules one pump. By default it runs on the next check phase, after this turn's
-   * writes were queued, so one pump serves a whole turn. Right after a commit (`soon`) that
-   * turn's writes are in already: the pump runs in a microtask, sparing a loop turn of
-   * latency per task.
+   * Gets claims going. With claims in writes: asks the committer for a batch soon (a freed
+   * slot may have nothing else to write). Otherwise schedules one pump, on the next check
+   * phase by default, after this turn's writes were queued, so one pump serves a whole turn;
+   * right after a commit (`soon`) that turn's writes are in already: the pump runs in a
+   * microtask, sparing a loop turn of latency per task.
    */
   private wake(soon = false): void {
-    if (this.pumpScheduled || this.closed) return;
+    if (this.closed) return;
+    if (this.inWrites) {
+      this.committer.touch();
+      return;
+    }
+    if (this.pumpScheduled) return;
     this.pumpScheduled = true;
     const run = () => {
       this.pumpScheduled = false;
@@ -283,6 +321,55 @@ export class Scheduler {
     };
     if (soon) queueMicrotask(run);
     else setImmediate(run);
+  }
+
+  /**
+   * The workers to claim for now, round-robin from a new start each time: those with at
+   * least a quarter of their slots free (fewer, larger claims and assignments, while a busy
+   * worker still has three quarters of its work in hand), ready, and running a type not
+   * known to be exhausted; each claim asks only for those types.
+   */
+  private wanted(now: number): Want[] {
+    const n = this.order.length;
+    const start = this.rr++ % Math.max(1, n);
+    const wanted: Want[] = [];
+    for (let i = 0; i < n; i++) {
+      const state = this.order[(start + i) % n]!;
+      const { slot } = state;
+      const free = slot.concurrency - state.inFlight.size;
+      if (free < refillAt(slot.concurrency) || slot.pull || slot.ready?.() === false) continue;
+      if (!this.mayClaim(slot)) continue;
+      const types = slot.types.filter((t) => !this.exhausted.has(t));
+      if (types.length === 0) continue;
+      wanted.push({
+        state,
+        request: { worker: slot.name, types, limit: free, now, leaseMs: this.opts.leaseMs },
+      });
+    }
+    return wanted;
+  }
+
+  /** Whether some type of the worker is not known to be exhausted. */
+  private mayClaim(slot: WorkerSlot): boolean {
+    return slot.types.some((t) => !this.exhausted.has(t));
+  }
+
+  /** ClaimPlanner: the claims to apply with a batch about to be written. */
+  plan(batch: WriteBatch): ClaimRequest[] {
+    if (this.closed) return [];
+    // The batch's submits and releases come before its claims in the transaction.
+    if (batch.releases.length > 0) this.exhausted.clear();
+    for (const t of batch.submits) this.exhausted.delete(t.type);
+    this.planned = this.wanted(batch.now);
+    return this.planned.map((w) => w.request);
+  }
+
+  /** ClaimPlanner: hands out what the batch's claims got. */
+  claimed(outcomes: ClaimOutcome[] | undefined): void {
+    const planned = this.planned;
+    this.planned = [];
+    // A failed batch leased nothing; the store's recovery wakes the scheduler again.
+    if (outcomes) void this.deliver(planned, outcomes, true);
   }
 
   private async pump(): Promise<void> {
@@ -294,7 +381,11 @@ export class Scheduler {
     try {
       do {
         this.again = false;
-        await this.pumpOnce();
+        const wanted = this.closed ? [] : this.wanted(this.opts.now());
+        if (wanted.length === 0) break;
+        const seen = this.workSeen;
+        const outcomes = await this.claimEach(wanted);
+        await this.deliver(wanted, outcomes, seen === this.workSeen);
       } while (this.again && !this.closed);
     } catch (error) {
       this.opts.onError(error, 'claiming tasks');
@@ -303,42 +394,19 @@ export class Scheduler {
     }
   }
 
-  private async pumpOnce(): Promise<void> {
-    const n = this.order.length;
-    const start = this.rr++ % Math.max(1, n);
-    const wanted: { state: SlotState; free: number }[] = [];
-    for (let i = 0; i < n; i++) {
-      const state = this.order[(start + i) % n]!;
-      const free = state.slot.concurrency - state.inFlight.size;
-      // Refill a busy worker only once a quarter of its slots are free: fewer, larger claims
-      // and assignments, while it still has three quarters of its work in hand.
-      if (free < refillAt(state.slot.concurrency)) continue;
-      if (state.slot.pull || this.exhausted.has(state.key)) continue;
-      if (state.slot.ready?.() === false) continue;
-      wanted.push({ state, free });
-    }
-    if (wanted.length === 0 || this.closed) return;
-    const now = this.opts.now();
-    const seen = this.workSeen;
-    const requests = wanted.map(({ state, free }) => ({
-      worker: state.slot.name,
-      types: state.slot.types,
-      limit: free,
-      now,
-      leaseMs: this.opts.leaseMs,
-    }));
-    // One transaction for every worker when the store can (SQLite); else one claim each.
-    const results = this.store.claimMany
-      ? await this.store.claimMany(requests)
-      : await this.claimEach(wanted, requests);
-    for (const [i, { state, free }] of wanted.entries()) {
-      const leases = results[i] ?? [];
-      if (leases.length < free && seen === this.workSeen) this.exhausted.add(state.key);
+  /**
+   * Gives each worker its leases, and marks the types of a claim that found no more ready
+   * as exhausted (`exhaust`: no work appeared since the claims were made).
+   */
+  private async deliver(wanted: Want[], outcomes: ClaimOutcome[], exhaust: boolean) {
+    for (const [i, { state, request }] of wanted.entries()) {
+      const { leases, more } = outcomes[i] ?? { leases: [], more: true };
+      if (!more && exhaust) for (const t of request.types) this.exhausted.add(t);
       if (leases.length === 0) continue;
       if (!this.slots.has(state.slot.id)) {
         // The worker left while the claim ran: the leases go straight back.
         await Promise.all(leases.map((l) => this.committer.release(l.token)));
-        this.again = true;
+        this.workAppeared(request.types);
         continue;
       }
       this.hold(state, leases);
@@ -346,23 +414,26 @@ export class Scheduler {
     }
   }
 
-  /** Claims for each worker in turn, skipping type sets a previous claim found empty. */
-  private async claimEach(
-    wanted: { state: SlotState; free: number }[],
-    requests: ClaimRequest[],
-  ): Promise<Lease[][]> {
+  /**
+   * Claims for each worker in turn (one transaction each), leaving out the types an earlier
+   * claim of this pump found exhausted. Such a store does not say whether more tasks are
+   * ready: a claim that got all it asked for assumes so.
+   */
+  private async claimEach(wanted: Want[]): Promise<ClaimOutcome[]> {
     const empty = new Set<string>();
-    const results: Lease[][] = [];
-    for (const [i, { state, free }] of wanted.entries()) {
-      if (this.closed || empty.has(state.key)) {
-        results.push([]);
+    const outcomes: ClaimOutcome[] = [];
+    for (const { request } of wanted) {
+      const types = request.types.filter((t) => !empty.has(t));
+      if (this.closed || types.length === 0) {
+        outcomes.push({ leases: [], more: false });
         continue;
       }
-      const leases = await this.store.claim(requests[i]!);
-      if (leases.length < free) empty.add(state.key);
-      results.push(leases);
+      const leases = await this.store.claim({ ...request, types });
+      const more = leases.length === request.limit;
+      if (!more) for (const t of types) empty.add(t);
+      outcomes.push({ leases, more });
     }
-    return results;
+    return outcomes;
   }
 
   /** Leases up to `limit` tasks for a pull worker, now; [] when nothing is ready. */

@@ -97,6 +97,19 @@ export interface WriteBatch {
   releases: number[];
   cancels: number[];
   progress: { token: number; progress: number }[];
+  /**
+   * Claims applied after every other write of the batch, in order, in the same transaction
+   * (only for a store with `capabilities.claimsInWrite`): a task submitted in the batch can
+   * be leased by it, so a submit and its lease cost one commit.
+   */
+  claims: ClaimRequest[];
+}
+
+/** What one claim got. */
+export interface ClaimOutcome {
+  leases: Lease[];
+  /** Whether more tasks of the request's types were ready than it leased. */
+  more: boolean;
 }
 
 export type CancelOutcome =
@@ -117,6 +130,8 @@ export interface WriteOutcome {
   cancels: CancelOutcome[];
   /** For each progress report: whether the token still held its lease. */
   progress: boolean[];
+  /** For each claim, in order. */
+  claims: ClaimOutcome[];
 }
 
 /** A lease that ran past its deadline and was taken back. */
@@ -159,6 +174,8 @@ export interface StoreCapabilities {
    * can be released at start instead of waiting for their deadline.
    */
   exclusive: boolean;
+  /** `write` applies a batch's claims (WriteBatch.claims) in the batch's transaction. */
+  claimsInWrite: boolean;
 }
 
 /**
@@ -184,11 +201,6 @@ export interface Store {
   write(batch: WriteBatch): Promise<WriteOutcome>;
   /** Leases up to `limit` ready tasks of the given types, oldest first. */
   claim(req: ClaimRequest): Promise<Lease[]>;
-  /**
-   * Optional: several claims in one transaction, in order (one per worker with free
-   * slots); the same result as calling `claim` for each, one commit instead of many.
-   */
-  claimMany?(reqs: ClaimRequest[]): Promise<Lease[][]>;
   /** Moves the deadline of active leases; returns which tokens were still active. */
   extend(tokens: number[], deadline: number, now: number): Promise<boolean[]>;
   get(
@@ -219,5 +231,18 @@ export function emptyBatch(now: number): WriteBatch {
     releases: [],
     cancels: [],
     progress: [],
+    claims: [],
   };
+}
+
+/** Whether a batch writes anything besides its claims. */
+export function hasWrites(b: WriteBatch): boolean {
+  return (
+    b.submits.length > 0 ||
+    b.completions.length > 0 ||
+    b.failures.length > 0 ||
+    b.releases.length > 0 ||
+    b.cancels.length > 0 ||
+    b.progress.length > 0
+  );
 }

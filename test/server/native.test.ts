@@ -49,6 +49,28 @@ describe('native protocol', () => {
     c.close();
   });
 
+  it('run answers even when its task is canceled in the very batch that stores it', async () => {
+    await using t = await startServer({ local: false });
+    const c = await RawClient.connect(t.port);
+    const before = Number((await c.call('submit', { type: 'flip', data: 'a' })).result.id);
+    // One write, so one read and one batch: the cancel names the id the run's task gets, and
+    // a batch applies its cancels after its submits.
+    const run = { jsonrpc: '2.0', id: 'run', method: 'run', params: { type: 'flip', data: 'b' } };
+    const cancel = {
+      jsonrpc: '2.0',
+      id: 'cancel',
+      method: 'cancel',
+      params: { id: String(before + 1) },
+    };
+    c.write(`${JSON.stringify(run)}\n${JSON.stringify(cancel)}\n`);
+    const answers = [JSON.parse(await c.line()), JSON.parse(await c.line())];
+    const ran = answers.find((a) => a.id === 'run');
+    assert.equal(answers.find((a) => a.id === 'cancel')?.result?.status, 'canceled');
+    assert.equal(ran?.result?.id, String(before + 1));
+    assert.equal(ran?.result?.status, 'canceled', 'the run is answered with its canceled task');
+    c.close();
+  });
+
   it('the client library batches concurrent submits; a bad one fails alone, the others are stored', async () => {
     await using t = await startServer({ local: false });
     const client = await connect({ port: t.port });

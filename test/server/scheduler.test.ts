@@ -7,17 +7,17 @@ import { SqliteStore } from '../../src/store/sqlite/store.ts';
 import type { ClaimRequest, Lease } from '../../src/store/types.ts';
 import { startServer, tempDir } from '../support/server.ts';
 
-/** A SQLite store whose claims can be held after they ran, like a slow network round trip. */
+/**
+ * A SQLite store whose claims can be held after they ran, like a slow network round trip;
+ * it claims on its own, as PostgreSQL does, not inside writes.
+ */
 class GatedStore extends SqliteStore {
+  override readonly capabilities = { exclusive: true, claimsInWrite: false };
   gate: Promise<void> | undefined;
   claimed: (() => void) | undefined;
 
   override async claim(req: ClaimRequest): Promise<Lease[]> {
     return this.held(await super.claim(req));
-  }
-
-  override async claimMany(reqs: ClaimRequest[]): Promise<Lease[][]> {
-    return this.held(await super.claimMany(reqs));
   }
 
   private async held<T>(result: T): Promise<T> {

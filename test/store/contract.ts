@@ -188,6 +188,7 @@ export function storeContract(name: string, make: () => Promise<StoreHarness>): 
           releases: [],
           cancels: [],
           progress: [],
+          claims: [],
         });
         assert.deepEqual(await store.counts(), {
           enqueued: 0,

@@ -60,7 +60,7 @@ describe('SqliteStore', () => {
         assert.equal(store.pragma('synchronous'), 1);
         assert.equal(store.pragma('busy_timeout'), 5000);
         assert.equal(store.pragma('wal_autocheckpoint'), 4000);
-        assert.deepEqual(store.capabilities, { exclusive: true });
+        assert.deepEqual(store.capabilities, { exclusive: true, claimsInWrite: true });
       } finally {
         await store.close();
       }
@@ -91,16 +91,10 @@ describe('SqliteStore', () => {
       }
     }));
 
-  it('claimMany leases for several workers in one transaction, each task once', (t) =>
+  it("a write's claims run after its submits, in its transaction, each task once", (t) =>
     inTempDir(t, async (dir) => {
       const store = await openStore({ path: path.join(dir, 'db') });
       try {
-        const ids = (
-          await store.write({
-            ...emptyBatch(T0),
-            submits: [newTask(), newTask({ type: 'swap' }), newTask(), newTask(), newTask()],
-          })
-        ).ids;
         const req = (worker: string, types: string[], limit: number) => ({
           worker,
           types,
@@ -108,20 +102,24 @@ describe('SqliteStore', () => {
           now: T0,
           leaseMs: 1000,
         });
-        const [a, b, c] = await store.claimMany([
-          req('a', ['flip'], 2),
-          req('b', ['flip', 'swap'], 10),
-          req('c', ['flip'], 5),
-        ]);
+        const outcome = await store.write({
+          ...emptyBatch(T0),
+          submits: [newTask(), newTask({ type: 'swap' }), newTask(), newTask(), newTask()],
+          claims: [req('a', ['flip'], 2), req('b', ['flip', 'swap'], 10), req('c', ['flip'], 5)],
+        });
+        const { ids } = outcome;
+        const [a, b, c] = outcome.claims;
         assert.deepEqual(
-          a?.map((l) => l.taskId),
+          a?.leases.map((l) => l.taskId),
           [ids[0], ids[2]],
         );
+        assert.equal(a?.more, true, 'two more flips were ready');
         assert.deepEqual(
-          b?.map((l) => l.taskId),
+          b?.leases.map((l) => l.taskId),
           [ids[1], ids[3], ids[4]],
         );
-        assert.deepEqual(c, [], 'nothing is leased twice');
+        assert.equal(b?.more, false);
+        assert.deepEqual(c, { leases: [], more: false }, 'nothing is leased twice');
         const leased = await Promise.all(ids.map((id) => store.get(id!, true)));
         assert.deepEqual(
           leased.map((task) => task?.attemptLog?.map((l) => l.worker)),
@@ -130,6 +128,43 @@ describe('SqliteStore', () => {
       } finally {
         await store.close();
       }
+    }));
+
+  it('a claim that leases exactly what was ready says there is no more', (t) =>
+    inTempDir(t, async (dir) => {
+      const store = await openStore({ path: path.join(dir, 'db') });
+      try {
+        const claim = (limit: number) => ({
+          worker: 'w',
+          types: ['flip'],
+          limit,
+          now: T0,
+          leaseMs: 1000,
+        });
+        await store.write({ ...emptyBatch(T0), submits: [newTask(), newTask(), newTask()] });
+        const first = await store.write({ ...emptyBatch(T0), claims: [claim(2)] });
+        assert.equal(first.claims[0]?.leases.length, 2);
+        assert.equal(first.claims[0]?.more, true);
+        const second = await store.write({ ...emptyBatch(T0), claims: [claim(1)] });
+        assert.equal(second.claims[0]?.leases.length, 1);
+        assert.equal(second.claims[0]?.more, false);
+      } finally {
+        await store.close();
+      }
+    }));
+
+  it('holds the file while open: a second store on it is refused until the first closes', (t) =>
+    inTempDir(t, async (dir) => {
+      const file = path.join(dir, 'db');
+      const store = await openStore({ path: file });
+      try {
+        const second = new SqliteStore({ path: file, busyTimeoutMs: 50 });
+        await assert.rejects(second.open(), { code: 'SQLITE_BUSY' });
+      } finally {
+        await store.close();
+      }
+      const again = await openStore({ path: file });
+      await again.close();
     }));
 
   it('applies migrations once; reopening changes nothing', (t) =>
@@ -225,21 +260,23 @@ describe('SqliteStore', () => {
         old.close();
       }
 
+      // The store holds the file's lock while open: the upgrade is inspected after a close.
+      await (await openStore({ path: file })).close();
+      const db = new Database(file, { readonly: true });
+      try {
+        assert.deepEqual(
+          db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all(),
+          [1, 2],
+        );
+        assert.deepEqual(db.prepare('SELECT tally_id FROM tasks ORDER BY id').pluck().all(), [
+          null,
+          null,
+        ]);
+      } finally {
+        db.close();
+      }
       const store = await openStore({ path: file });
       try {
-        const db = new Database(file, { readonly: true });
-        try {
-          assert.deepEqual(
-            db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all(),
-            [1, 2],
-          );
-          assert.deepEqual(db.prepare('SELECT tally_id FROM tasks ORDER BY id').pluck().all(), [
-            null,
-            null,
-          ]);
-        } finally {
-          db.close();
-        }
         const first = await store.get(ids[0]!, true);
         assert.deepEqual(first?.data, { keep: 1 });
         assert.equal(first?.unitsDone, 1);

@@ -97,7 +97,7 @@ interface Opened {
 
 /** A Store in a PostgreSQL database, shared by any number of servers. */
 export class PostgresStore implements Store {
-  readonly capabilities: StoreCapabilities = { exclusive: false };
+  readonly capabilities: StoreCapabilities = { exclusive: false, claimsInWrite: false };
   readonly #opts: PostgresStoreOptions;
   readonly #settings: ConnectionSettings;
   /** Tells this instance's notifications from the others'. */

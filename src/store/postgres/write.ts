@@ -82,6 +82,7 @@ export async function write(
   announcer: Announcer | undefined,
 ): Promise<WriteOutcome> {
   const { now } = batch;
+  if (batch.claims.length > 0) throw new Error('this store does not apply claims in a write');
   // JSON that cannot be written (a BigInt, a cycle) throws here, before anything is sent.
   const data = batch.submits.map((t) => JSON.stringify(t.data));
   const results = batch.completions.map((c) => toJsonText(c.result));
@@ -92,6 +93,7 @@ export async function write(
     releases: batch.releases.map(() => undefined),
     cancels: batch.cancels.map(() => ({ ok: false, reason: 'not_found' })),
     progress: batch.progress.map(() => false),
+    claims: [],
   };
   const tokens = [
     ...new Set([

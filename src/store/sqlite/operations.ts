@@ -18,6 +18,7 @@ import {
 import type {
   AttemptRecord,
   CancelOutcome,
+  ClaimOutcome,
   ClaimRequest,
   Completion,
   ExpiredLease,
@@ -119,7 +120,8 @@ export function applyBatch(st: Statements, batch: WriteBatch): WriteOutcome {
   const progress = batch.progress.map(
     (p) => st['task-progress'].run({ token: p.token, progress: p.progress, now }).changes > 0,
   );
-  return { ids, completions, failures, releases, cancels, progress };
+  const claims = batch.claims.map((req) => claim(st, req));
+  return { ids, completions, failures, releases, cancels, progress, claims };
 }
 
 interface Candidate {
@@ -144,18 +146,17 @@ function candidates(st: Statements, types: readonly string[], now: number, limit
 /**
  * Leases up to `limit` runnable tasks of the given types, oldest first. Three statements
  * whatever the count (select, update, insert): per-task statements cost about half again.
+ * Reads one candidate more than it leases, to tell whether more are ready.
  */
-export function claim(st: Statements, req: ClaimRequest): Lease[] {
+export function claim(st: Statements, req: ClaimRequest): ClaimOutcome {
   const { worker, now, leaseMs } = req;
-  if (req.types.length === 0 || req.limit <= 0) return [];
+  if (req.types.length === 0 || req.limit <= 0) return { leases: [], more: false };
   const exclude = req.excludeTaskId;
-  const tasks =
-    exclude === undefined
-      ? candidates(st, req.types, now, req.limit)
-      : candidates(st, req.types, now, req.limit + 1)
-          .filter((task) => task.id !== exclude)
-          .slice(0, req.limit);
-  if (tasks.length === 0) return [];
+  const read = req.limit + (exclude === undefined ? 1 : 2);
+  const found = candidates(st, req.types, now, read).filter((t) => t.id !== exclude);
+  const more = found.length > req.limit;
+  const tasks = found.slice(0, req.limit);
+  if (tasks.length === 0) return { leases: [], more };
   const deadline = now + leaseMs;
   const ids = JSON.stringify(tasks.map((task) => task.id));
   const { changes } = st['tasks-lease'].run({ ids, now });
@@ -167,7 +168,7 @@ export function claim(st: Statements, req: ClaimRequest): Lease[] {
     throw new Error(`claim leased ${changes} tasks and ${rows.length} leases of ${tasks.length}`);
   }
   const tokens = new Map(rows.map((row) => [row.task_id, row.token]));
-  return tasks.map((task) => ({
+  const leases = tasks.map((task) => ({
     token: tokens.get(task.id)!,
     taskId: task.id,
     type: task.type,
@@ -176,6 +177,7 @@ export function claim(st: Statements, req: ClaimRequest): Lease[] {
     attempt: task.attempts + 1,
     deadline,
   }));
+  return { leases, more };
 }
 
 /** Moves the deadline of active leases; per token, whether it was active. */
