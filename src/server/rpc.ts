@@ -4,7 +4,7 @@
  */
 import { ErrorCode, type ErrorCodeValue } from '../protocol/errors.ts';
 import type { RpcId, RpcResponse } from '../protocol/messages.ts';
-import { describeIssues, isMethodName, paramSchemas } from '../protocol/schemas.ts';
+import { checkParams, isMethodName } from '../protocol/schemas.ts';
 import { type Core, dispatch, type Session } from './dispatch.ts';
 import { toWireError } from './errors.ts';
 
@@ -56,13 +56,13 @@ async function handleOne(msg: unknown, ctx: RpcContext): Promise<RpcResponse | u
       ? errorResponse(id, ErrorCode.METHOD_NOT_FOUND, `method not found: ${method}`)
       : undefined;
   }
-  const parsed = paramSchemas[method].safeParse(req.params);
-  if (!parsed.success) {
+  const checked = checkParams(method, req.params);
+  if (!checked.ok) {
     return hasId
       ? errorResponse(
           id,
           ErrorCode.INVALID_PARAMS,
-          `invalid params for ${method}: ${describeIssues(parsed.error)}`,
+          `invalid params for ${method}: ${checked.problem}`,
         )
       : undefined;
   }
@@ -76,7 +76,7 @@ async function handleOne(msg: unknown, ctx: RpcContext): Promise<RpcResponse | u
       : undefined;
   }
   try {
-    const result = await dispatch(ctx.core, ctx.session, method, parsed.data);
+    const result = await dispatch(ctx.core, ctx.session, method, checked.params);
     return hasId ? { jsonrpc: '2.0', id, result } : undefined;
   } catch (error) {
     const { error: wire, unexpected } = toWireError(error);

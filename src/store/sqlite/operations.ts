@@ -168,7 +168,7 @@ export function claim(st: Statements, req: ClaimRequest): ClaimOutcome {
     throw new Error(`claim leased ${changes} tasks and ${rows.length} leases of ${tasks.length}`);
   }
   const tokens = new Map(rows.map((row) => [row.task_id, row.token]));
-  const leases = tasks.map((task) => ({
+  const leases: Lease[] = tasks.map((task) => ({
     token: tokens.get(task.id)!,
     taskId: task.id,
     type: task.type,
