@@ -25,6 +25,7 @@ export class LocalExecutor implements WorkerSlot {
   readonly types: readonly string[];
   private readonly running = new Map<number, Running>();
   private scheduler: Scheduler | undefined;
+  private stopping = false;
 
   constructor(
     private readonly handlers: ReadonlyMap<string, TaskHandler>,
@@ -52,6 +53,11 @@ export class LocalExecutor implements WorkerSlot {
     for (const t of tokens) this.running.get(t)?.abort.abort(new Error('lease revoked'));
   }
 
+  /** Takes no more tasks once stopping (a lease it gives back is not leased to it again). */
+  ready(): boolean {
+    return !this.stopping;
+  }
+
   get inFlight(): number {
     return this.running.size;
   }
@@ -63,6 +69,7 @@ export class LocalExecutor implements WorkerSlot {
   async stop(graceMs: number): Promise<void> {
     const scheduler = this.scheduler;
     if (!scheduler) return;
+    this.stopping = true;
     const running = [...this.running.values()].map((r) => r.done);
     if (!(await settledWithin(running, graceMs))) {
       for (const r of this.running.values()) r.abort.abort(SHUTDOWN);

@@ -49,6 +49,12 @@ export interface WorkerSlot {
 interface SlotState {
   slot: WorkerSlot;
   inFlight: Set<number>;
+  /**
+   * Reports on this worker's leases waiting in the committer's next batch (claims in
+   * writes): the slots they free count as free for that batch's claims, which the
+   * transaction applies after the reports.
+   */
+  reporting: Set<number>;
   done: number;
   since: number;
 }
@@ -134,6 +140,7 @@ export class Scheduler implements ClaimPlanner {
     const state: SlotState = {
       slot,
       inFlight: new Set(),
+      reporting: new Set(),
       done: 0,
       since: this.opts.now(),
     };
@@ -249,8 +256,9 @@ export class Scheduler implements ClaimPlanner {
   /**
    * Applies a worker's reports about its leases: those it holds are written (one commit) and
    * the rest count as stale. Per report, the task after it, or undefined when stale. The
-   * worker's slots stay taken until the commit, so the next tasks it gets start after these
-   * ended; the pump then runs a loop turn later, so the results this commit pushes go first.
+   * next tasks the worker gets start after these ended: with claims in writes, its claim
+   * goes in the same batch, after the reports; otherwise its slots stay taken until the
+   * commit and the pump runs a loop turn later, so the results this commit pushes go first.
    */
   private async settle<R extends { token: number }>(
     slotId: string,
@@ -264,7 +272,9 @@ export class Scheduler implements ClaimPlanner {
     const state = this.slots.get(slotId);
     let tasks: (TaskRecord | undefined)[];
     try {
-      tasks = await write(held);
+      const written = write(held);
+      if (state && this.inWrites) for (const r of held) state.reporting.add(r.token);
+      tasks = await written;
     } finally {
       for (const r of held) {
         this.owners.delete(r.token);
@@ -336,7 +346,10 @@ export class Scheduler implements ClaimPlanner {
     for (let i = 0; i < n; i++) {
       const state = this.order[(start + i) % n]!;
       const { slot } = state;
-      const free = slot.concurrency - state.inFlight.size;
+      let reported = 0;
+      for (const t of state.reporting) if (state.inFlight.has(t)) reported += 1;
+      state.reporting.clear();
+      const free = slot.concurrency - state.inFlight.size + reported;
       if (free < refillAt(slot.concurrency) || slot.pull || slot.ready?.() === false) continue;
       if (!this.mayClaim(slot)) continue;
       const types = slot.types.filter((t) => !this.exhausted.has(t));

@@ -6,6 +6,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { ParamsOf, ResultOf, WorkerInfo } from '../protocol/messages.ts';
 import { SqliteStore } from '../store/sqlite/store.ts';
 import type { Store, TaskRecord, WriteBatch, WriteOutcome } from '../store/types.ts';
+import { hasWrites } from '../store/types.ts';
 import type { TaskHandler } from '../worker/handler.ts';
 import { builtinHandlers } from '../worker/handlers.ts';
 import { Committer } from './committer.ts';
@@ -117,7 +118,7 @@ export class TaskwireServer {
     const committer = new Committer(store, {
       now,
       onCommit: (b, o) => {
-        health.ok();
+        health.ok(hasWrites(b));
         this.onCommit(b, o, waiters);
       },
       onFailure: (error) => health.failed(error),
@@ -136,7 +137,7 @@ export class TaskwireServer {
       // Intermediate changes (started, progress) are read only for waiters who want them.
       isWatched: (id) => waiters.wantsUpdates(id),
       onError,
-      onSweep: () => health.ok(),
+      onSweep: () => health.ok(false),
     });
     const handlers = new Map([...builtinHandlers(opts.delayScale), ...(opts.handlers ?? [])]);
     const types = new TaskTypes(

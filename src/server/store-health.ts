@@ -1,16 +1,19 @@
 /**
- * Whether the store answers: every commit and sweep that succeeds says "ok", every failure
- * that means the database is unreachable (see `isStoreUnavailable`) says "unavailable". The
- * server reports it in `ping`, and when the store comes back it wakes the scheduler so work
+ * Whether the store answers: every failure that means the database cannot serve (see
+ * `isStoreUnavailable`) says "unavailable"; a commit that wrote something says "ok" again,
+ * and so does any operation that reached the store (a sweep, a commit of claims alone),
+ * unless the failure was a full disk, which only a write that fits proves over. The server
+ * reports it in `ping`, and when the store comes back it wakes the scheduler so work
  * resumes without a restart.
  */
-import { isStoreUnavailable } from '../store/errors.ts';
+import { isStoreFull, isStoreUnavailable } from '../store/errors.ts';
 
 export type StoreStatus = 'ok' | 'unavailable';
 
 export class StoreHealth {
   private current: StoreStatus = 'ok';
   private lastError: string | undefined;
+  private full = false;
 
   constructor(private readonly onChange: (status: StoreStatus, error?: string) => void) {}
 
@@ -23,8 +26,9 @@ export class StoreHealth {
     return this.current === 'ok' ? undefined : this.lastError;
   }
 
-  ok(): void {
-    if (this.current === 'ok') return;
+  /** `wrote`: the operation wrote data (a full disk took it), not only reached the store. */
+  ok(wrote: boolean): void {
+    if (this.current === 'ok' || (this.full && !wrote)) return;
     this.current = 'ok';
     this.onChange('ok');
   }
@@ -33,6 +37,7 @@ export class StoreHealth {
   failed(error: unknown): void {
     if (!isStoreUnavailable(error)) return;
     this.lastError = error instanceof Error ? error.message : String(error);
+    this.full = isStoreFull(error);
     if (this.current === 'unavailable') return;
     this.current = 'unavailable';
     this.onChange('unavailable', this.lastError);

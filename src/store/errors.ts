@@ -57,3 +57,10 @@ export function isStoreUnavailable(err: unknown): boolean {
   if (typeof code !== 'string') return false;
   return PG_UNAVAILABLE.test(code) || NET_UNAVAILABLE.has(code) || SQLITE_UNAVAILABLE.test(code);
 }
+
+/** True when `err` says the database is out of space (SQLite SQLITE_FULL, PostgreSQL 53100). */
+export function isStoreFull(err: unknown): boolean {
+  if (typeof err !== 'object' || err === null) return false;
+  const code = (err as { code?: unknown }).code;
+  return code === '53100' || (typeof code === 'string' && /^SQLITE_FULL(_|$)/.test(code));
+}

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { connect } from '../../src/client/client.ts';
 import { SqliteStore } from '../../src/store/sqlite/store.ts';
-import type { ClaimRequest, Lease } from '../../src/store/types.ts';
+import type { ClaimRequest, Lease, WriteBatch, WriteOutcome } from '../../src/store/types.ts';
 import { startServer, tempDir } from '../support/server.ts';
 
 /**
@@ -29,7 +29,47 @@ class GatedStore extends SqliteStore {
   }
 }
 
+/** A SQLite store that counts its transactions that write (claims included). */
+class CountingStore extends SqliteStore {
+  writes = 0;
+
+  override async write(batch: WriteBatch): Promise<WriteOutcome> {
+    this.writes += 1;
+    return super.write(batch);
+  }
+
+  override async claim(req: ClaimRequest): Promise<Lease[]> {
+    this.writes += 1;
+    return super.claim(req);
+  }
+}
+
 describe('scheduler', () => {
+  it('a submit and the lease of its task share one commit; a completion, the next lease', async () => {
+    const tmp = tempDir();
+    const store = new CountingStore({ path: join(tmp.dir, 'db') });
+    await using t = await startServer({ store, concurrency: 1, delayScale: 0 });
+    const client = await connect({ port: t.port });
+    // One at a time: each run is a commit of the submit and its lease, then one of the result.
+    const before = store.writes;
+    for (let i = 0; i < 10; i++) assert.equal((await client.run('noop', `r${i}`)).status, 'done');
+    assert.equal(store.writes - before, 20);
+    // A queue of 10: one commit stores them all and leases the first; each completion's
+    // commit leases the next, so the executor never waits a commit for its next task.
+    const queued = store.writes;
+    const ids = await client.submitMany(
+      Array.from({ length: 10 }, (_, i) => ({ type: 'noop', data: `q${i}` })),
+    );
+    const done = await Promise.all(ids.map((id) => client.wait(id)));
+    assert.ok(done.every((task) => task.status === 'done'));
+    assert.equal(store.writes - queued, 11);
+    for (let i = 1; i < done.length; i++) {
+      assert.ok(done[i]!.startedAt! >= done[i - 1]!.finishedAt!, 'one at a time, in order');
+    }
+    await client.close();
+    tmp.remove();
+  });
+
   it('a task submitted while a short claim is in flight is not forgotten (no lost wake-up)', async () => {
     const tmp = tempDir();
     const store = new GatedStore({ path: join(tmp.dir, 'db') });
