@@ -91,6 +91,8 @@ export class Scheduler implements ClaimPlanner {
   private readonly owners = new Map<number, { state: SlotState; lease: Lease }>();
   /** Task types known to have nothing ready: no claim asks for them. */
   private readonly exhausted = new Set<string>();
+  /** How many workers run each type (to see at once that every type is exhausted). */
+  private readonly typeSlots = new Map<string, number>();
   /**
    * Counts `workAppeared` calls. A pump's claim that came back short marks its types
    * exhausted only if no work appeared while it ran: with a store that answers
@@ -146,6 +148,7 @@ export class Scheduler implements ClaimPlanner {
     };
     this.slots.set(slot.id, state);
     this.order = [...this.slots.values()];
+    for (const t of slot.types) this.typeSlots.set(t, (this.typeSlots.get(t) ?? 0) + 1);
     this.wake();
   }
 
@@ -155,6 +158,11 @@ export class Scheduler implements ClaimPlanner {
     if (!state) return;
     this.slots.delete(id);
     this.order = [...this.slots.values()];
+    for (const t of state.slot.types) {
+      const n = (this.typeSlots.get(t) ?? 1) - 1;
+      if (n > 0) this.typeSlots.set(t, n);
+      else this.typeSlots.delete(t);
+    }
     const tokens = [...state.inFlight];
     state.inFlight.clear();
     for (const t of tokens) this.owners.delete(t);
@@ -279,6 +287,7 @@ export class Scheduler implements ClaimPlanner {
       for (const r of held) {
         this.owners.delete(r.token);
         state?.inFlight.delete(r.token);
+        state?.reporting.delete(r.token);
       }
       if (state && this.mayClaim(state.slot)) this.wake();
     }
@@ -347,8 +356,10 @@ export class Scheduler implements ClaimPlanner {
       const state = this.order[(start + i) % n]!;
       const { slot } = state;
       let reported = 0;
-      for (const t of state.reporting) if (state.inFlight.has(t)) reported += 1;
-      state.reporting.clear();
+      if (state.reporting.size > 0) {
+        for (const t of state.reporting) if (state.inFlight.has(t)) reported += 1;
+        state.reporting.clear();
+      }
       const free = slot.concurrency - state.inFlight.size + reported;
       if (free < refillAt(slot.concurrency) || slot.pull || slot.ready?.() === false) continue;
       if (!this.mayClaim(slot)) continue;
@@ -362,6 +373,12 @@ export class Scheduler implements ClaimPlanner {
     return wanted;
   }
 
+  /** Whether every type some worker runs is known to be exhausted. */
+  private allExhausted(): boolean {
+    for (const t of this.typeSlots.keys()) if (!this.exhausted.has(t)) return false;
+    return true;
+  }
+
   /** Whether some type of the worker is not known to be exhausted. */
   private mayClaim(slot: WorkerSlot): boolean {
     return slot.types.some((t) => !this.exhausted.has(t));
@@ -373,6 +390,8 @@ export class Scheduler implements ClaimPlanner {
     // The batch's submits and releases come before its claims in the transaction.
     if (batch.releases.length > 0) this.exhausted.clear();
     for (const t of batch.submits) this.exhausted.delete(t.type);
+    // Most batches of an idle or drained queue: no worker to look at (there may be 10,000).
+    if (this.exhausted.size >= this.typeSlots.size && this.allExhausted()) return [];
     this.planned = this.wanted(batch.now);
     return this.planned.map((w) => w.request);
   }
