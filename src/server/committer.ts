@@ -12,7 +12,7 @@ import type {
   Failure,
   NewTask,
   Store,
-  TaskRecord,
+  TaskState,
   WriteBatch,
   WriteOutcome,
 } from '../store/types.ts';
@@ -26,9 +26,9 @@ interface Pending {
   /** How many tasks each submit call added, to split the batch's ids. */
   submitSizes: number[];
   /** Each completeMany call's share of the batch's completions: [start, count). */
-  completions: { settle: Settle<(TaskRecord | undefined)[]>; start: number; count: number }[];
-  failures: Settle<TaskRecord | undefined>[];
-  releases: Settle<TaskRecord | undefined>[];
+  completions: { settle: Settle<(TaskState | undefined)[]>; start: number; count: number }[];
+  failures: Settle<TaskState | undefined>[];
+  releases: Settle<TaskState | undefined>[];
   cancels: Settle<CancelOutcome>[];
   progress: Settle<boolean>[];
 }
@@ -50,6 +50,8 @@ export interface CommitterOptions {
   onCommit?: (batch: WriteBatch, outcome: WriteOutcome) => void;
   /** Called when a batch fails (each caller's promise rejects with the error too). */
   onFailure?: (error: unknown) => void;
+  /** Reports on which tasks should come back as whole records (WriteBatch.full). */
+  full?: (taskId: number) => boolean;
 }
 
 export class Committer {
@@ -76,7 +78,7 @@ export class Committer {
   }
 
   /** Records completions; resolves, in their order, with each task after it (or undefined). */
-  completeMany(cs: Completion[]): Promise<(TaskRecord | undefined)[]> {
+  completeMany(cs: Completion[]): Promise<(TaskState | undefined)[]> {
     const p = this.current();
     const start = p.batch.completions.length;
     p.batch.completions.push(...cs);
@@ -85,13 +87,13 @@ export class Committer {
     );
   }
 
-  fail(f: Failure): Promise<TaskRecord | undefined> {
+  fail(f: Failure): Promise<TaskState | undefined> {
     const p = this.current();
     p.batch.failures.push(f);
     return new Promise((resolve, reject) => p.failures.push({ resolve, reject }));
   }
 
-  release(token: number): Promise<TaskRecord | undefined> {
+  release(token: number): Promise<TaskState | undefined> {
     const p = this.current();
     p.batch.releases.push(token);
     return new Promise((resolve, reject) => p.releases.push({ resolve, reject }));
@@ -158,6 +160,7 @@ export class Committer {
     this.pending = undefined;
     const { batch } = p;
     batch.now = this.opts.now();
+    if (this.opts.full) batch.full = this.opts.full;
     const planner = this.planner;
     if (planner) batch.claims = planner.plan(batch);
     if (!hasWrites(batch) && batch.claims.length === 0) return Promise.resolve();

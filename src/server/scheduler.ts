@@ -19,6 +19,7 @@ import type {
   Lease,
   Store,
   TaskRecord,
+  TaskState,
   WriteBatch,
 } from '../store/types.ts';
 import type { ClaimPlanner, Committer } from './committer.ts';
@@ -271,14 +272,14 @@ export class Scheduler implements ClaimPlanner {
   private async settle<R extends { token: number }>(
     slotId: string,
     reports: R[],
-    write: (held: R[]) => Promise<(TaskRecord | undefined)[]>,
-  ): Promise<(TaskRecord | undefined)[]> {
-    const out: (TaskRecord | undefined)[] = reports.map(() => undefined);
+    write: (held: R[]) => Promise<(TaskState | undefined)[]>,
+  ): Promise<(TaskState | undefined)[]> {
+    const out: (TaskState | undefined)[] = reports.map(() => undefined);
     const heldAt = reports.flatMap((r, i) => (this.holder(slotId, r.token) ? [i] : []));
     if (heldAt.length === 0) return out;
     const held = heldAt.map((i) => reports[i]!);
     const state = this.slots.get(slotId);
-    let tasks: (TaskRecord | undefined)[];
+    let tasks: (TaskState | undefined)[];
     try {
       const written = write(held);
       if (state && this.inWrites) for (const r of held) state.reporting.add(r.token);

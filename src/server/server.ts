@@ -5,8 +5,8 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { ParamsOf, ResultOf, WorkerInfo } from '../protocol/messages.ts';
 import { SqliteStore } from '../store/sqlite/store.ts';
-import type { Store, TaskRecord, WriteBatch, WriteOutcome } from '../store/types.ts';
-import { hasWrites } from '../store/types.ts';
+import type { Store, TaskRecord, TaskState, WriteBatch, WriteOutcome } from '../store/types.ts';
+import { hasWrites, isRecord } from '../store/types.ts';
 import type { TaskHandler } from '../worker/handler.ts';
 import { builtinHandlers } from '../worker/handlers.ts';
 import { Committer } from './committer.ts';
@@ -122,6 +122,8 @@ export class TaskwireServer {
         this.onCommit(b, o, waiters);
       },
       onFailure: (error) => health.failed(error),
+      // A report comes back as the whole task only for somebody who will look at it.
+      full: (id) => waiters.has(id) || this.events.listenerCount('task:changed') > 0,
     });
     const onError = (error: unknown, context: string) => {
       health.failed(error);
@@ -299,10 +301,11 @@ export class TaskwireServer {
       }
     }
     const logChanges = this.log.isLevelEnabled('info');
-    const changed = (t: TaskRecord | undefined) => {
+    const changed = (t: TaskState | undefined) => {
       if (!t) return;
-      waiters.changed(t);
-      this.events.emit('task:changed', t);
+      if (isRecord(t)) this.taskChanged(t, waiters);
+      // Somebody started waiting after the batch was written: the whole task is read for them.
+      else if (waiters.has(t.id)) void this.readChanged(t.id, waiters);
       if (logChanges) {
         this.log.info(
           { task: t.id, status: t.status, units: t.unitsDone, error: t.error ?? undefined },
@@ -314,6 +317,20 @@ export class TaskwireServer {
     outcome.failures.forEach(changed);
     outcome.releases.forEach(changed);
     for (const c of outcome.cancels) if (c.ok) changed(c.task);
+  }
+
+  private taskChanged(task: TaskRecord, waiters: Waiters): void {
+    waiters.changed(task);
+    this.events.emit('task:changed', task);
+  }
+
+  private async readChanged(id: number, waiters: Waiters): Promise<void> {
+    try {
+      const task = await this.store.get(id);
+      if (task) this.taskChanged(task, waiters);
+    } catch (error) {
+      this.log.error({ err: error, task: id }, 'reading a changed task failed');
+    }
   }
 }
 

@@ -7,6 +7,7 @@ import { describe, it, type TestContext } from 'node:test';
 import type { Json } from '../../src/protocol/tasks.ts';
 import {
   emptyBatch,
+  isRecord,
   type Lease,
   type NewTask,
   type Store,
@@ -31,8 +32,24 @@ function newTask(over: Partial<NewTask> = {}): NewTask {
   return { type: 'flip', data: { n: 1 }, reps: 1, maxAttempts: 3, ...over };
 }
 
-function write(store: Store, now: number, parts: Partial<Omit<WriteBatch, 'now'>>) {
-  return store.write({ ...emptyBatch(now), ...parts });
+/** The outcome of a batch without `full`: every report comes back as a whole record. */
+type FullOutcome = Omit<WriteOutcome, 'completions' | 'failures' | 'releases'> & {
+  completions: (TaskRecord | undefined)[];
+  failures: (TaskRecord | undefined)[];
+  releases: (TaskRecord | undefined)[];
+};
+
+async function write(
+  store: Store,
+  now: number,
+  parts: Partial<Omit<WriteBatch, 'now'>>,
+): Promise<FullOutcome> {
+  const outcome = await store.write({ ...emptyBatch(now), ...parts });
+  const whole = [...outcome.completions, ...outcome.failures, ...outcome.releases];
+  if (parts.full === undefined) {
+    for (const t of whole) if (t) assert.ok(isRecord(t), 'a whole record when `full` is left out');
+  }
+  return outcome as FullOutcome;
 }
 
 async function submit(store: Store, now: number, ...tasks: NewTask[]): Promise<number[]> {

@@ -234,18 +234,10 @@ describe('SqliteStore', () => {
       let ids: number[];
       try {
         assert.deepEqual(migrate(old, new Map([['001_init', init]])), [1]);
-        // Tasks as taskwire before tallies wrote them (task-insert is unchanged since 001).
+        // Tasks as taskwire before tallies wrote them (task-insert writes the same columns).
         const insert = old.prepare(loadSqlDir(STATEMENTS).get('task-insert')!);
         ids = [{ keep: 1 }, { keep: 2 }].map((data) =>
-          Number(
-            insert.run({
-              type: 'flip',
-              data: JSON.stringify(data),
-              reps: 2,
-              maxAttempts: 3,
-              now: T0,
-            }).lastInsertRowid,
-          ),
+          Number(insert.run('flip', JSON.stringify(data), 2, 3, T0, T0, T0).lastInsertRowid),
         );
         old
           .prepare(
@@ -425,13 +417,13 @@ describe('SqliteStore', () => {
     try {
       migrate(db, loadSqlDir(MIGRATIONS));
       const sql = loadSqlDir(STATEMENTS);
-      const plan = (name: string, params: Record<string, unknown>) =>
+      const plan = (name: string, params: Record<string, unknown> | unknown[]) =>
         db
           .prepare(`EXPLAIN QUERY PLAN ${sql.get(name)}`)
-          .all(params)
+          .all(...(Array.isArray(params) ? params : [params]))
           .map((row) => (row as { detail: string }).detail)
           .join('; ');
-      const claimPlan = plan('claim-candidates', { type: 'a', now: 0, limit: 1 });
+      const claimPlan = plan('claim-candidates', ['a', 0, 1]);
       assert.match(claimPlan, /USING INDEX tasks_claim/);
       assert.doesNotMatch(claimPlan, /TEMP B-TREE/);
       for (const name of ['tasks-lease', 'leases-insert']) {

@@ -3,7 +3,7 @@
  * round trips whatever its size (one without reports on leases).
  */
 import { type TaskRow, toJsonText, toTaskRecord } from '../rows.ts';
-import type { TaskRecord, WriteBatch, WriteOutcome } from '../types.ts';
+import type { TaskState, WriteBatch, WriteOutcome } from '../types.ts';
 import type { Pipeline, Session } from './connection.ts';
 import { type Announcer, announce, type Notice } from './notifications.ts';
 
@@ -59,7 +59,7 @@ function byToken(
   positions: number[],
   tokenAt: (i: number) => number,
   rows: SettledRow[],
-  into: (TaskRecord | undefined)[],
+  into: (TaskState | undefined)[],
 ): void {
   const position = new Map(positions.map((i) => [tokenAt(i), i]));
   for (const [token, ...task] of rows) into[position.get(token)!] = toTaskRecord(task);

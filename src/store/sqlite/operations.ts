@@ -28,6 +28,7 @@ import type {
   TallySpec,
   TallySummary,
   TaskRecord,
+  TaskState,
   WriteBatch,
   WriteOutcome,
 } from '../types.ts';
@@ -35,7 +36,7 @@ import type { Statements } from './statements.ts';
 
 /** Reads one task; undefined when missing. */
 export function getTask(st: Statements, id: number): TaskRecord | undefined {
-  const row = st['task-get'].get({ id }) as TaskRow | undefined;
+  const row = st['task-get'].get(id) as TaskRow | undefined;
   return row === undefined ? undefined : toTaskRecord(row);
 }
 
@@ -51,43 +52,74 @@ export function attemptLog(st: Statements, taskId: number): AttemptRecord[] {
   return (st['leases-of-task'].all({ taskId }) as LeaseRow[]).map(toAttemptRecord);
 }
 
-/**
- * Ends an active lease with its verdict, then applies `update` to its task. Returns the task
- * after the change, or undefined when the token is stale (the lease already ended): then
- * nothing changes.
- */
-function settle(
-  st: Statements,
-  token: number,
-  lease: { state: LeaseState; now: number; units: number | null; error: string | null },
-  update: (taskId: number) => void,
-): TaskRecord | undefined {
-  const taskId = st['lease-task'].get({ token }) as number | undefined;
-  if (taskId === undefined) return undefined;
-  st['lease-end'].run({ token, ...lease });
-  update(taskId);
-  return taskAfter(st, taskId);
+/** What a report left a task in: the whole record when `full` asks for it (or is not given). */
+function stateAfter(st: Statements, id: number, full: WriteBatch['full']): TaskState {
+  if (full === undefined || full(id)) return taskAfter(st, id);
+  const row = st['task-state'].get(id) as TaskStateRow | undefined;
+  if (row === undefined) throw new Error(`task ${id} vanished inside its transaction`);
+  const [, type, status, reps, unitsDone, unitsLeased, error] = row;
+  return { id, type, status, reps, unitsDone, unitsLeased, error };
 }
 
-function complete(st: Statements, now: number, c: Completion): TaskRecord | undefined {
+type TaskStateRow = [
+  id: number,
+  type: string,
+  status: TaskStatus,
+  reps: number,
+  unitsDone: number,
+  unitsLeased: number,
+  error: string | null,
+];
+
+/** A report on a lease: how it ends the lease, and what it does to the task. */
+interface Report {
+  token: number;
+  lease: { state: LeaseState; units: number | null; error: string | null };
+  update: (taskId: number) => void;
+}
+
+/**
+ * Ends an active lease with its verdict, then applies the report's update to its task.
+ * Returns the task after the change, or undefined when the token is stale (the lease
+ * already ended): then nothing changes.
+ */
+function settle(st: Statements, batch: WriteBatch, report: Report): TaskState | undefined {
+  const { token, lease } = report;
+  const taskId = st['lease-task'].get(token) as number | undefined;
+  if (taskId === undefined) return undefined;
+  st['lease-end'].run(lease.state, batch.now, lease.units, lease.error, token);
+  report.update(taskId);
+  return stateAfter(st, taskId, batch.full);
+}
+
+function complete(st: Statements, batch: WriteBatch, c: Completion): TaskState | undefined {
+  const { now } = batch;
   const result = toJsonText(c.result);
   const { units } = c;
-  return settle(st, c.token, { state: 'done', now, units, error: null }, (id) =>
-    st['task-complete'].run({ id, units, result, now }),
-  );
+  return settle(st, batch, {
+    token: c.token,
+    lease: { state: 'done', units, error: null },
+    update: (id) => st['task-complete'].run({ id, units, result, now }),
+  });
 }
 
-function fail(st: Statements, now: number, f: Failure): TaskRecord | undefined {
+function fail(st: Statements, batch: WriteBatch, f: Failure): TaskState | undefined {
+  const { now } = batch;
   const { error, retryAt } = f;
-  return settle(st, f.token, { state: 'failed', now, units: null, error }, (id) =>
-    st['task-fail'].run({ id, error, retryAt, now }),
-  );
+  return settle(st, batch, {
+    token: f.token,
+    lease: { state: 'failed', units: null, error },
+    update: (id) => st['task-fail'].run({ id, error, retryAt, now }),
+  });
 }
 
-function release(st: Statements, now: number, token: number): TaskRecord | undefined {
-  return settle(st, token, { state: 'released', now, units: null, error: null }, (id) =>
-    st['task-release'].run({ id, now }),
-  );
+function release(st: Statements, batch: WriteBatch, token: number): TaskState | undefined {
+  const { now } = batch;
+  return settle(st, batch, {
+    token,
+    lease: { state: 'released', units: null, error: null },
+    update: (id) => st['task-release'].run({ id, now }),
+  });
 }
 
 function cancel(st: Statements, id: number, now: number): CancelOutcome {
@@ -104,18 +136,21 @@ export function applyBatch(st: Statements, batch: WriteBatch): WriteOutcome {
   const { now } = batch;
   const insert = st['task-insert'];
   const ids = batch.submits.map((task) => {
-    const { lastInsertRowid } = insert.run({
-      type: task.type,
-      data: JSON.stringify(task.data),
-      reps: task.reps,
-      maxAttempts: task.maxAttempts,
+    const data = JSON.stringify(task.data);
+    const { lastInsertRowid } = insert.run(
+      task.type,
+      data,
+      task.reps,
+      task.maxAttempts,
       now,
-    });
+      now,
+      now,
+    );
     return Number(lastInsertRowid);
   });
-  const completions = batch.completions.map((c) => complete(st, now, c));
-  const failures = batch.failures.map((f) => fail(st, now, f));
-  const releases = batch.releases.map((token) => release(st, now, token));
+  const completions = batch.completions.map((c) => complete(st, batch, c));
+  const failures = batch.failures.map((f) => fail(st, batch, f));
+  const releases = batch.releases.map((token) => release(st, batch, token));
   const cancels = batch.cancels.map((id) => cancel(st, id, now));
   const progress = batch.progress.map(
     (p) => st['task-progress'].run({ token: p.token, progress: p.progress, now }).changes > 0,
@@ -124,23 +159,18 @@ export function applyBatch(st: Statements, batch: WriteBatch): WriteOutcome {
   return { ids, completions, failures, releases, cancels, progress, claims };
 }
 
-interface Candidate {
-  id: number;
-  type: string;
-  data: string;
-  reps: number;
-  attempts: number;
-}
+/** A row of claim-candidates. */
+type Candidate = [id: number, type: string, data: string, reps: number, attempts: number];
 
 /** The oldest runnable tasks of the given types, at most `limit`, by ascending id. */
 function candidates(st: Statements, types: readonly string[], now: number, limit: number) {
   const select = st['claim-candidates'];
   const distinct = [...new Set(types)];
-  if (distinct.length === 1) return select.all({ type: distinct[0], now, limit }) as Candidate[];
+  if (distinct.length === 1) return select.all(distinct[0], now, limit) as Candidate[];
   // Each type's index range is walked separately (an IN list would sort every match).
   const rows: Candidate[] = [];
-  for (const type of distinct) rows.push(...(select.all({ type, now, limit }) as Candidate[]));
-  return rows.sort((a, b) => a.id - b.id).slice(0, limit);
+  for (const type of distinct) rows.push(...(select.all(type, now, limit) as Candidate[]));
+  return rows.sort((a, b) => a[0] - b[0]).slice(0, limit);
 }
 
 /**
@@ -153,28 +183,25 @@ export function claim(st: Statements, req: ClaimRequest): ClaimOutcome {
   if (req.types.length === 0 || req.limit <= 0) return { leases: [], more: false };
   const exclude = req.excludeTaskId;
   const read = req.limit + (exclude === undefined ? 1 : 2);
-  const found = candidates(st, req.types, now, read).filter((t) => t.id !== exclude);
+  const found = candidates(st, req.types, now, read).filter(([id]) => id !== exclude);
   const more = found.length > req.limit;
   const tasks = found.slice(0, req.limit);
   if (tasks.length === 0) return { leases: [], more };
   const deadline = now + leaseMs;
-  const ids = JSON.stringify(tasks.map((task) => task.id));
+  const ids = JSON.stringify(tasks.map(([id]) => id));
   const { changes } = st['tasks-lease'].run({ ids, now });
-  const rows = st['leases-insert'].all({ ids, worker, deadline, now }) as {
-    token: number;
-    task_id: number;
-  }[];
+  const rows = st['leases-insert'].all({ ids, worker, deadline, now }) as [number, number][];
   if (changes !== tasks.length || rows.length !== tasks.length) {
     throw new Error(`claim leased ${changes} tasks and ${rows.length} leases of ${tasks.length}`);
   }
-  const tokens = new Map(rows.map((row) => [row.task_id, row.token]));
-  const leases: Lease[] = tasks.map((task) => ({
-    token: tokens.get(task.id)!,
-    taskId: task.id,
-    type: task.type,
-    data: JSON.parse(task.data) as Json,
-    reps: task.reps,
-    attempt: task.attempts + 1,
+  const tokens = new Map(rows.map(([token, taskId]) => [taskId, token]));
+  const leases: Lease[] = tasks.map(([id, type, data, reps, attempts]) => ({
+    token: tokens.get(id)!,
+    taskId: id,
+    type,
+    data: JSON.parse(data) as Json,
+    reps,
+    attempt: attempts + 1,
     deadline,
   }));
   return { leases, more };

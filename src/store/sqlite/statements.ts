@@ -24,6 +24,7 @@ const NAMES = [
   'task-insert',
   'task-progress',
   'task-release',
+  'task-state',
   'task-status',
   'tasks-lease',
   'tally-by-name',
@@ -44,8 +45,13 @@ const PLUCKED: ReadonlySet<StatementName> = new Set([
   'tally-workers',
 ]);
 
-/** Statements read as arrays, with the columns their mapping expects. */
-const RAW: Partial<Record<StatementName, readonly string[]>> = { 'task-get': TASK_COLUMNS };
+/** Statements read as arrays (cheaper than objects), with the columns their mapping expects. */
+const RAW: Partial<Record<StatementName, readonly string[]>> = {
+  'task-get': TASK_COLUMNS,
+  'claim-candidates': ['id', 'type', 'data', 'reps', 'attempts'],
+  'leases-insert': ['token', 'task_id'],
+  'task-state': ['id', 'type', 'status', 'reps', 'units_done', 'units_leased', 'error'],
+};
 
 export type StatementName = (typeof NAMES)[number];
 export type Statements = Record<StatementName, Database.Statement>;

@@ -1,9 +1,10 @@
 -- claim-candidates: runnable tasks of one type, oldest first, with what a lease carries.
 -- Walks the partial index tasks_claim, so it reads about `limit` rows however long the
 -- queue is.
--- Params: @type TEXT, @now INTEGER (ms), @limit INTEGER
+-- Params, positional: type TEXT, now INTEGER (ms), limit INTEGER
+-- Rows come back as arrays, in this column order (see `Candidate` in operations.ts).
 SELECT id, type, data, reps, attempts
 FROM tasks INDEXED BY tasks_claim
-WHERE ready = 1 AND type = @type AND run_at <= @now
+WHERE ready = 1 AND type = ? AND run_at <= ?
 ORDER BY id
-LIMIT @limit
+LIMIT ?

@@ -1,5 +1,5 @@
 -- lease-end: closes an active lease with its verdict (see lease-task for the stale check).
--- Params: @token INTEGER, @state TEXT ('done' | 'failed' | 'released'),
---         @now INTEGER (ms), @units INTEGER or NULL, @error TEXT or NULL
-UPDATE leases SET state = @state, ended_at = @now, units = @units, error = @error
-WHERE token = @token AND state = 'active'
+-- Params, positional: state TEXT ('done' | 'failed' | 'released'), now INTEGER (ms),
+--   units INTEGER or NULL, error TEXT or NULL, token INTEGER
+UPDATE leases SET state = ?, ended_at = ?, units = ?, error = ?
+WHERE token = ? AND state = 'active'

@@ -1,5 +1,6 @@
 -- task-insert: enqueues a new task, runnable at once.
--- Params: @type TEXT, @data TEXT (JSON), @reps INTEGER, @maxAttempts INTEGER, @now INTEGER (ms)
+-- Params, positional (they bind faster than named ones, on this per-task path): type TEXT,
+--   data TEXT (JSON), reps INTEGER, max_attempts INTEGER, now INTEGER (ms) three times
 -- The new id is the statement's lastInsertRowid.
-INSERT INTO tasks (type, data, status, ready, run_at, reps, max_attempts, created_at, updated_at)
-VALUES (@type, @data, 'enqueued', 1, @now, @reps, @maxAttempts, @now, @now)
+INSERT INTO tasks (type, data, status, ready, reps, max_attempts, run_at, created_at, updated_at)
+VALUES (?, ?, 'enqueued', 1, ?, ?, ?, ?, ?)
