@@ -187,6 +187,7 @@ describe('SqliteStore', () => {
       assert.deepEqual(before.versions, [
         { version: 1, name: '001_init' },
         { version: 2, name: '002_tallies' },
+        { version: 3, name: '003_delayed_index' },
       ]);
       const second = await openStore({ path: file });
       await second.close();
@@ -258,7 +259,7 @@ describe('SqliteStore', () => {
       try {
         assert.deepEqual(
           db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all(),
-          [1, 2],
+          [1, 2, 3],
         );
         assert.deepEqual(db.prepare('SELECT tally_id FROM tasks ORDER BY id').pluck().all(), [
           null,
@@ -432,7 +433,7 @@ describe('SqliteStore', () => {
         assert.doesNotMatch(byIds, /SCAN tasks/, name);
       }
       assert.match(plan('leases-expire', { now: 0 }), /leases_active_deadline/);
-      assert.match(plan('next-run-at', { now: 0 }), /tasks_run_at/);
+      assert.match(plan('next-run-at', { now: 0 }), /tasks_delayed/);
       assert.match(plan('leases-of-task', { taskId: 1 }), /leases_task/);
       const summaryPlan = plan('tally-summary', { id: 1 });
       assert.match(summaryPlan, /SEARCH y USING INTEGER PRIMARY KEY/);

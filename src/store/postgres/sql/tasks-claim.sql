@@ -22,7 +22,10 @@ WITH candidates AS (
     -- same order, but only tasks_claim delivers them so, and the planner cannot choose
     -- to walk the primary key instead (filtering every task ever queued in id order). With
     -- `type = w.type` it may: the type would be a known constant, and ORDER BY id alone.
-    WHERE ready AND type >= w.type AND type <= w.type AND run_at <= $2::bigint
+    -- A task runnable from its submit (run_at = created_at) is runnable whatever this
+    -- server's clock says; a retry waits for its run_at.
+    WHERE ready AND type >= w.type AND type <= w.type
+      AND (run_at <= $2::bigint OR run_at = created_at)
       AND id <> $4::bigint
     ORDER BY type, id
     LIMIT $3::integer

@@ -1,10 +1,11 @@
 -- claim-candidates: runnable tasks of one type, oldest first, with what a lease carries.
 -- Walks the partial index tasks_claim, so it reads about `limit` rows however long the
--- queue is.
+-- queue is. A task runnable from its submit (run_at = created_at) is runnable whatever the
+-- clock says now (a clock set back does not hold it); a retry waits for its run_at.
 -- Params, positional: type TEXT, now INTEGER (ms), limit INTEGER
 -- Rows come back as arrays, in this column order (see `Candidate` in operations.ts).
 SELECT id, type, data, reps, attempts
 FROM tasks INDEXED BY tasks_claim
-WHERE ready = 1 AND type = ? AND run_at <= ?
+WHERE ready = 1 AND type = ? AND (run_at <= ? OR run_at = created_at)
 ORDER BY id
 LIMIT ?
