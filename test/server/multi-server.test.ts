@@ -137,7 +137,9 @@ describe('several servers on one PostgreSQL database', {
     const schema = await db.schema();
     const [a, b] = await startServers(schema.url, 2, ['--lease', '1']);
     const list = `${address(a!)},${address(b!)}`;
-    // Two workers start on a (listed first), one on b.
+    // Two workers start on a (listed first), one on b. Each flip takes 100 ms: the work lasts
+    // about 1.7 s, so a still holds leases when it dies, even on a loaded machine.
+    const delay = '0.05';
     for (const name of ['wa1', 'wa2']) {
       workers.push(
         await spawnWorker(a!.port, name, [
@@ -146,7 +148,7 @@ describe('several servers on one PostgreSQL database', {
           '--concurrency',
           '4',
           '--delay-scale',
-          '0.01',
+          delay,
         ]),
       );
     }
@@ -155,7 +157,7 @@ describe('several servers on one PostgreSQL database', {
         '-H',
         `${address(b!)},${address(a!)}`,
         '--delay-scale',
-        '0.01',
+        delay,
       ]),
     );
     const cl = await client(b!);
