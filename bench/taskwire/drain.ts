@@ -25,7 +25,8 @@ const MAX_LINE_BYTES = 64 * 1024 * 1024;
 export const WORKER_NOTE =
   'drain, steady: each task leased (an attempt row with a token) and pushed to a worker ' +
   `process (\`taskwire worker --concurrency ${WORKER_CONCURRENCY}\`), its completion and result (null) ` +
-  'committed before the next claim; drain queues every task with one `submitMany` first';
+  "committed (the worker's next claim rides in the same transaction, after it); drain queues " +
+  'every task with one `submitMany` first';
 
 export function drainWorkload(
   tier: Tier,
