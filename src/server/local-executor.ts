@@ -7,6 +7,7 @@ import type { Json } from '../protocol/tasks.ts';
 import type { Lease } from '../store/types.ts';
 import { settledWithin } from '../worker/grace.ts';
 import type { TaskHandler } from '../worker/handler.ts';
+import { LazyAbort } from '../worker/lazy-abort.ts';
 import type { Scheduler, WorkerSlot } from './scheduler.ts';
 
 /** The abort reason of a task stopped by shutdown: its lease goes back to the queue. */
@@ -14,7 +15,7 @@ const SHUTDOWN = new Error('server shutting down');
 
 interface Running {
   lease: Lease;
-  abort: AbortController;
+  abort: LazyAbort;
   done: Promise<void>;
 }
 
@@ -42,7 +43,7 @@ export class LocalExecutor implements WorkerSlot {
 
   assign(leases: Lease[]): void {
     for (const lease of leases) {
-      const abort = new AbortController();
+      const abort = new LazyAbort();
       const run: Running = { lease, abort, done: Promise.resolve() };
       run.done = this.run(run).finally(() => this.running.delete(lease.token));
       this.running.set(lease.token, run);
@@ -95,7 +96,9 @@ export class LocalExecutor implements WorkerSlot {
           attempt: lease.attempt,
         },
         {
-          signal: abort.signal,
+          get signal() {
+            return abort.signal;
+          },
           progress: (f) =>
             void scheduler
               .progress(this.id, lease.token, f)
@@ -106,9 +109,9 @@ export class LocalExecutor implements WorkerSlot {
         },
       );
     } catch (error) {
-      if (abort.signal.aborted) {
+      if (abort.aborted) {
         // Revoked (the lease is gone) or shutting down (the lease goes back in stop()).
-        if (abort.signal.reason === SHUTDOWN) {
+        if (abort.reason === SHUTDOWN) {
           await scheduler
             .release(this.id, lease.token)
             .catch((e: unknown) => this.onError(e, 'release'));

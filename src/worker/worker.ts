@@ -15,6 +15,7 @@ import type {
 import type { Json } from '../protocol/tasks.ts';
 import { settledWithin } from './grace.ts';
 import type { TaskHandler } from './handler.ts';
+import { LazyAbort } from './lazy-abort.ts';
 
 /**
  * `host`/`port`, or `addresses` (a list of servers sharing one database, see ClientOptions):
@@ -41,7 +42,7 @@ export interface WorkerEvents {
 
 interface Running {
   task: Assignment;
-  abort: AbortController;
+  abort: LazyAbort;
   done: Promise<void>;
 }
 
@@ -151,7 +152,7 @@ export class Worker extends TypedEmitter<WorkerEvents> {
 
   private run(task: Assignment): void {
     if (this.closing) return; // not taken; the lease goes back when the connection closes
-    const abort = new AbortController();
+    const abort = new LazyAbort();
     const running: Running = { task, abort, done: Promise.resolve() };
     this.running.set(task.token, running);
     this.emit('task:started', { id: task.id, type: task.type, token: task.token });
@@ -167,7 +168,9 @@ export class Worker extends TypedEmitter<WorkerEvents> {
       result = await handler(
         { id: task.id, type: task.type, data: task.data, reps: task.reps, attempt: task.attempt },
         {
-          signal: abort.signal,
+          get signal() {
+            return abort.signal;
+          },
           progress: (fraction) => {
             this.client
               ?.call('worker.progress', {
@@ -182,9 +185,8 @@ export class Worker extends TypedEmitter<WorkerEvents> {
         },
       );
     } catch (error) {
-      if (abort.signal.aborted) {
-        const reason =
-          abort.signal.reason instanceof Error ? abort.signal.reason.message : 'aborted';
+      if (abort.aborted) {
+        const reason = abort.reason instanceof Error ? abort.reason.message : 'aborted';
         this.emit('task:aborted', { id: task.id, token: task.token, reason });
         return;
       }
@@ -194,7 +196,7 @@ export class Worker extends TypedEmitter<WorkerEvents> {
       this.emit('task:finished', { id: task.id, token: task.token, accepted, error: message });
       return;
     }
-    if (abort.signal.aborted) return; // the lease is gone: a report would be refused anyway
+    if (abort.aborted) return; // the lease is gone: a report would be refused anyway
     const item: CompletionItem = { token: task.token, units };
     if (result !== undefined) item.result = result;
     const accepted = await this.completions.add(item);
