@@ -275,6 +275,21 @@ export function storeContract(name: string, make: () => Promise<StoreHarness>): 
         assert.equal((await mustGet(store, x1!)).status, 'enqueued');
       });
 
+      test("each lease's token is its own task's attempt, across types in one claim", async (store) => {
+        const tasks = [newTask(), newTask({ type: 'swap' }), newTask(), newTask({ type: 'swap' })];
+        await submit(store, T0, ...tasks);
+        const leases = await claim(store, T0, { types: ['flip', 'swap'], limit: 4 });
+        assert.equal(leases.length, 4);
+        for (const lease of leases) {
+          const task = await store.get(lease.taskId, true);
+          assert.deepEqual(
+            task?.attemptLog?.map((a) => a.token),
+            [lease.token],
+            `task ${lease.taskId}`,
+          );
+        }
+      });
+
       test('leases a new task whatever the clock, a retry not before its run-at', async (store) => {
         const [id] = await submit(store, T0, newTask());
         // A clock set back after the submit does not hold a task meant to run at once.

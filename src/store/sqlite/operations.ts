@@ -190,13 +190,16 @@ export function claim(st: Statements, req: ClaimRequest): ClaimOutcome {
   const deadline = now + leaseMs;
   const ids = JSON.stringify(tasks.map(([id]) => id));
   const { changes } = st['tasks-lease'].run({ ids, now });
-  const rows = st['leases-insert'].all({ ids, worker, deadline, now }) as [number, number][];
-  if (changes !== tasks.length || rows.length !== tasks.length) {
-    throw new Error(`claim leased ${changes} tasks and ${rows.length} leases of ${tasks.length}`);
+  const inserted = st['leases-insert'].run({ ids, worker, deadline, now });
+  if (changes !== tasks.length || inserted.changes !== tasks.length) {
+    throw new Error(
+      `claim leased ${changes} tasks and ${inserted.changes} leases of ${tasks.length}`,
+    );
   }
-  const tokens = new Map(rows.map(([token, taskId]) => [taskId, token]));
-  const leases: Lease[] = tasks.map(([id, type, data, reps, attempts]) => ({
-    token: tokens.get(id)!,
+  // Consecutive tokens in task id order (see leases-insert.sql); tasks is in id order.
+  const first = Number(inserted.lastInsertRowid) - tasks.length + 1;
+  const leases: Lease[] = tasks.map(([id, type, data, reps, attempts], i) => ({
+    token: first + i,
     taskId: id,
     type,
     data: JSON.parse(data) as Json,

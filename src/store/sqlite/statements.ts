@@ -49,7 +49,6 @@ const PLUCKED: ReadonlySet<StatementName> = new Set([
 const RAW: Partial<Record<StatementName, readonly string[]>> = {
   'task-get': TASK_COLUMNS,
   'claim-candidates': ['id', 'type', 'data', 'reps', 'attempts'],
-  'leases-insert': ['token', 'task_id'],
   'task-state': ['id', 'type', 'status', 'reps', 'units_done', 'units_leased', 'error'],
 };
 
