@@ -1,8 +1,10 @@
 /**
  * Group commit: every write asked for during one event-loop turn goes to the store in one
- * batch, one transaction. A caller's promise settles only after that transaction commits,
- * so "acknowledged" always means "committed". While a batch is being written (an async
- * store), new writes gather for the next one; at most one batch is in flight.
+ * batch, one transaction (a batch of 64 submits or completions or more goes as soon as the
+ * request that filled it is handled). A caller's promise settles only after that
+ * transaction commits, so "acknowledged" always means "committed". While a batch is being
+ * written (an async store), new writes gather for the next one; at most one batch is in
+ * flight.
  */
 import type {
   CancelOutcome,
@@ -19,6 +21,14 @@ import type {
 import { emptyBatch, hasWrites } from '../store/types.ts';
 
 type Settle<T> = { resolve: (value: T) => void; reject: (error: unknown) => void };
+
+/**
+ * A batch this large is written as soon as the request that filled it is handled (on
+ * nextTick), not at the end of the loop turn: a worker's report (its next tasks ride in the
+ * same transaction) or a big submitMany goes out while the other connections' requests of
+ * the turn are still being read, so the worker works while the server writes the rest.
+ */
+const EARLY_FLUSH_ITEMS = 64;
 
 interface Pending {
   batch: WriteBatch;
@@ -58,6 +68,7 @@ export class Committer {
   private pending: Pending | undefined;
   private writing: Promise<void> | undefined;
   private scheduled = false;
+  private early = false;
   private planner: ClaimPlanner | undefined;
 
   constructor(
@@ -74,6 +85,7 @@ export class Committer {
     const p = this.current();
     p.batch.submits.push(...tasks);
     p.submitSizes.push(tasks.length);
+    this.flushEarlyIfLarge(p.batch);
     return new Promise((resolve, reject) => p.submits.push({ resolve, reject, committed }));
   }
 
@@ -82,6 +94,7 @@ export class Committer {
     const p = this.current();
     const start = p.batch.completions.length;
     p.batch.completions.push(...cs);
+    this.flushEarlyIfLarge(p.batch);
     return new Promise((resolve, reject) =>
       p.completions.push({ settle: { resolve, reject }, start, count: cs.length }),
     );
@@ -152,6 +165,16 @@ export class Committer {
       });
     }
     return this.pending;
+  }
+
+  private flushEarlyIfLarge(batch: WriteBatch): void {
+    if (this.early || this.writing) return;
+    if (batch.submits.length + batch.completions.length < EARLY_FLUSH_ITEMS) return;
+    this.early = true;
+    process.nextTick(() => {
+      this.early = false;
+      void this.flush();
+    });
   }
 
   private flush(): Promise<void> {
