@@ -159,7 +159,7 @@ describe('SqliteStore', () => {
       const store = await openStore({ path: file });
       try {
         const second = new SqliteStore({ path: file, busyTimeoutMs: 50 });
-        await assert.rejects(second.open(), { code: 'SQLITE_BUSY' });
+        await assert.rejects(second.open(), { code: 'SQLITE_BUSY', message: /in use by another/ });
       } finally {
         await store.close();
       }

@@ -82,6 +82,12 @@ function transactions(db: Database.Database, st: Statements): Transactions {
   };
 }
 
+/** The error for a file another process holds (SQLITE_BUSY, kept as its code). */
+function inUse(path: string, cause: unknown): Error {
+  const message = `${path} is in use by another process (one taskwire server owns a SQLite file)`;
+  return Object.assign(new Error(message, { cause }), { code: 'SQLITE_BUSY' });
+}
+
 /** A Store in one SQLite file. better-sqlite3 is synchronous: the async methods just wrap. */
 export class SqliteStore implements Store {
   readonly capabilities: StoreCapabilities = { exclusive: true, claimsInWrite: true };
@@ -129,7 +135,7 @@ export class SqliteStore implements Store {
       this.#db = db;
     } catch (err) {
       db.close();
-      throw err;
+      throw (err as { code?: unknown }).code === 'SQLITE_BUSY' ? inUse(this.#opts.path, err) : err;
     }
   }
 
