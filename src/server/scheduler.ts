@@ -24,6 +24,7 @@ import type {
 } from '../store/types.ts';
 import type { ClaimPlanner, Committer } from './committer.ts';
 import type { ServerEvents, TypedEmitter } from './events.ts';
+import { ReadyTypes } from './ready-types.ts';
 
 /** A worker as the scheduler sees it. */
 export interface WorkerSlot {
@@ -90,10 +91,7 @@ export class Scheduler implements ClaimPlanner {
   private readonly slots = new Map<string, SlotState>();
   /** Every lease handed out and not yet settled: token → holder and task. */
   private readonly owners = new Map<number, { state: SlotState; lease: Lease }>();
-  /** Task types known to have nothing ready: no claim asks for them. */
-  private readonly exhausted = new Set<string>();
-  /** How many workers run each type (to see at once that every type is exhausted). */
-  private readonly typeSlots = new Map<string, number>();
+  private readonly ready = new ReadyTypes();
   /**
    * Counts `workAppeared` calls. A pump's claim that came back short marks its types
    * exhausted only if no work appeared while it ran: with a store that answers
@@ -149,7 +147,7 @@ export class Scheduler implements ClaimPlanner {
     };
     this.slots.set(slot.id, state);
     this.order = [...this.slots.values()];
-    for (const t of slot.types) this.typeSlots.set(t, (this.typeSlots.get(t) ?? 0) + 1);
+    this.ready.addWorker(slot.types);
     this.wake();
   }
 
@@ -159,11 +157,7 @@ export class Scheduler implements ClaimPlanner {
     if (!state) return;
     this.slots.delete(id);
     this.order = [...this.slots.values()];
-    for (const t of state.slot.types) {
-      const n = (this.typeSlots.get(t) ?? 1) - 1;
-      if (n > 0) this.typeSlots.set(t, n);
-      else this.typeSlots.delete(t);
-    }
+    this.ready.removeWorker(state.slot.types);
     const tokens = [...state.inFlight];
     state.inFlight.clear();
     for (const t of tokens) this.owners.delete(t);
@@ -187,8 +181,7 @@ export class Scheduler implements ClaimPlanner {
    * instead of a turn later.
    */
   workAppeared(types?: Iterable<string>, committed = false): void {
-    if (types === undefined) this.exhausted.clear();
-    else for (const t of types) this.exhausted.delete(t);
+    this.ready.appeared(types);
     this.workSeen += 1;
     this.wake(committed);
   }
@@ -290,7 +283,7 @@ export class Scheduler implements ClaimPlanner {
         state?.inFlight.delete(r.token);
         state?.reporting.delete(r.token);
       }
-      if (state && this.mayClaim(state.slot)) this.wake();
+      if (state && this.ready.any(state.slot.types)) this.wake();
     }
     tasks.forEach((task, j) => {
       if (!task) this.events.emit('lease:stale', held[j]!.token, slotId);
@@ -363,8 +356,8 @@ export class Scheduler implements ClaimPlanner {
       }
       const free = slot.concurrency - state.inFlight.size + reported;
       if (free < refillAt(slot.concurrency) || slot.pull || slot.ready?.() === false) continue;
-      if (!this.mayClaim(slot)) continue;
-      const types = slot.types.filter((t) => !this.exhausted.has(t));
+      if (!this.ready.any(slot.types)) continue;
+      const types = this.ready.claimable(slot.types);
       if (types.length === 0) continue;
       wanted.push({
         state,
@@ -374,25 +367,14 @@ export class Scheduler implements ClaimPlanner {
     return wanted;
   }
 
-  /** Whether every type some worker runs is known to be exhausted. */
-  private allExhausted(): boolean {
-    for (const t of this.typeSlots.keys()) if (!this.exhausted.has(t)) return false;
-    return true;
-  }
-
-  /** Whether some type of the worker is not known to be exhausted. */
-  private mayClaim(slot: WorkerSlot): boolean {
-    return slot.types.some((t) => !this.exhausted.has(t));
-  }
-
   /** ClaimPlanner: the claims to apply with a batch about to be written. */
   plan(batch: WriteBatch): ClaimRequest[] {
     if (this.closed) return [];
     // The batch's submits and releases come before its claims in the transaction.
-    if (batch.releases.length > 0) this.exhausted.clear();
-    for (const t of batch.submits) this.exhausted.delete(t.type);
+    if (batch.releases.length > 0) this.ready.appeared();
+    if (batch.submits.length > 0) this.ready.appeared(batch.submits.map((t) => t.type));
     // Most batches of an idle or drained queue: no worker to look at (there may be 10,000).
-    if (this.exhausted.size >= this.typeSlots.size && this.allExhausted()) return [];
+    if (this.ready.none) return [];
     this.planned = this.wanted(batch.now);
     return this.planned.map((w) => w.request);
   }
@@ -434,7 +416,7 @@ export class Scheduler implements ClaimPlanner {
   private async deliver(wanted: Want[], outcomes: ClaimOutcome[], exhaust: boolean) {
     for (const [i, { state, request }] of wanted.entries()) {
       const { leases, more } = outcomes[i] ?? { leases: [], more: true };
-      if (!more && exhaust) for (const t of request.types) this.exhausted.add(t);
+      if (!more && exhaust) this.ready.exhaust(request.types);
       if (leases.length === 0) continue;
       if (!this.slots.has(state.slot.id)) {
         // The worker left while the claim ran: the leases go straight back.
