@@ -186,6 +186,15 @@ export class Scheduler implements ClaimPlanner {
     this.wake(committed);
   }
 
+  /**
+   * Tasks of these types were just committed. With claims in writes their own batch's
+   * claims already saw them (plan clears the types' exhaustion first), so only a pump needs
+   * waking.
+   */
+  submitted(types: Iterable<string>): void {
+    if (!this.inWrites) this.workAppeared(types, true);
+  }
+
   /** A worker can take tasks again (its socket drained). */
   workerReady(): void {
     this.wake();
@@ -356,7 +365,6 @@ export class Scheduler implements ClaimPlanner {
       }
       const free = slot.concurrency - state.inFlight.size + reported;
       if (free < refillAt(slot.concurrency) || slot.pull || slot.ready?.() === false) continue;
-      if (!this.ready.any(slot.types)) continue;
       const types = this.ready.claimable(slot.types);
       if (types.length === 0) continue;
       wanted.push({

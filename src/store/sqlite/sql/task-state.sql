@@ -1,5 +1,5 @@
--- task-state: what a report left a task in (TaskState), without its data and result. The
--- column order is TASK_STATE_COLUMNS in operations.ts (rows come back as arrays).
+-- task-state: what a report left a task in (TaskState), without its data and result. Rows
+-- come back as arrays, in this column order (checked against RAW in statements.ts).
 -- Params, positional: id INTEGER
 SELECT id, type, status, reps, units_done, units_leased, error
 FROM tasks
