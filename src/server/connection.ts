@@ -41,7 +41,7 @@ export class Connection implements Session {
   private out: string[] = [];
   private flushQueued = false;
   private seedChain: Promise<void> = Promise.resolve();
-  private readonly cleanups: (() => void)[] = [];
+  private readonly cleanups = new Set<() => void>();
   private closed = false;
   /** When bytes last arrived (the remote-worker watchdog reads it). */
   lastSeen = Date.now();
@@ -79,9 +79,15 @@ export class Connection implements Session {
     this.send(`${JSON.stringify({ jsonrpc: '2.0', method, params })}\n`);
   }
 
-  onClose(fn: () => void): void {
-    if (this.closed) fn();
-    else this.cleanups.push(fn);
+  onClose(fn: () => void): () => void {
+    if (this.closed) {
+      fn();
+      return () => {};
+    }
+    // Wrapped, so that the same function registered twice runs twice and is removed once.
+    const hook = () => fn();
+    this.cleanups.add(hook);
+    return () => void this.cleanups.delete(hook);
   }
 
   becomeWorker(params: ParamsOf<'worker.hello'>): ResultOf<'worker.hello'> {
@@ -164,7 +170,9 @@ export class Connection implements Session {
     if (this.closed) return;
     const midLine = this.framer.pendingBytes > 0;
     this.closed = true;
-    for (const fn of this.cleanups.splice(0)) fn();
+    const hooks = [...this.cleanups];
+    this.cleanups.clear();
+    for (const fn of hooks) fn();
     this.deps.events.emit('connection:closed', this.remote, midLine);
     this.deps.log.info(
       { remote: this.remote, midLine },

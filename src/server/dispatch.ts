@@ -23,8 +23,12 @@ import type { Waiters } from './waiters.ts';
 export interface Session {
   readonly remote: string;
   notify<N extends NotificationName>(method: N, params: Notifications[N]): void;
-  /** Runs `fn` when the connection closes. */
-  onClose(fn: () => void): void;
+  /**
+   * Runs `fn` when the connection closes (at once if it is closed). Returns what cancels
+   * that: a hook kept per request must go when its request ends, or a long-lived connection
+   * would hold one per request it ever made.
+   */
+  onClose(fn: () => void): () => void;
   /** Worker methods, once the connection said `worker.hello`. */
   worker?: WorkerMethods;
   becomeWorker(params: ParamsOf<'worker.hello'>): ResultOf<'worker.hello'>;
@@ -66,14 +70,22 @@ function notFound(id: string): TaskwireError {
  * terminal; pushes `task.update` meanwhile if asked. `remove` drops the waiter.
  */
 function watch(core: Core, session: Session, n: number, updates: boolean) {
-  let remove!: () => void;
+  let unregister!: () => void;
+  let offClose = () => {};
   const done = new Promise<TaskView>((resolve) => {
-    remove = core.waiters.add(n, {
+    unregister = core.waiters.add(n, {
       onUpdate: updates ? (t) => session.notify('task.update', { task: taskView(t) }) : undefined,
-      onDone: (t) => resolve(taskView(t)),
+      onDone: (t) => {
+        offClose();
+        resolve(taskView(t));
+      },
     });
   });
-  session.onClose(remove);
+  offClose = session.onClose(unregister);
+  const remove = () => {
+    offClose();
+    unregister();
+  };
   return { done, remove };
 }
 
