@@ -28,6 +28,7 @@ interface ServerFlags {
   lease: number;
   maxAttempts: number;
   maxLineBytes: number;
+  maxInFlight: number;
   grace: number;
   logLevel: string;
   tallyPort?: number;
@@ -72,6 +73,12 @@ export function serverCommand(): Command {
     )
     .option('--max-line-bytes <n>', 'longest request line accepted', number(64, true), 1024 * 1024)
     .option(
+      '--max-in-flight <n>',
+      'requests one connection may have in flight (waits included) before it is no longer read',
+      number(1, true),
+      16_384,
+    )
+    .option(
       '--tally-port <port>',
       'also serve seed-003 tally workers on this port',
       number(0, true),
@@ -108,6 +115,7 @@ export function serverCommand(): Command {
         leaseMs: flags.lease * 1000,
         maxAttempts: flags.maxAttempts,
         maxLineBytes: flags.maxLineBytes,
+        maxInFlight: flags.maxInFlight,
         graceMs: flags.grace * 1000,
         ...(flags.tallyPort === undefined
           ? {}

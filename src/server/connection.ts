@@ -9,12 +9,15 @@ import { decodeUtf8, LineFramer } from '../protocol/framing/ndjson.ts';
 import type { NotificationName, Notifications, ParamsOf, ResultOf } from '../protocol/messages.ts';
 import type { Core, Session, WorkerMethods } from './dispatch.ts';
 import type { ServerEvents, TypedEmitter } from './events.ts';
+import { ReadGate } from './read-gate.ts';
 import { handleRpcLine, invalidUtf8Response, lineTooLongResponse, type RpcContext } from './rpc.ts';
 import { handleSeedLine } from './seed-compat.ts';
 
 export interface ConnectionDeps {
   core: Core;
   maxLineBytes: number;
+  /** Requests one connection may have in flight before it stops being read (ReadGate). */
+  maxInFlight: number;
   log: Logger;
   events: TypedEmitter<ServerEvents>;
   closing(): boolean;
@@ -38,6 +41,7 @@ export class Connection implements Session {
   worker?: WorkerMethods;
   private readonly framer: LineFramer;
   private readonly rpc: RpcContext;
+  private readonly gate: ReadGate;
   private out: string[] = [];
   private flushQueued = false;
   private seedChain: Promise<void> = Promise.resolve();
@@ -63,6 +67,14 @@ export class Connection implements Session {
       onUnexpected: (error, method) =>
         deps.log.error({ err: error, method, remote: this.remote }, 'request failed'),
     };
+    this.gate = new ReadGate(socket, deps.maxInFlight, (reason) => {
+      // The socket stops reading from the kernel; the framer stops after the current line.
+      if (reason) this.framer.pause();
+      else this.framer.resume();
+      if (reason) deps.events.emit('connection:paused', this.remote, reason);
+      else deps.events.emit('connection:resumed', this.remote);
+      deps.log.debug({ remote: this.remote, reason }, reason ? 'not reading' : 'reading again');
+    });
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 15_000);
     socket.on('data', (chunk: Buffer) => {
@@ -122,7 +134,7 @@ export class Connection implements Session {
     if (this.out.length === 0 || this.closed) return;
     const data = this.out.length === 1 ? this.out[0]! : this.out.join('');
     this.out = [];
-    this.socket.write(data);
+    this.gate.wrote(this.socket.write(data));
   }
 
   private onLine(line: Buffer): void {
@@ -135,25 +147,33 @@ export class Connection implements Session {
         this.send(`${JSON.stringify(invalidUtf8Response())}\n`);
         return;
       }
-      handleRpcLine(text, this.rpc).then(
-        (response) => {
-          if (response !== undefined) this.send(`${JSON.stringify(response)}\n`);
-        },
-        (error: unknown) =>
-          this.deps.log.error({ err: error, remote: this.remote }, 'unhandled request failure'),
-      );
+      this.gate.started();
+      handleRpcLine(text, this.rpc)
+        .then(
+          (response) => {
+            if (response !== undefined) this.send(`${JSON.stringify(response)}\n`);
+          },
+          (error: unknown) =>
+            this.deps.log.error({ err: error, remote: this.remote }, 'unhandled request failure'),
+        )
+        .finally(() => this.gate.finished());
       return;
     }
     // The seed's client waits for each answer before it asks again; answering in order
     // keeps pipelined seed lines in order too.
+    this.gate.started();
     this.seedChain = this.seedChain.then(async () => {
-      const answer =
-        text === undefined
-          ? 'Impossible to handle: invalid UTF-8'
-          : await handleSeedLine(text, this.deps.core, (error) =>
-              this.deps.log.error({ err: error, remote: this.remote }, 'seed request failed'),
-            );
-      this.send(`${answer}\n`);
+      try {
+        const answer =
+          text === undefined
+            ? 'Impossible to handle: invalid UTF-8'
+            : await handleSeedLine(text, this.deps.core, (error) =>
+                this.deps.log.error({ err: error, remote: this.remote }, 'seed request failed'),
+              );
+        this.send(`${answer}\n`);
+      } finally {
+        this.gate.finished();
+      }
     });
   }
 

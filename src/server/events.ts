@@ -1,6 +1,7 @@
 /** The server's typed event map: tests and logs observe the server through it. */
 import { EventEmitter } from 'node:events';
 import type { TaskRecord } from '../store/types.ts';
+import type { PauseReason } from './read-gate.ts';
 
 export interface ServerEvents {
   'task:submitted': [ids: number[]];
@@ -12,6 +13,9 @@ export interface ServerEvents {
   'worker:left': [workerId: string, name: string];
   'connection:opened': [remote: string];
   'connection:closed': [remote: string, midLine: boolean];
+  /** The connection is no longer read (flow control, see ReadGate), until `resumed`. */
+  'connection:paused': [remote: string, reason: PauseReason];
+  'connection:resumed': [remote: string];
 }
 
 /** An EventEmitter whose event names and payloads are checked by the compiler. */

@@ -42,6 +42,11 @@ export interface ServerOptions {
   maxAttempts?: number;
   retryBaseMs?: number;
   maxLineBytes?: number;
+  /**
+   * Requests one connection may have in flight (waits included) before the server stops
+   * reading it; it reads again once half of them are answered.
+   */
+  maxInFlight?: number;
   /** How long running tasks get to finish on close before they go back to the queue. */
   graceMs?: number;
   /** Opens the legacy tally port (seed-003 workers) on a tally of `keys` × `reps`. */
@@ -62,6 +67,7 @@ const DEFAULTS = {
   maxAttempts: 3,
   retryBaseMs: 1000,
   maxLineBytes: 1024 * 1024,
+  maxInFlight: 16_384,
   graceMs: 10_000,
 };
 
@@ -258,6 +264,7 @@ export class TaskwireServer {
     const conn = new Connection(socket, {
       core,
       maxLineBytes: this.opts.maxLineBytes,
+      maxInFlight: this.opts.maxInFlight,
       log: this.log,
       events: this.events,
       closing: () => this.closing,

@@ -327,3 +327,54 @@ describe('decodeUtf8', () => {
     assert.equal(decodeUtf8(Buffer.from('€')), '€');
   });
 });
+
+describe('LineFramer pause and resume', () => {
+  it('delivers no line after the one that paused, and the rest in order on resume', () => {
+    const lines: string[] = [];
+    const framer = new LineFramer({
+      maxLineBytes: 1024,
+      onLine: (line) => {
+        lines.push(line.toString());
+        if (line.toString() === 'b') framer.pause();
+      },
+      onOverflow: () => assert.fail('no overflow'),
+    });
+    framer.push(Buffer.from('a\nb\nc\nd'));
+    framer.push(Buffer.from('\ne\n'));
+    assert.deepEqual(lines, ['a', 'b']);
+    assert.equal(framer.pendingBytes, 6, 'c, d and e are held, not lost');
+    framer.resume();
+    assert.deepEqual(lines, ['a', 'b', 'c', 'd', 'e']);
+    framer.push(Buffer.from('f\n'));
+    assert.deepEqual(lines.at(-1), 'f');
+  });
+
+  it('keeps a line cut across chunks whole across a pause, at every split', () =>
+    everySplit(MANY, (a, b) => {
+      const { framer, lines } = recorder();
+      framer.pause();
+      framer.push(a);
+      framer.push(b);
+      assert.deepEqual(lines, []);
+      framer.resume();
+      assert.deepEqual(lines, MANY_LINES);
+    }));
+
+  it('may be paused again while resuming', () => {
+    const lines: string[] = [];
+    const framer = new LineFramer({
+      maxLineBytes: 1024,
+      onLine: (line) => {
+        lines.push(line.toString());
+        framer.pause();
+      },
+      onOverflow: () => assert.fail('no overflow'),
+    });
+    framer.push(Buffer.from('1\n2\n3\n'));
+    for (const expected of [['1'], ['1', '2'], ['1', '2', '3']]) {
+      assert.deepEqual(lines, expected);
+      framer.resume();
+    }
+    assert.equal(framer.pendingBytes, 0);
+  });
+});

@@ -48,6 +48,21 @@ export class LineFramer extends PushParser {
   }
 
   /**
+   * Delivers no more lines after the one being delivered (it may be called from `onLine`):
+   * the rest of the chunk and later pushes wait, in order, until `resume`.
+   */
+  pause(): void {
+    this.paused = true;
+  }
+
+  /** Delivers the lines held back by `pause`, then those of later pushes. */
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.push(Buffer.alloc(0));
+  }
+
+  /**
    * Bytes received but not yet delivered as lines: the unfinished line, plus any backlog
    * left by a callback that threw. Non-zero at end of stream means "disconnected mid-line".
    * Zero once the framer has overflowed.
@@ -84,20 +99,23 @@ export class LineFramer extends PushParser {
         this.parts = [];
         this.partBytes = 0;
         this.emit(line);
-        nl = this.stopped ? -1 : chunk.indexOf(LF, start);
+        nl = this.stopped || this.paused ? -1 : chunk.indexOf(LF, start);
       }
       while (nl !== -1) {
         const line = chunk.subarray(start, nl);
         start = nl + 1;
         this.emit(line);
-        nl = this.stopped ? -1 : chunk.indexOf(LF, start);
+        nl = this.stopped || this.paused ? -1 : chunk.indexOf(LF, start);
       }
     } catch (err) {
       // onLine threw: keep what is left of this chunk so the next push resumes there.
       if (!this.stopped && start < chunk.length) this.backlog.unshift(chunk.subarray(start));
       throw err;
     }
-    if (!this.stopped && start < chunk.length) this.hold(chunk.subarray(start));
+    if (this.stopped || start >= chunk.length) return;
+    // Paused: the rest is framed first on resume (it may hold whole lines).
+    if (this.paused) this.backlog.unshift(chunk.subarray(start));
+    else this.hold(chunk.subarray(start));
   }
 
   /** Keeps the start of an unfinished line, or overflows if it is already too long. */
