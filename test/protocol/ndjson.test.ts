@@ -328,17 +328,23 @@ describe('decodeUtf8', () => {
   });
 });
 
+/** A framer that records its lines and pauses itself after each line `pauseAfter` accepts. */
+function pausing(pauseAfter: (line: string) => boolean) {
+  const lines: string[] = [];
+  const framer = new LineFramer({
+    maxLineBytes: 1024,
+    onLine: (line) => {
+      lines.push(line.toString());
+      if (pauseAfter(line.toString())) framer.pause();
+    },
+    onOverflow: () => assert.fail('no overflow'),
+  });
+  return { framer, lines };
+}
+
 describe('LineFramer pause and resume', () => {
   it('delivers no line after the one that paused, and the rest in order on resume', () => {
-    const lines: string[] = [];
-    const framer = new LineFramer({
-      maxLineBytes: 1024,
-      onLine: (line) => {
-        lines.push(line.toString());
-        if (line.toString() === 'b') framer.pause();
-      },
-      onOverflow: () => assert.fail('no overflow'),
-    });
+    const { framer, lines } = pausing((line) => line === 'b');
     framer.push(Buffer.from('a\nb\nc\nd'));
     framer.push(Buffer.from('\ne\n'));
     assert.deepEqual(lines, ['a', 'b']);
@@ -361,15 +367,7 @@ describe('LineFramer pause and resume', () => {
     }));
 
   it('may be paused again while resuming', () => {
-    const lines: string[] = [];
-    const framer = new LineFramer({
-      maxLineBytes: 1024,
-      onLine: (line) => {
-        lines.push(line.toString());
-        framer.pause();
-      },
-      onOverflow: () => assert.fail('no overflow'),
-    });
+    const { framer, lines } = pausing(() => true);
     framer.push(Buffer.from('1\n2\n3\n'));
     for (const expected of [['1'], ['1', '2'], ['1', '2', '3']]) {
       assert.deepEqual(lines, expected);
