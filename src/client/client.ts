@@ -220,6 +220,17 @@ export class Client extends TypedEmitter<ClientEvents> {
   }
 
   /**
+   * Sends a JSON-RPC notification (no id): the server runs it and answers nothing. Returns
+   * false and sends nothing while disconnected: a notification is not queued for later.
+   */
+  notify<M extends MethodName>(method: M, ...args: ParamsArgs<M>): boolean {
+    const conn = this.#conn;
+    if (!conn) return false;
+    conn.send(encodeLine({ jsonrpc: '2.0', method, params: args[0] }));
+    return true;
+  }
+
+  /**
    * Submits one task; resolves with its id once committed. Submits made in the same
    * microtask travel as one `submitMany` (see SubmitBatcher); each still gets its own id or
    * error.

@@ -125,13 +125,20 @@ export class Worker extends TypedEmitter<WorkerEvents> {
     this.emit('registered', { workerId: hello.workerId, reconnected, address: client.address });
   }
 
-  /** Extends the leases of running tasks; an idle worker just says it is alive. */
+  /**
+   * Extends the leases of running tasks. An idle worker just says it is alive, with a `ping`
+   * notification: the server counts any line as a sign of life and answers nothing, so an
+   * idle beat costs it one read and no write (and wakes this process for nothing).
+   */
   private beat(): void {
     const client = this.client;
     if (!client?.connected) return;
     const tokens = [...this.running.keys()];
-    const call = tokens.length > 0 ? client.call('worker.extend', { tokens }) : client.ping();
-    call.catch((e: unknown) => this.report(e, 'heartbeat'));
+    if (tokens.length === 0) {
+      client.notify('ping');
+      return;
+    }
+    client.call('worker.extend', { tokens }).catch((e: unknown) => this.report(e, 'heartbeat'));
   }
 
   private onNotification(n: ServerNotification): void {

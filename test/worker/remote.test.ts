@@ -1,9 +1,51 @@
 /** Remote workers through the worker library: real sockets, a server without a built-in executor. */
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import net from 'node:net';
 import { describe, it } from 'node:test';
 import { connect } from '../../src/client/client.ts';
 import { Worker } from '../../src/worker/worker.ts';
 import { startServer } from '../support/server.ts';
+
+/**
+ * A TCP relay to `port` that counts the lines going each way on each connection and tells
+ * `onLine` of each one (direction, text).
+ */
+async function lineRelay(
+  port: number,
+  onLine: (from: 'client' | 'server', line: string) => void,
+): Promise<{ port: number; close(): Promise<void> }> {
+  const sockets = new Set<net.Socket>();
+  const relay = net.createServer((inbound) => {
+    const outbound = net.connect(port, '127.0.0.1');
+    for (const [from, src, dst] of [
+      ['client', inbound, outbound],
+      ['server', outbound, inbound],
+    ] as const) {
+      sockets.add(src);
+      let pending = '';
+      src.on('data', (chunk: Buffer) => {
+        dst.write(chunk);
+        pending += chunk.toString('utf8');
+        for (let nl = pending.indexOf('\n'); nl !== -1; nl = pending.indexOf('\n')) {
+          onLine(from, pending.slice(0, nl));
+          pending = pending.slice(nl + 1);
+        }
+      });
+      src.on('close', () => dst.destroy());
+      src.on('error', () => undefined);
+    }
+  });
+  relay.listen(0, '127.0.0.1');
+  await once(relay, 'listening');
+  return {
+    port: (relay.address() as net.AddressInfo).port,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise((resolve) => relay.close(resolve));
+    },
+  };
+}
 
 describe('remote workers', () => {
   it('queues built-in types with no executor and no worker yet; a worker that comes runs them', async () => {
@@ -136,5 +178,46 @@ describe('remote workers', () => {
     assert.equal(peak, 3);
     await client.close();
     await worker.close();
+  });
+
+  it('an idle worker beats with ping notifications, which the server does not answer, and stays registered', async () => {
+    // A 300 ms lease: a beat every 100 ms, and a worker silent for 300 ms is dropped.
+    await using t = await startServer({ local: false, leaseMs: 300 });
+    const beats: unknown[] = [];
+    let fromServer = 0;
+    let fifthBeat!: () => void;
+    const fiveBeats = new Promise<void>((resolve) => {
+      fifthBeat = resolve;
+    });
+    const relay = await lineRelay(t.port, (from, line) => {
+      if (from === 'server') {
+        fromServer += 1;
+        return;
+      }
+      const msg = JSON.parse(line) as { method?: string };
+      if (msg.method !== 'ping') return;
+      beats.push(msg);
+      if (beats.length === 5) fifthBeat();
+    });
+    const worker = new Worker({ port: relay.port, name: 'idle' });
+    worker.handle('resize', () => null);
+    const left: string[] = [];
+    t.server.events.on('worker:left', (_id, name) => left.push(name));
+    const client = await connect({ port: t.port });
+    try {
+      await worker.start();
+      await fiveBeats; // five beats: 500 ms, past the 300 ms the watchdog allows a silent worker
+      for (const beat of beats) assert.equal(Object.hasOwn(beat as object, 'id'), false);
+      assert.equal(fromServer, 1, 'the server answered only worker.hello');
+      assert.deepEqual(left, []);
+      assert.deepEqual(
+        (await client.workers()).map((w) => w.name),
+        ['idle'],
+      );
+    } finally {
+      await client.close();
+      await worker.close();
+      await relay.close();
+    }
   });
 });
