@@ -10,7 +10,9 @@ import { parsePythonDict } from '../protocol/compat/python-dict.ts';
 import { frameMarker, MarkerFramer } from '../protocol/framing/marker.ts';
 import type { Json } from '../protocol/tasks.ts';
 import type { Lease, Store } from '../store/types.ts';
+import type { ServerEvents, TypedEmitter } from './events.ts';
 import type { Logger } from './logger.ts';
+import { ReadGate } from './read-gate.ts';
 import type { Scheduler, WorkerSlot } from './scheduler.ts';
 
 export const LEGACY_TALLY_NAME = 'legacy';
@@ -25,7 +27,15 @@ export interface LegacyTallyOptions {
   reps: number;
   maxAttempts: number;
   now: () => number;
+  /** Where `connection:paused` / `connection:resumed` go (flow control, see ReadGate). */
+  events?: TypedEmitter<ServerEvents>;
 }
+
+/**
+ * Messages one legacy connection may have waiting for their answers before it is no longer
+ * read. A seed-003 worker sends one and waits; only a flooding client reaches this.
+ */
+const MAX_PENDING_MESSAGES = 64;
 
 /** The key a tally task works on: its data is `{tally, key}` (or a bare key). */
 function keyOf(data: Json): number | undefined {
@@ -116,8 +126,12 @@ export class LegacyTallyListener {
     this.log.info({ worker: worker.id, remote }, 'legacy tally worker connected');
     let chain = Promise.resolve();
     let closed = false;
+    const gate = new ReadGate(socket, MAX_PENDING_MESSAGES, (reason) => {
+      if (reason) this.opts.events?.emit('connection:paused', remote, reason);
+      else this.opts.events?.emit('connection:resumed', remote);
+    });
     const reply = (n: number) => {
-      if (!closed) socket.write(frameMarker(String(n)));
+      if (!closed) gate.wrote(socket.write(frameMarker(String(n))));
     };
     const refuse = (reason: string) => {
       this.log.warn(
@@ -131,6 +145,7 @@ export class LegacyTallyListener {
     const framer = new MarkerFramer({
       maxBodyBytes: MAX_BODY_BYTES,
       onMessage: (body) => {
+        gate.started();
         chain = chain
           .then(async () => {
             if (closed) return;
@@ -141,7 +156,8 @@ export class LegacyTallyListener {
           .catch((error: unknown) => {
             this.log.error({ err: error, worker: worker.id }, 'legacy tally request failed');
             reply(WAIT);
-          });
+          })
+          .finally(() => gate.finished());
       },
       onError: (reason) => refuse(reason),
     });
@@ -151,8 +167,15 @@ export class LegacyTallyListener {
     socket.on('close', () => {
       closed = true;
       this.sockets.delete(socket);
-      // Gives the held key back at once.
-      void this.scheduler.removeWorker(worker.id);
+      // Gives the held key back at once; if the store refuses, the lease expires instead.
+      this.scheduler
+        .removeWorker(worker.id)
+        .catch((error: unknown) =>
+          this.log.error(
+            { err: error, worker: worker.id },
+            'could not give back the key of a legacy worker that left; its lease will expire',
+          ),
+        );
       this.log.info({ worker: worker.id }, 'legacy tally worker left');
     });
   }

@@ -392,7 +392,11 @@ export class Scheduler implements ClaimPlanner {
     const planned = this.planned;
     this.planned = [];
     // A failed batch leased nothing; the store's recovery wakes the scheduler again.
-    if (outcomes) void this.deliver(planned, outcomes, true);
+    if (outcomes) {
+      this.deliver(planned, outcomes, true).catch((e: unknown) =>
+        this.opts.onError(e, 'giving back leases of a worker that left'),
+      );
+    }
   }
 
   private async pump(): Promise<void> {
@@ -488,7 +492,9 @@ export class Scheduler implements ClaimPlanner {
       this.owners.set(l.token, { state, lease: l });
       this.events.emit('task:leased', l.taskId, l.token, state.slot.name);
     }
-    void this.announce(leases);
+    this.announce(leases).catch((e: unknown) =>
+      this.opts.onError(e, 'telling waiters that their tasks started'),
+    );
   }
 
   /** Tells waiters that their tasks started (a read only for watched tasks). */

@@ -184,6 +184,7 @@ export class TaskwireServer {
         ...opts.tally,
         maxAttempts: opts.maxAttempts,
         now,
+        events: this.events,
       });
       this.tallyAddress = await this.legacy.start();
     }

@@ -8,6 +8,7 @@ import { once } from 'node:events';
 import { connect as netConnect } from 'node:net';
 import { describe, it } from 'node:test';
 import { connect } from '../../src/client/index.ts';
+import { frameMarker, MarkerFramer } from '../../src/protocol/framing/marker.ts';
 import { startServer } from '../support/server.ts';
 
 describe('flow control', () => {
@@ -91,5 +92,37 @@ describe('flow control', () => {
       await a.close();
       await b.close();
     }
+  });
+
+  it('the legacy tally port stops reading a client that floods it, and answers every message', async () => {
+    await using s = await startServer({ local: false, tally: { port: 0, keys: 5, reps: 1 } });
+    const socket = netConnect(s.server.tallyAddress!.port, '127.0.0.1');
+    await once(socket, 'connect');
+    const count = 10_000;
+    const answers: string[] = [];
+    let allAnswered!: () => void;
+    const all = new Promise<void>((resolve) => {
+      allAnswered = resolve;
+    });
+    const framer = new MarkerFramer({
+      maxBodyBytes: 64,
+      onMessage: (body) => {
+        if (answers.push(body) === count) allAnswered();
+      },
+      onError: (reason) => assert.fail(reason),
+    });
+    socket.on('data', (chunk: Buffer) => framer.push(chunk));
+    const paused = once(s.server.events, 'connection:paused');
+    const resumed = once(s.server.events, 'connection:resumed');
+    // A seed-003 worker sends one message and waits; this one sends 10,000 `{}` at once.
+    socket.write(Buffer.concat(Array.from({ length: count }, () => frameMarker('{}'))));
+    const [, reason] = (await paused) as [string, string];
+    assert.equal(reason, 'requests-in-flight');
+    await resumed;
+    await all;
+    // The first `{}` leased a key; each later one, holding it, is answered with the same key.
+    assert.equal(new Set(answers).size, 1);
+    assert.ok(Number(answers[0]) >= 0, `answered ${answers[0]}`);
+    socket.destroy();
   });
 });
