@@ -128,7 +128,7 @@ export class Worker extends TypedEmitter<WorkerEvents> {
   /**
    * Extends the leases of running tasks. An idle worker just says it is alive, with a `ping`
    * notification: the server counts any line as a sign of life and answers nothing, so an
-   * idle beat costs it one read and no write (and wakes this process for nothing).
+   * idle beat costs it one read and no write, and no answer wakes this process.
    */
   private beat(): void {
     const client = this.client;

@@ -167,6 +167,25 @@ describe('client', () => {
     assert.equal('params' in server.connections[0]!.requests[0]!, false);
   });
 
+  it('sends a notification without an id and expects no answer; sends nothing while disconnected', async (t) => {
+    const { server, client } = await setup(
+      t,
+      (req, conn) => {
+        if (req.id !== undefined) conn.respond(req.id, { pong: true, server: 'x' });
+      },
+      { reconnect: false },
+    );
+    assert.equal(client.notify('ping'), true);
+    await client.ping(); // answered: the notification before it was sent and read
+    const [note, call] = await server.connections[0]!.requestCount(2);
+    assert.deepEqual(note, { jsonrpc: '2.0', method: 'ping' });
+    assert.equal(call!.id, 1, 'the notification took no id');
+    const disconnected = client.next('disconnect');
+    server.connections[0]!.drop();
+    await disconnected;
+    assert.equal(client.notify('ping'), false);
+  });
+
   it('resolves wait with the pushed result and routes task.update to onUpdate', async (t) => {
     const { server, client } = await setup(t);
     const updates: TaskView[] = [];
