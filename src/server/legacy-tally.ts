@@ -167,15 +167,8 @@ export class LegacyTallyListener {
     socket.on('close', () => {
       closed = true;
       this.sockets.delete(socket);
-      // Gives the held key back at once; if the store refuses, the lease expires instead.
-      this.scheduler
-        .removeWorker(worker.id)
-        .catch((error: unknown) =>
-          this.log.error(
-            { err: error, worker: worker.id },
-            'could not give back the key of a legacy worker that left; its lease will expire',
-          ),
-        );
+      // Gives the held key back at once (if the store refuses, the lease expires instead).
+      void this.scheduler.removeWorker(worker.id);
       this.log.info({ worker: worker.id }, 'legacy tally worker left');
     });
   }

@@ -138,16 +138,7 @@ export class RemoteWorkers {
   private async remove(worker: RemoteWorker, why: string): Promise<void> {
     if (!this.workers.delete(worker.id)) return;
     const held = this.scheduler.inFlightOf(worker.id).length;
-    try {
-      await this.scheduler.removeWorker(worker.id);
-    } catch (error) {
-      // The store refused the release (it is down, or closing): the leases stay active in
-      // it until they expire, and the sweep then takes them back. Nothing is lost.
-      this.log.error(
-        { err: error, worker: worker.id, name: worker.name },
-        'could not give back the leases of a worker that left; they will expire',
-      );
-    }
+    await this.scheduler.removeWorker(worker.id);
     this.events.emit('worker:left', worker.id, worker.name);
     this.log.info({ worker: worker.id, name: worker.name, why, released: held }, 'worker left');
   }

@@ -17,6 +17,7 @@ import type {
   ClaimRequest,
   Completion,
   Lease,
+  NewTask,
   Store,
   TaskRecord,
   TaskState,
@@ -151,7 +152,10 @@ export class Scheduler implements ClaimPlanner {
     this.wake();
   }
 
-  /** Removes a worker and gives its leases back to the queue at once. */
+  /**
+   * Removes a worker and gives its leases back to the queue at once. Never rejects: leases
+   * the store refuses to take back expire instead (reported through `onError`).
+   */
   async removeWorker(id: string): Promise<void> {
     const state = this.slots.get(id);
     if (!state) return;
@@ -161,7 +165,13 @@ export class Scheduler implements ClaimPlanner {
     const tokens = [...state.inFlight];
     state.inFlight.clear();
     for (const t of tokens) this.owners.delete(t);
-    await Promise.all(tokens.map((t) => this.committer.release(t)));
+    try {
+      await Promise.all(tokens.map((t) => this.committer.release(t)));
+    } catch (error) {
+      // The store refused (it is down, or closing): the leases stay active in it until they
+      // expire, and the sweep then takes them back. Nothing is lost.
+      this.opts.onError(error, 'giving back the leases of a worker that left');
+    }
     if (tokens.length > 0) this.workAppeared(state.slot.types);
   }
 
@@ -187,12 +197,16 @@ export class Scheduler implements ClaimPlanner {
   }
 
   /**
-   * Tasks of these types were just committed. With claims in writes their own batch's
+   * These tasks were just committed. With claims in writes their own batch's
    * claims already saw them (plan clears the types' exhaustion first), so only a pump needs
    * waking.
    */
-  submitted(types: Iterable<string>): void {
-    if (!this.inWrites) this.workAppeared(types, true);
+  submitted(tasks: readonly NewTask[]): void {
+    if (!this.inWrites)
+      this.workAppeared(
+        tasks.map((t) => t.type),
+        true,
+      );
   }
 
   /** A worker can take tasks again (its socket drained). */

@@ -301,7 +301,7 @@ export class TaskwireServer {
   private onCommit(batch: WriteBatch, outcome: WriteOutcome, waiters: Waiters): void {
     if (outcome.ids.length > 0) {
       this.events.emit('task:submitted', outcome.ids);
-      this.scheduler?.submitted(new Set(batch.submits.map((t) => t.type)));
+      this.scheduler?.submitted(batch.submits);
       if (this.log.isLevelEnabled('debug')) {
         for (const [i, t] of batch.submits.entries()) {
           this.log.debug({ task: outcome.ids[i], type: t.type }, 'task enqueued');
