@@ -290,6 +290,51 @@ export function storeContract(name: string, make: () => Promise<StoreHarness>): 
         }
       });
 
+      test('claims of every size from 1 to 6 lease the oldest tasks with their own tokens', async (store) => {
+        // A store may lease a few tasks one by one and many with one statement: both ways
+        // must give the same leases.
+        const ids = await submit(store, T0, ...Array.from({ length: 21 }, () => newTask()));
+        const leased: Lease[] = [];
+        for (let size = 1; size <= 6; size++) {
+          const leases = await claim(store, T0, { limit: size });
+          assert.deepEqual(
+            leases.map((l) => l.taskId),
+            ids.slice(leased.length, leased.length + size),
+            `claim of ${size}`,
+          );
+          leased.push(...leases);
+        }
+        const tokens = leased.map((l) => l.token);
+        assert.deepEqual(
+          [...tokens].sort((a, b) => a - b),
+          tokens,
+          'tokens ascend',
+        );
+        for (const lease of leased) {
+          const task = await store.get(lease.taskId, true);
+          assert.equal(task?.status, 'processing');
+          assert.deepEqual(
+            task?.attemptLog?.map((a) => [a.token, a.n, a.deadline]),
+            [[lease.token, 1, T0 + LEASE_MS]],
+            `task ${lease.taskId}`,
+          );
+        }
+        // A second attempt gets the next attempt number, by either way.
+        await write(store, T0, { releases: [leased[0]!.token, leased[1]!.token] });
+        await write(store, T0, { releases: leased.slice(2, 6).map((l) => l.token) });
+        const one = await claim(store, T0, { limit: 1 });
+        const four = await claim(store, T0, { limit: 4 });
+        for (const lease of [...one, ...four]) assert.equal(lease.attempt, 2);
+        const again = await store.get(leased[0]!.taskId, true);
+        assert.deepEqual(
+          again?.attemptLog?.map((a) => [a.token, a.n, a.state]),
+          [
+            [leased[0]!.token, 1, 'released'],
+            [one[0]!.token, 2, 'active'],
+          ],
+        );
+      });
+
       test('leases a new task whatever the clock, a retry not before its run-at', async (store) => {
         const [id] = await submit(store, T0, newTask());
         // A clock set back after the submit does not hold a task meant to run at once.
