@@ -3,10 +3,9 @@
  * worker among others to the scheduler, with the same leases; a timer-based delay never
  * blocks the event loop, so clients are served while a task "computes".
  */
-import type { Json } from '../protocol/tasks.ts';
 import type { Lease } from '../store/types.ts';
 import { settledWithin } from '../worker/grace.ts';
-import type { TaskHandler } from '../worker/handler.ts';
+import { runHandler, type TaskHandler } from '../worker/handler.ts';
 import { LazyAbort } from '../worker/lazy-abort.ts';
 import type { Scheduler, WorkerSlot } from './scheduler.ts';
 
@@ -82,50 +81,41 @@ export class LocalExecutor implements WorkerSlot {
   private async run(run: Running): Promise<void> {
     const { lease, abort } = run;
     const scheduler = this.scheduler!;
-    const handler = this.handlers.get(lease.type);
-    let units = 1;
-    let result: Json | undefined;
-    try {
-      if (!handler) throw new Error(`no handler for type ${lease.type}`);
-      result = await handler(
-        {
-          id: String(lease.taskId),
-          type: lease.type,
-          data: lease.data,
-          reps: lease.reps,
-          attempt: lease.attempt,
-        },
-        {
-          get signal() {
-            return abort.signal;
-          },
-          progress: (f) =>
-            void scheduler
-              .progress(this.id, lease.token, f)
-              .catch((e: unknown) => this.onError(e, 'progress')),
-          setUnits: (n) => {
-            units = n;
-          },
-        },
-      );
-    } catch (error) {
-      if (abort.aborted) {
-        // Revoked (the lease is gone) or shutting down (the lease goes back in stop()).
-        if (abort.reason === SHUTDOWN) {
-          await scheduler
-            .release(this.id, lease.token)
-            .catch((e: unknown) => this.onError(e, 'release'));
+    const outcome = await runHandler(
+      this.handlers.get(lease.type),
+      {
+        id: String(lease.taskId),
+        type: lease.type,
+        data: lease.data,
+        reps: lease.reps,
+        attempt: lease.attempt,
+      },
+      abort,
+      (f) =>
+        void scheduler
+          .progress(this.id, lease.token, f)
+          .catch((e: unknown) => this.onError(e, 'progress')),
+      `no handler for type ${lease.type}`,
+    );
+    const { token } = lease;
+    const report = (e: unknown, context: string) => this.onError(e, context);
+    switch (outcome.kind) {
+      case 'done':
+        await scheduler
+          .complete(this.id, token, outcome.result, outcome.units)
+          .catch((e: unknown) => report(e, 'complete'));
+        return;
+      case 'failed':
+        await scheduler
+          .fail(this.id, token, outcome.message)
+          .catch((e: unknown) => report(e, 'fail'));
+        return;
+      case 'aborted':
+        // Revoked (the lease is gone) or shutting down (the lease goes back now).
+        if (outcome.reason === SHUTDOWN) {
+          await scheduler.release(this.id, token).catch((e: unknown) => report(e, 'release'));
         }
         return;
-      }
-      const message = error instanceof Error ? error.message : String(error);
-      await scheduler
-        .fail(this.id, lease.token, message)
-        .catch((e: unknown) => this.onError(e, 'fail'));
-      return;
     }
-    await scheduler
-      .complete(this.id, lease.token, result, units)
-      .catch((e: unknown) => this.onError(e, 'complete'));
   }
 }

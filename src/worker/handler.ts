@@ -1,5 +1,6 @@
 /** What a task handler receives and returns: the same for the built-in executor and remote workers. */
 import type { Json } from '../protocol/tasks.ts';
+import type { LazyAbort } from './lazy-abort.ts';
 
 export interface TaskInput {
   id: string;
@@ -23,3 +24,42 @@ export type TaskHandler = (
   task: TaskInput,
   ctx: TaskContext,
 ) => Promise<Json | undefined> | Json | undefined;
+
+/** How one run of a handler ended. */
+export type HandlerOutcome =
+  | { kind: 'done'; result: Json | undefined; units: number }
+  | { kind: 'failed'; message: string }
+  /** It threw after its signal fired: the lease is gone or being given back. */
+  | { kind: 'aborted'; reason: unknown };
+
+/**
+ * Runs `handler` on one task with its context (the signal made on demand, progress
+ * reports, units), and says how it ended; it never throws. A missing handler fails the
+ * attempt with `missing`. The built-in executor and the Worker library both run tasks
+ * through it, so a handler behaves the same in either.
+ */
+export async function runHandler(
+  handler: TaskHandler | undefined,
+  task: TaskInput,
+  abort: LazyAbort,
+  progress: (fraction: number) => void,
+  missing: string,
+): Promise<HandlerOutcome> {
+  let units = 1;
+  try {
+    if (!handler) throw new Error(missing);
+    const result = await handler(task, {
+      get signal() {
+        return abort.signal;
+      },
+      progress,
+      setUnits: (n) => {
+        units = n;
+      },
+    });
+    return { kind: 'done', result, units };
+  } catch (error) {
+    if (abort.aborted) return { kind: 'aborted', reason: abort.reason };
+    return { kind: 'failed', message: error instanceof Error ? error.message : String(error) };
+  }
+}

@@ -12,9 +12,8 @@ import type {
   FailureItem,
   ServerNotification,
 } from '../protocol/messages.ts';
-import type { Json } from '../protocol/tasks.ts';
 import { settledWithin } from './grace.ts';
-import type { TaskHandler } from './handler.ts';
+import { runHandler, type TaskHandler } from './handler.ts';
 import { LazyAbort } from './lazy-abort.ts';
 
 /**
@@ -167,49 +166,37 @@ export class Worker extends TypedEmitter<WorkerEvents> {
   }
 
   private async execute({ task, abort }: Running): Promise<void> {
-    const handler = this.handlers.get(task.type);
-    let units = 1;
-    let result: Json | undefined;
-    try {
-      if (!handler) throw new Error(`this worker has no handler for ${task.type}`);
-      result = await handler(
-        { id: task.id, type: task.type, data: task.data, reps: task.reps, attempt: task.attempt },
-        {
-          get signal() {
-            return abort.signal;
-          },
-          progress: (fraction) => {
-            this.client
-              ?.call('worker.progress', {
-                token: task.token,
-                progress: Math.min(1, Math.max(0, fraction)),
-              })
-              .catch((e: unknown) => this.report(e, 'progress'));
-          },
-          setUnits: (n) => {
-            units = n;
-          },
-        },
-      );
-    } catch (error) {
-      if (abort.aborted) {
-        const reason = abort.reason instanceof Error ? abort.reason.message : 'aborted';
-        this.emit('task:aborted', { id: task.id, token: task.token, reason });
-        return;
-      }
-      const message = error instanceof Error ? error.message : String(error);
-      const accepted = await this.failures.add({ token: task.token, error: message });
+    const { id, token } = task;
+    const outcome = await runHandler(
+      this.handlers.get(task.type),
+      { id, type: task.type, data: task.data, reps: task.reps, attempt: task.attempt },
+      abort,
+      (fraction) => {
+        this.client
+          ?.call('worker.progress', { token, progress: Math.min(1, Math.max(0, fraction)) })
+          .catch((e: unknown) => this.report(e, 'progress'));
+      },
+      `this worker has no handler for ${task.type}`,
+    );
+    if (outcome.kind === 'aborted') {
+      const reason = outcome.reason instanceof Error ? outcome.reason.message : 'aborted';
+      this.emit('task:aborted', { id, token, reason });
+      return;
+    }
+    if (outcome.kind === 'failed') {
+      const error = outcome.message;
+      const accepted = await this.failures.add({ token, error });
       this.counts[accepted ? 'failed' : 'refused'] += 1;
-      this.emit('task:finished', { id: task.id, token: task.token, accepted, error: message });
+      this.emit('task:finished', { id, token, accepted, error });
       return;
     }
     if (abort.aborted) return; // the lease is gone: a report would be refused anyway
-    const item: CompletionItem = { token: task.token, units };
-    if (result !== undefined) item.result = result;
+    const item: CompletionItem = { token, units: outcome.units };
+    if (outcome.result !== undefined) item.result = outcome.result;
     const accepted = await this.completions.add(item);
     this.counts[accepted ? 'done' : 'refused'] += 1;
-    if (accepted) this.counts.units += units;
-    this.emit('task:finished', { id: task.id, token: task.token, accepted });
+    if (accepted) this.counts.units += outcome.units;
+    this.emit('task:finished', { id, token, accepted });
   }
 
   private abortAll(reason: string): void {
