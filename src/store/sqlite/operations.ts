@@ -195,12 +195,9 @@ export function claim(st: Statements, req: ClaimRequest): ClaimOutcome {
   const tasks = found.slice(0, req.limit);
   if (tasks.length === 0) return { leases: [], more };
   const deadline = now + leaseMs;
-  const tokens =
-    tasks.length <= SMALL_CLAIM
-      ? leaseEach(st, req, tasks, deadline)
-      : leaseAll(st, req, tasks, deadline);
+  const tokens = lease(st, req, tasks, deadline);
   const leases: Lease[] = tasks.map(([id, type, data, reps, attempts], i) => ({
-    token: tokens(i),
+    token: tokens[i]!,
     taskId: id,
     type,
     data: JSON.parse(data) as Json,
@@ -211,33 +208,23 @@ export function claim(st: Statements, req: ClaimRequest): ClaimOutcome {
   return { leases, more };
 }
 
-/** Leases each task with its own two statements; the i-th task's token. */
-function leaseEach(
-  st: Statements,
-  req: ClaimRequest,
-  tasks: Candidate[],
-  deadline: number,
-): (i: number) => number {
+/**
+ * Leases the candidates: one statement pair per task for a small claim (task-lease,
+ * lease-insert), one pair for them all otherwise (tasks-lease, leases-insert over
+ * json_each). Returns their tokens, in the candidates' order.
+ */
+function lease(st: Statements, req: ClaimRequest, tasks: Candidate[], deadline: number) {
   const { worker, now } = req;
-  const update = st['task-lease'];
-  const insert = st['lease-insert'];
-  const tokens = tasks.map(([id, , , , attempts]) => {
-    if (update.run(now, now, id).changes !== 1) {
-      throw new Error(`claim could not lease task ${id}, a candidate of the same transaction`);
-    }
-    return Number(insert.run(id, attempts + 1, worker, deadline, now).lastInsertRowid);
-  });
-  return (i) => tokens[i]!;
-}
-
-/** Leases the tasks with one statement per table (json_each); the i-th task's token. */
-function leaseAll(
-  st: Statements,
-  req: ClaimRequest,
-  tasks: Candidate[],
-  deadline: number,
-): (i: number) => number {
-  const { worker, now } = req;
+  if (tasks.length <= SMALL_CLAIM) {
+    const update = st['task-lease'];
+    const insert = st['lease-insert'];
+    return tasks.map(([id, , , , attempts]) => {
+      if (update.run(now, now, id).changes !== 1) {
+        throw new Error(`claim could not lease task ${id}, a candidate of the same transaction`);
+      }
+      return Number(insert.run(id, attempts + 1, worker, deadline, now).lastInsertRowid);
+    });
+  }
   const ids = JSON.stringify(tasks.map(([id]) => id));
   const { changes } = st['tasks-lease'].run({ ids, now });
   const inserted = st['leases-insert'].run({ ids, worker, deadline, now });
@@ -248,7 +235,7 @@ function leaseAll(
   }
   // Consecutive tokens in task id order (see leases-insert.sql); tasks is in id order.
   const first = Number(inserted.lastInsertRowid) - tasks.length + 1;
-  return (i) => first + i;
+  return tasks.map((_, i) => first + i);
 }
 
 /** Moves the deadline of active leases; per token, whether it was active. */
