@@ -98,7 +98,7 @@ export class LocalExecutor implements WorkerSlot {
       `no handler for type ${lease.type}`,
     );
     const { token } = lease;
-    const report = (e: unknown, context: string) => this.onError(e, context);
+    const report = this.onError;
     switch (outcome.kind) {
       case 'done':
         await scheduler
