@@ -308,14 +308,16 @@ export class TaskwireServer {
         }
       }
     }
-    const logChanges = this.log.isLevelEnabled('info');
+    // A line per task state change is debug, like 'task enqueued': at the default level it
+    // would be a JSON line per task, which cost a sixth of steady throughput (measured).
+    const logChanges = this.log.isLevelEnabled('debug');
     const changed = (t: TaskState | undefined) => {
       if (!t) return;
       if (isRecord(t)) this.taskChanged(t, waiters);
       // Somebody started waiting after the batch was written: the whole task is read for them.
       else if (waiters.has(t.id)) void this.readChanged(t.id, waiters);
       if (logChanges) {
-        this.log.info(
+        this.log.debug(
           { task: t.id, status: t.status, units: t.unitsDone, error: t.error ?? undefined },
           `task ${t.status}`,
         );
