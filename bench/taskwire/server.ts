@@ -109,8 +109,6 @@ export async function startServer(scope: RunScope, spec: ServerSpec): Promise<Se
     '-P',
     String(port),
     ...storeArgs(spec.store),
-    '--log-level',
-    'warn',
     ...(spec.fsync ? ['--fsync'] : []),
     ...(spec.local ? [] : ['--no-local']),
     ...(spec.args ?? []),
