@@ -67,13 +67,15 @@ export class Connection implements Session {
       onUnexpected: (error, method) =>
         deps.log.error({ err: error, method, remote: this.remote }, 'request failed'),
     };
-    this.gate = new ReadGate(socket, deps.maxInFlight, (reason) => {
-      // The socket stops reading from the kernel; the framer stops after the current line.
-      if (reason) this.framer.pause();
-      else this.framer.resume();
-      if (reason) deps.events.emit('connection:paused', this.remote, reason);
-      else deps.events.emit('connection:resumed', this.remote);
-      deps.log.debug({ remote: this.remote, reason }, reason ? 'not reading' : 'reading again');
+    this.gate = new ReadGate(socket, deps.maxInFlight, {
+      remote: this.remote,
+      events: deps.events,
+      onChange: (reason) => {
+        // The socket stops reading from the kernel; the framer stops after the current line.
+        if (reason) this.framer.pause();
+        else this.framer.resume();
+        deps.log.debug({ remote: this.remote, reason }, reason ? 'not reading' : 'reading again');
+      },
     });
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 15_000);

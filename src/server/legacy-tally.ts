@@ -126,10 +126,7 @@ export class LegacyTallyListener {
     this.log.info({ worker: worker.id, remote }, 'legacy tally worker connected');
     let chain = Promise.resolve();
     let closed = false;
-    const gate = new ReadGate(socket, MAX_PENDING_MESSAGES, (reason) => {
-      if (reason) this.opts.events?.emit('connection:paused', remote, reason);
-      else this.opts.events?.emit('connection:resumed', remote);
-    });
+    const gate = new ReadGate(socket, MAX_PENDING_MESSAGES, { remote, events: this.opts.events });
     const reply = (n: number) => {
       if (!closed) gate.wrote(socket.write(frameMarker(String(n))));
     };

@@ -6,6 +6,7 @@
  * drains and the requests in flight are down to half the cap.
  */
 import type { Socket } from 'node:net';
+import type { ServerEvents, TypedEmitter } from './events.ts';
 
 export type PauseReason = 'unread-answers' | 'requests-in-flight';
 
@@ -14,10 +15,18 @@ export class ReadGate {
   private unread = false;
   private paused = false;
 
+  /**
+   * Each pause and resume is told as `connection:paused` / `connection:resumed` on `events`,
+   * then to `onChange` (a reason while paused, undefined on resume).
+   */
   constructor(
     private readonly socket: Socket,
     private readonly maxInFlight: number,
-    private readonly onChange: (reason: PauseReason | undefined) => void,
+    private readonly observers: {
+      remote: string;
+      events?: TypedEmitter<ServerEvents>;
+      onChange?: (reason: PauseReason | undefined) => void;
+    },
   ) {
     socket.on('drain', () => {
       this.unread = false;
@@ -53,12 +62,19 @@ export class ReadGate {
     if (reason !== undefined && !this.paused) {
       this.paused = true;
       this.socket.pause();
-      this.onChange(reason);
+      this.changed(reason);
     } else if (reason === undefined && this.paused) {
       this.paused = false;
       this.socket.resume();
-      this.onChange(undefined);
+      this.changed(undefined);
     }
+  }
+
+  private changed(reason: PauseReason | undefined): void {
+    const { remote, events, onChange } = this.observers;
+    if (reason) events?.emit('connection:paused', remote, reason);
+    else events?.emit('connection:resumed', remote);
+    onChange?.(reason);
   }
 
   private reason(): PauseReason | undefined {
