@@ -1,17 +1,22 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { loadSqlDir } from '../../src/store/sql-files.ts';
 import { migrate } from '../../src/store/sqlite/migrate.ts';
+import { LOST_WORKER } from '../../src/store/sqlite/recovery.ts';
 import { SqliteStore, type SqliteStoreOptions } from '../../src/store/sqlite/store.ts';
-import { emptyBatch, type NewTask } from '../../src/store/types.ts';
+import { emptyBatch, type Lease, type NewTask } from '../../src/store/types.ts';
 import { storeContract } from './contract.ts';
 
 const MIGRATIONS = new URL('../../src/store/sqlite/migrations/', import.meta.url);
 const STATEMENTS = new URL('../../src/store/sqlite/sql/', import.meta.url);
+const CRASH_CHILD = fileURLToPath(new URL('./fixtures/crash-holding-leases.ts', import.meta.url));
 const T0 = 1_700_000_000_000;
 
 function tempDir(): string {
@@ -188,6 +193,7 @@ describe('SqliteStore', () => {
         { version: 1, name: '001_init' },
         { version: 2, name: '002_tallies' },
         { version: 3, name: '003_delayed_index' },
+        { version: 4, name: '004_attempts' },
       ]);
       const second = await openStore({ path: file });
       await second.close();
@@ -226,7 +232,7 @@ describe('SqliteStore', () => {
     }
   });
 
-  it('upgrades a database made by 001 alone, keeping its tasks and leases', (t) =>
+  it('upgrades a database made by 001 alone, keeping its tasks and attempts, releasing its active lease', (t) =>
     inTempDir(t, async (dir) => {
       const file = path.join(dir, 'db');
       const init = loadSqlDir(MIGRATIONS).get('001_init');
@@ -247,8 +253,20 @@ describe('SqliteStore', () => {
           )
           .run(ids[0], T0 + 1000, T0, T0 + 1);
         old
-          .prepare('UPDATE tasks SET units_done = 1, status = ? WHERE id = ?')
+          .prepare('UPDATE tasks SET units_done = 1, attempts = 1, status = ? WHERE id = ?')
           .run('processing', ids[0]);
+        // A lease the old server still held when it stopped (token 2).
+        old
+          .prepare(
+            `INSERT INTO leases (task_id, n, worker, state, deadline, started_at)
+             VALUES (?, 1, 'w-held', 'active', ?, ?)`,
+          )
+          .run(ids[1], T0 + 1000, T0);
+        old
+          .prepare(
+            "UPDATE tasks SET units_leased = 1, attempts = 1, status = 'processing' WHERE id = ?",
+          )
+          .run(ids[1]);
       } finally {
         old.close();
       }
@@ -259,7 +277,7 @@ describe('SqliteStore', () => {
       try {
         assert.deepEqual(
           db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all(),
-          [1, 2, 3],
+          [1, 2, 3, 4],
         );
         assert.deepEqual(db.prepare('SELECT tally_id FROM tasks ORDER BY id').pluck().all(), [
           null,
@@ -274,7 +292,14 @@ describe('SqliteStore', () => {
         assert.deepEqual(first?.data, { keep: 1 });
         assert.equal(first?.unitsDone, 1);
         assert.equal(first?.attemptLog?.[0]?.worker, 'w-old');
-        assert.deepEqual((await store.get(ids[1]!))?.data, { keep: 2 });
+        const second = await store.get(ids[1]!, true);
+        assert.deepEqual(second?.data, { keep: 2 });
+        assert.equal(second?.status, 'enqueued', 'the held lease went back to the queue');
+        assert.equal(second?.unitsLeased, 0);
+        assert.deepEqual(
+          second?.attemptLog?.map((a) => [a.n, a.token, a.worker, a.state]),
+          [[1, 2, 'w-held', 'released']],
+        );
         assert.equal(await store.tally({}), undefined);
 
         const { id } = await store.createTally({ keys: 2, reps: 1, maxAttempts: 1 }, T0 + 5);
@@ -289,6 +314,7 @@ describe('SqliteStore', () => {
           leases.map((l) => l.data),
           [{ keep: 1 }, { keep: 2 }, { tally: id, key: 0 }, { tally: id, key: 1 }],
         );
+        assert.ok(leases[0]!.token > 2, 'new tokens start above the old ones');
         await store.write({
           ...emptyBatch(T0 + 7),
           completions: leases.map((l) => ({ token: l.token, result: null, units: 1 })),
@@ -354,7 +380,7 @@ describe('SqliteStore', () => {
       await assert.rejects(openStore({ path: file }), /newer than this taskwire knows/);
     }));
 
-  it('keeps tasks, leases and results across close and reopen', (t) =>
+  it('keeps tasks and results across close and reopen; close releases the active leases', (t) =>
     inTempDir(t, async (dir) => {
       const file = path.join(dir, 'db');
       const store = await openStore({ path: file });
@@ -376,15 +402,32 @@ describe('SqliteStore', () => {
         completions: [{ token: l1!.token, result: { ok: 1 }, units: 1 }],
       });
       const before = await Promise.all(ids.map((id) => store.get(id, true)));
-      const counts = await store.counts();
       await store.close();
 
       const reopened = await openStore({ path: file });
       try {
-        assert.deepEqual(await Promise.all(ids.map((id) => reopened.get(id, true))), before);
-        assert.deepEqual(await reopened.counts(), counts);
-        // The lease taken before the restart is still active; its token still works.
-        assert.equal(await reopened.releaseAll(T0 + 3), 1);
+        const after = await Promise.all(ids.map((id) => reopened.get(id, true)));
+        assert.deepEqual(after[0], before[0], 'a done task is as it was');
+        assert.deepEqual(after[2], before[2], 'an enqueued task is as it was');
+        // The lease held at close was released by it: its attempt is written, its unit back.
+        const { attemptLog, ...task } = after[1]!;
+        const { attemptLog: _, ...held } = before[1]!;
+        assert.deepEqual(task, {
+          ...held,
+          status: 'enqueued',
+          unitsLeased: 0,
+          updatedAt: task.updatedAt,
+        });
+        assert.deepEqual(
+          attemptLog?.map((a) => [a.token, a.worker, a.state]),
+          [[l2!.token, 'w1', 'released']],
+        );
+        assert.equal(await reopened.releaseAll(T0 + 3), 0, 'nothing was left to recover');
+        const stale = await reopened.write({
+          ...emptyBatch(T0 + 3),
+          completions: [{ token: l2!.token, result: 1, units: 1 }],
+        });
+        assert.deepEqual(stale.completions, [undefined], 'the released token is stale');
         const again = await reopened.claim({
           worker: 'w2',
           types: ['flip'],
@@ -401,6 +444,77 @@ describe('SqliteStore', () => {
         assert.ok(next! > ids[2]!, 'ids keep ascending');
       } finally {
         await reopened.close();
+      }
+    }));
+
+  it('after a crash, open takes back the leases the lost process held, and fences its tokens', (t) =>
+    inTempDir(t, async (dir) => {
+      const file = path.join(dir, 'db');
+      const child = spawn(process.execPath, ['--import', 'tsx', CRASH_CHILD, file], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      const exited = once(child, 'exit');
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+      });
+      const [code, signal] = await exited;
+      assert.equal(signal, 'SIGKILL', `the child exited with ${code}`);
+      const held = JSON.parse(out) as Lease[];
+      // Four tasks, one of them of 2 units: five leases, the first completed before the crash.
+      assert.equal(held.length, 5);
+
+      const store = await openStore({ path: file });
+      try {
+        assert.equal(await store.releaseAll(T0 + 10), 4, 'the four units still leased');
+        assert.equal(await store.releaseAll(T0 + 11), 0);
+        const tasks = await Promise.all(held.slice(0, 4).map((l) => store.get(l.taskId, true)));
+        assert.deepEqual(
+          tasks.map((task) => [task?.status, task?.unitsLeased]),
+          [
+            ['done', 0],
+            ['enqueued', 0],
+            ['enqueued', 0],
+            ['enqueued', 0],
+          ],
+        );
+        const log = tasks[2]!.attemptLog!;
+        assert.deepEqual(
+          log.map((a) => [a.n, a.worker, a.state]),
+          [
+            [1, LOST_WORKER, 'released'],
+            [2, LOST_WORKER, 'released'],
+          ],
+        );
+        const handedOut = Math.max(...held.map((l) => l.token));
+        assert.ok(
+          log.every((a) => a.token > handedOut),
+          'a lost attempt is written under a token nobody holds',
+        );
+        const stale = await store.write({
+          ...emptyBatch(T0 + 12),
+          completions: held.slice(1).map((l) => ({ token: l.token, result: 1, units: 1 })),
+        });
+        assert.deepEqual(stale.completions, [undefined, undefined, undefined, undefined]);
+        const again = await store.claim({
+          worker: 'w3',
+          types: ['flip'],
+          limit: 10,
+          now: T0 + 12,
+          leaseMs: 1000,
+        });
+        assert.deepEqual(
+          again.map((l) => [l.taskId, l.attempt]),
+          [
+            [held[1]!.taskId, 2],
+            [held[2]!.taskId, 3],
+            [held[3]!.taskId, 2],
+          ],
+        );
+        const newest = Math.max(...tasks.flatMap((task) => task!.attemptLog!.map((a) => a.token)));
+        assert.ok(again[0]!.token > newest, 'tokens after the crash are new ones');
+      } finally {
+        await store.close();
       }
     }));
 
@@ -427,20 +541,17 @@ describe('SqliteStore', () => {
       const claimPlan = plan('claim-candidates', ['a', 0, 1]);
       assert.match(claimPlan, /USING INDEX tasks_claim/);
       assert.doesNotMatch(claimPlan, /TEMP B-TREE/);
-      for (const name of ['tasks-lease', 'leases-insert']) {
-        const byIds = plan(name, { ids: '[1, 2]', now: 0, worker: 'w', deadline: 0 });
-        assert.match(byIds, /SEARCH tasks USING INTEGER PRIMARY KEY/, name);
-        assert.doesNotMatch(byIds, /SCAN tasks/, name);
-      }
-      assert.match(plan('leases-expire', { now: 0 }), /leases_active_deadline/);
+      const byIds = plan('tasks-lease', { ids: '[1, 2]', now: 0 });
+      assert.match(byIds, /SEARCH tasks USING INTEGER PRIMARY KEY/);
+      assert.doesNotMatch(byIds, /SCAN tasks/);
       assert.match(plan('next-run-at', { now: 0 }), /tasks_delayed/);
-      assert.match(plan('leases-of-task', { taskId: 1 }), /leases_task/);
+      assert.match(plan('attempts-of-task', { taskId: 1 }), /SEARCH attempts USING PRIMARY KEY/);
       const summaryPlan = plan('tally-summary', { id: 1 });
       assert.match(summaryPlan, /SEARCH y USING INTEGER PRIMARY KEY/);
       assert.match(summaryPlan, /SEARCH t USING INDEX tasks_tally/);
       const workersPlan = plan('tally-workers', { id: 1 });
       assert.match(workersPlan, /SEARCH t USING COVERING INDEX tasks_tally/);
-      assert.match(workersPlan, /SEARCH l USING INDEX leases_task/);
+      assert.match(workersPlan, /SEARCH a USING PRIMARY KEY/);
       assert.doesNotMatch(`${summaryPlan}; ${workersPlan}`, /SCAN/);
       assert.match(
         plan('tally-by-name', { name: 'a' }),
@@ -479,6 +590,15 @@ describe('SqliteStore', () => {
             ...emptyBatch(T0 + 1),
             submits: Array.from({ length: 200 }, () => newTask({ data: big })),
             completions: [{ token: lease!.token, result: 'done', units: 1 }],
+          }),
+          (err: unknown) => (err as { code?: string }).code === 'SQLITE_FULL',
+        );
+        // A completion whose result does not fit: the lease it ended (in memory) is back.
+        await assert.rejects(
+          store.write({
+            ...emptyBatch(T0 + 1),
+            submits: [newTask()],
+            completions: [{ token: lease!.token, result: 'x'.repeat(400_000), units: 1 }],
           }),
           (err: unknown) => (err as { code?: string }).code === 'SQLITE_FULL',
         );

@@ -4,6 +4,8 @@
  *
  * Updates read the task back with task-get rather than `RETURNING`: in SQLite an UPDATE
  * with RETURNING costs more than the same UPDATE followed by a SELECT by rowid.
+ *
+ * Active leases are in memory (active-leases.ts); an attempt is written when it ends.
  */
 import { type Json, TASK_STATUSES, type TaskStatus } from '../../protocol/tasks.ts';
 import {
@@ -32,7 +34,16 @@ import type {
   WriteBatch,
   WriteOutcome,
 } from '../types.ts';
+import type { ActiveLease, ActiveLeases } from './active-leases.ts';
 import type { Statements } from './statements.ts';
+import type { Tokens } from './tokens.ts';
+
+/** What the operations work on: the statements, the active leases and the token range. */
+export interface StoreParts {
+  st: Statements;
+  leases: ActiveLeases;
+  tokens: Tokens;
+}
 
 /** Reads one task; undefined when missing. */
 export function getTask(st: Statements, id: number): TaskRecord | undefined {
@@ -47,9 +58,10 @@ function taskAfter(st: Statements, id: number): TaskRecord {
   return task;
 }
 
-/** The attempt log of a task, in attempt order. */
-export function attemptLog(st: Statements, taskId: number): AttemptRecord[] {
-  return (st['leases-of-task'].all({ taskId }) as LeaseRow[]).map(toAttemptRecord);
+/** The attempt log of a task, in attempt order: the ended attempts, then the active ones. */
+export function attemptLog(p: StoreParts, taskId: number): AttemptRecord[] {
+  const ended = (p.st['attempts-of-task'].all({ taskId }) as LeaseRow[]).map(toAttemptRecord);
+  return [...ended, ...p.leases.ofTask(taskId)].sort((a, b) => a.n - b.n);
 }
 
 /** What a report left a task in: the whole record when `full` asks for it (or is not given). */
@@ -71,55 +83,68 @@ type TaskStateRow = [
   error: string | null,
 ];
 
-/** A report on a lease: how it ends the lease, and what it does to the task. */
-interface Report {
-  token: number;
-  lease: { state: LeaseState; units: number | null; error: string | null };
-  update: (taskId: number) => void;
+/** How an attempt ended. */
+interface Ending {
+  state: Exclude<LeaseState, 'active'>;
+  units: number | null;
+  error: string | null;
+}
+
+/** Writes the row of an attempt that ends now. */
+function endAttempt(st: Statements, lease: ActiveLease, end: Ending, now: number): void {
+  const { taskId, n, token, worker, deadline, startedAt } = lease;
+  const { state, units, error } = end;
+  st['attempt-insert'].run(taskId, n, token, worker, state, deadline, startedAt, now, units, error);
 }
 
 /**
- * Ends an active lease with its verdict, then applies the report's update to its task.
- * Returns the task after the change, or undefined when the token is stale (the lease
- * already ended): then nothing changes.
+ * Ends an active lease with its verdict, then applies `update` to its task. Returns the task
+ * after the change, or undefined when the token is stale (the lease already ended, or was
+ * never handed out): then nothing changes.
  */
-function settle(st: Statements, batch: WriteBatch, report: Report): TaskState | undefined {
-  const { token, lease } = report;
-  const taskId = st['lease-task'].get(token) as number | undefined;
-  if (taskId === undefined) return undefined;
-  st['lease-end'].run(lease.state, batch.now, lease.units, lease.error, token);
-  report.update(taskId);
-  return stateAfter(st, taskId, batch.full);
+function settle(
+  p: StoreParts,
+  batch: WriteBatch,
+  token: number,
+  end: Ending,
+  update: (taskId: number) => void,
+): TaskState | undefined {
+  const lease = p.leases.take(token);
+  if (lease === undefined) return undefined;
+  endAttempt(p.st, lease, end, batch.now);
+  update(lease.taskId);
+  return stateAfter(p.st, lease.taskId, batch.full);
 }
 
-function complete(st: Statements, batch: WriteBatch, c: Completion): TaskState | undefined {
+function complete(p: StoreParts, batch: WriteBatch, c: Completion): TaskState | undefined {
   const { now } = batch;
   const result = toJsonText(c.result);
   const { units } = c;
-  return settle(st, batch, {
-    token: c.token,
-    lease: { state: 'done', units, error: null },
-    update: (id) => st['task-complete'].run({ id, units, result, now }),
-  });
+  const end: Ending = { state: 'done', units, error: null };
+  return settle(p, batch, c.token, end, (id) =>
+    p.st['task-complete'].run({ id, units, result, now }),
+  );
 }
 
-function fail(st: Statements, batch: WriteBatch, f: Failure): TaskState | undefined {
+function fail(p: StoreParts, batch: WriteBatch, f: Failure): TaskState | undefined {
   const { now } = batch;
   const { error, retryAt } = f;
-  return settle(st, batch, {
-    token: f.token,
-    lease: { state: 'failed', units: null, error },
-    update: (id) => st['task-fail'].run({ id, error, retryAt, now }),
-  });
+  const end: Ending = { state: 'failed', units: null, error };
+  return settle(p, batch, f.token, end, (id) => p.st['task-fail'].run({ id, error, retryAt, now }));
 }
 
-function release(st: Statements, batch: WriteBatch, token: number): TaskState | undefined {
+const RELEASED: Ending = { state: 'released', units: null, error: null };
+
+function release(p: StoreParts, batch: WriteBatch, token: number): TaskState | undefined {
   const { now } = batch;
-  return settle(st, batch, {
-    token,
-    lease: { state: 'released', units: null, error: null },
-    update: (id) => st['task-release'].run({ id, now }),
-  });
+  return settle(p, batch, token, RELEASED, (id) => p.st['task-release'].run({ id, now }));
+}
+
+function progress(p: StoreParts, token: number, value: number, now: number): boolean {
+  const lease = p.leases.get(token);
+  if (lease === undefined) return false;
+  p.st['task-progress'].run({ id: lease.taskId, progress: value, now });
+  return true;
 }
 
 function cancel(st: Statements, id: number, now: number): CancelOutcome {
@@ -132,7 +157,8 @@ function cancel(st: Statements, id: number, now: number): CancelOutcome {
 }
 
 /** Applies a write batch in the documented order: submits, completions, failures, etc. */
-export function applyBatch(st: Statements, batch: WriteBatch): WriteOutcome {
+export function applyBatch(p: StoreParts, batch: WriteBatch): WriteOutcome {
+  const { st } = p;
   const { now } = batch;
   const insert = st['task-insert'];
   const ids = batch.submits.map((task) => {
@@ -148,15 +174,13 @@ export function applyBatch(st: Statements, batch: WriteBatch): WriteOutcome {
     );
     return Number(lastInsertRowid);
   });
-  const completions = batch.completions.map((c) => complete(st, batch, c));
-  const failures = batch.failures.map((f) => fail(st, batch, f));
-  const releases = batch.releases.map((token) => release(st, batch, token));
+  const completions = batch.completions.map((c) => complete(p, batch, c));
+  const failures = batch.failures.map((f) => fail(p, batch, f));
+  const releases = batch.releases.map((token) => release(p, batch, token));
   const cancels = batch.cancels.map((id) => cancel(st, id, now));
-  const progress = batch.progress.map(
-    (p) => st['task-progress'].run({ token: p.token, progress: p.progress, now }).changes > 0,
-  );
-  const claims = batch.claims.map((req) => claim(st, req));
-  return { ids, completions, failures, releases, cancels, progress, claims };
+  const progressed = batch.progress.map((r) => progress(p, r.token, r.progress, now));
+  const claims = batch.claims.map((req) => claim(p, req));
+  return { ids, completions, failures, releases, cancels, progress: progressed, claims };
 }
 
 /** A row of claim-candidates. */
@@ -174,96 +198,83 @@ function candidates(st: Statements, types: readonly string[], now: number, limit
 }
 
 /**
- * A claim of up to this many tasks leases them one statement pair per task (task-lease,
- * lease-insert); a larger one uses the json_each pair (tasks-lease, leases-insert), whose
- * fixed cost (about 7 µs a statement) is repaid from 4 tasks on.
+ * A claim of up to this many tasks leases them one statement per task (task-lease); a
+ * larger one uses one statement over json_each (tasks-lease), whose fixed cost (about 7 µs)
+ * is repaid from 4 tasks on.
  */
 const SMALL_CLAIM = 3;
 
 /**
  * Leases up to `limit` runnable tasks of the given types, oldest first: a select, then the
- * tasks' updates and their lease rows. Reads one candidate more than it leases, to tell
- * whether more are ready.
+ * tasks' updates; the leases themselves are kept in memory. Reads one candidate more than
+ * it leases, to tell whether more are ready.
  */
-export function claim(st: Statements, req: ClaimRequest): ClaimOutcome {
-  const { now, leaseMs } = req;
+export function claim(p: StoreParts, req: ClaimRequest): ClaimOutcome {
+  const { now, leaseMs, worker } = req;
   if (req.types.length === 0 || req.limit <= 0) return { leases: [], more: false };
   const exclude = req.excludeTaskId;
   const read = req.limit + (exclude === undefined ? 1 : 2);
-  const found = candidates(st, req.types, now, read).filter(([id]) => id !== exclude);
+  const found = candidates(p.st, req.types, now, read).filter(([id]) => id !== exclude);
   const more = found.length > req.limit;
   const tasks = found.slice(0, req.limit);
   if (tasks.length === 0) return { leases: [], more };
+  leaseTasks(p.st, tasks, now);
   const deadline = now + leaseMs;
-  const tokens = lease(st, req, tasks, deadline);
-  const leases: Lease[] = tasks.map(([id, type, data, reps, attempts], i) => ({
-    token: tokens[i]!,
-    taskId: id,
-    type,
-    data: JSON.parse(data) as Json,
-    reps,
-    attempt: attempts + 1,
-    deadline,
-  }));
+  const first = p.tokens.take(tasks.length);
+  const leases: Lease[] = tasks.map(([taskId, type, data, reps, attempts], i) => {
+    const token = first + i;
+    const n = attempts + 1;
+    p.leases.add({ token, taskId, n, worker, deadline, startedAt: now });
+    return { token, taskId, type, data: JSON.parse(data) as Json, reps, attempt: n, deadline };
+  });
   return { leases, more };
 }
 
-/**
- * Leases the candidates: one statement pair per task for a small claim (task-lease,
- * lease-insert), one pair for them all otherwise (tasks-lease, leases-insert over
- * json_each). Returns their tokens, in the candidates' order.
- */
-function lease(st: Statements, req: ClaimRequest, tasks: Candidate[], deadline: number) {
-  const { worker, now } = req;
+/** Counts one more leased unit (and attempt) of each candidate. */
+function leaseTasks(st: Statements, tasks: Candidate[], now: number): void {
   if (tasks.length <= SMALL_CLAIM) {
     const update = st['task-lease'];
-    const insert = st['lease-insert'];
-    return tasks.map(([id, , , , attempts]) => {
+    for (const [id] of tasks) {
       if (update.run(now, now, id).changes !== 1) {
         throw new Error(`claim could not lease task ${id}, a candidate of the same transaction`);
       }
-      return Number(insert.run(id, attempts + 1, worker, deadline, now).lastInsertRowid);
-    });
+    }
+    return;
   }
   const ids = JSON.stringify(tasks.map(([id]) => id));
   const { changes } = st['tasks-lease'].run({ ids, now });
-  const inserted = st['leases-insert'].run({ ids, worker, deadline, now });
-  if (changes !== tasks.length || inserted.changes !== tasks.length) {
-    throw new Error(
-      `claim leased ${changes} tasks and ${inserted.changes} leases of ${tasks.length}`,
-    );
+  if (changes !== tasks.length) {
+    throw new Error(`claim leased ${changes} of ${tasks.length} tasks`);
   }
-  // Consecutive tokens in task id order (see leases-insert.sql); tasks is in id order.
-  const first = Number(inserted.lastInsertRowid) - tasks.length + 1;
-  return tasks.map((_, i) => first + i);
 }
 
 /** Moves the deadline of active leases; per token, whether it was active. */
-export function extend(st: Statements, tokens: number[], deadline: number): boolean[] {
-  const update = st['lease-extend'];
-  return tokens.map((token) => update.run({ token, deadline }).changes > 0);
+export function extend(leases: ActiveLeases, tokens: number[], deadline: number): boolean[] {
+  return tokens.map((token) => leases.extend(token, deadline));
+}
+
+/** Ends leases without a verdict: writes each attempt as `state` and gives its unit back. */
+function giveBack(p: StoreParts, leases: ActiveLease[], state: Ending['state'], now: number) {
+  const releaseTask = p.st['task-release'];
+  for (const lease of leases) {
+    p.leases.take(lease.token);
+    endAttempt(p.st, lease, { state, units: null, error: null }, now);
+    releaseTask.run({ id: lease.taskId, now });
+  }
 }
 
 /** Takes back every active lease whose deadline is before `now`, like a release. */
-export function reclaimExpired(st: Statements, now: number): ExpiredLease[] {
-  const rows = st['leases-expire'].all({ now }) as {
-    token: number;
-    task_id: number;
-    worker: string;
-  }[];
-  const releaseTask = st['task-release'];
-  return rows.map((row) => {
-    releaseTask.run({ id: row.task_id, now });
-    return { token: row.token, taskId: row.task_id, worker: row.worker };
-  });
+export function reclaimExpired(p: StoreParts, now: number): ExpiredLease[] {
+  const expired = p.leases.expired(now);
+  giveBack(p, expired, 'expired', now);
+  return expired.map(({ token, taskId, worker }) => ({ token, taskId, worker }));
 }
 
 /** Releases every active lease; returns how many. */
-export function releaseAll(st: Statements, now: number): number {
-  const taskIds = st['leases-release-all'].all({ now }) as { task_id: number }[];
-  const releaseTask = st['task-release'];
-  for (const { task_id } of taskIds) releaseTask.run({ id: task_id, now });
-  return taskIds.length;
+export function releaseAll(p: StoreParts, now: number): number {
+  const all = p.leases.all();
+  giveBack(p, all, 'released', now);
+  return all.length;
 }
 
 /**

@@ -7,17 +7,14 @@ const SQL_DIR = new URL('./sql/', import.meta.url);
 
 /** Every statement file the store runs; `prepareStatements` checks the folder matches. */
 const NAMES = [
+  'attempt-insert',
+  'attempt-release',
+  'attempts-of-task',
   'claim-candidates',
   'counts',
-  'lease-end',
-  'lease-extend',
-  'lease-insert',
-  'lease-task',
-  'leases-expire',
-  'leases-insert',
-  'leases-of-task',
-  'leases-release-all',
   'next-run-at',
+  'store-state-get',
+  'store-state-set',
   'task-cancel',
   'task-complete',
   'task-fail',
@@ -29,6 +26,7 @@ const NAMES = [
   'task-state',
   'task-status',
   'tasks-lease',
+  'tasks-leased',
   'tally-by-name',
   'tally-insert',
   'tally-latest',
@@ -39,8 +37,8 @@ const NAMES = [
 
 /** Statements whose callers want the first column's value rather than a row object. */
 const PLUCKED: ReadonlySet<StatementName> = new Set([
-  'lease-task',
   'next-run-at',
+  'store-state-get',
   'task-status',
   'tally-by-name',
   'tally-latest',

@@ -17,9 +17,13 @@ import type {
   WriteOutcome,
 } from '../types.ts';
 import { hasWrites } from '../types.ts';
+import { ActiveLeases } from './active-leases.ts';
 import { migrate } from './migrate.ts';
+import type { StoreParts } from './operations.ts';
 import * as ops from './operations.ts';
-import { prepareStatements, type Statements } from './statements.ts';
+import { closeLeases, openLeases } from './recovery.ts';
+import { prepareStatements } from './statements.ts';
+import { Tokens } from './tokens.ts';
 
 const MIGRATIONS_DIR = new URL('./migrations/', import.meta.url);
 
@@ -48,9 +52,10 @@ export interface SqliteStoreOptions {
 interface Transactions {
   write(batch: WriteBatch): WriteOutcome;
   claim(req: ClaimRequest): ClaimOutcome;
-  extend(tokens: number[], deadline: number): boolean[];
   reclaimExpired(now: number): ExpiredLease[];
   releaseAll(now: number): number;
+  openLeases(now: number): number;
+  closeLeases(now: number): void;
   get(
     id: number,
     withAttempts: boolean,
@@ -59,17 +64,35 @@ interface Transactions {
   tally(which: { id?: number; name?: string }): TallySummary | undefined;
 }
 
-function transactions(db: Database.Database, st: Statements): Transactions {
+function transactions(db: Database.Database, p: StoreParts): Transactions {
+  const { st, leases, tokens } = p;
   // Writers take the lock up front (IMMEDIATE): a deferred transaction that upgrades to a
-  // writer can fail with SQLITE_BUSY instead of waiting for the busy timeout.
-  const writer = <A extends unknown[], R>(fn: (...args: A) => R) =>
-    db.transaction(fn).immediate as (...args: A) => R;
+  // writer can fail with SQLITE_BUSY instead of waiting for the busy timeout. The leases in
+  // memory and the token range roll back with the transaction.
+  const writer = <A extends unknown[], R>(fn: (...args: A) => R) => {
+    const run = db.transaction(fn).immediate as (...args: A) => R;
+    return (...args: A): R => {
+      leases.begin();
+      tokens.begin();
+      try {
+        const result = run(...args);
+        leases.commit();
+        tokens.commit();
+        return result;
+      } catch (error) {
+        leases.rollback();
+        tokens.rollback();
+        throw error;
+      }
+    };
+  };
   return {
-    write: writer((batch: WriteBatch) => ops.applyBatch(st, batch)),
-    claim: writer((req: ClaimRequest) => ops.claim(st, req)),
-    extend: writer((tokens: number[], deadline: number) => ops.extend(st, tokens, deadline)),
-    reclaimExpired: writer((now: number) => ops.reclaimExpired(st, now)),
-    releaseAll: writer((now: number) => ops.releaseAll(st, now)),
+    write: writer((batch: WriteBatch) => ops.applyBatch(p, batch)),
+    claim: writer((req: ClaimRequest) => ops.claim(p, req)),
+    reclaimExpired: writer((now: number) => ops.reclaimExpired(p, now)),
+    releaseAll: writer((now: number) => ops.releaseAll(p, now)),
+    openLeases: writer((now: number) => openLeases(p, now)),
+    closeLeases: writer((now: number) => closeLeases(p, now)),
     createTally: writer((spec: TallySpec, now: number) => ops.createTally(st, spec, now)),
     // A read transaction, so the numbers and the workers are one snapshot.
     tally: db.transaction((which: { id?: number; name?: string }) => ops.tally(st, which)),
@@ -77,7 +100,7 @@ function transactions(db: Database.Database, st: Statements): Transactions {
     get: db.transaction((id: number, withAttempts: boolean) => {
       const task = ops.getTask(st, id);
       if (task === undefined || !withAttempts) return task;
-      return { ...task, attemptLog: ops.attemptLog(st, id) };
+      return { ...task, attemptLog: ops.attemptLog(p, id) };
     }),
   };
 }
@@ -93,8 +116,10 @@ export class SqliteStore implements Store {
   readonly capabilities: StoreCapabilities = { exclusive: true, claimsInWrite: true };
   readonly #opts: SqliteStoreOptions;
   #db: Database.Database | undefined;
-  #st: Statements | undefined;
+  #parts: StoreParts | undefined;
   #tx: Transactions | undefined;
+  /** Units taken back at open from a server that stopped without closing; see releaseAll. */
+  #recovered = 0;
 
   constructor(opts: SqliteStoreOptions) {
     this.#opts = opts;
@@ -130,8 +155,16 @@ export class SqliteStore implements Store {
         }
         db.pragma(`max_page_count = ${maxPageCount}`);
       }
-      this.#st = prepareStatements(db);
-      this.#tx = transactions(db, this.#st);
+      const st = prepareStatements(db);
+      const parts: StoreParts = {
+        st,
+        leases: new ActiveLeases(),
+        tokens: new Tokens(st['store-state-get'], st['store-state-set']),
+      };
+      const tx = transactions(db, parts);
+      this.#recovered = tx.openLeases(Date.now());
+      this.#parts = parts;
+      this.#tx = tx;
       this.#db = db;
     } catch (err) {
       db.close();
@@ -139,10 +172,20 @@ export class SqliteStore implements Store {
     }
   }
 
-  /** Closes the database; safe to call twice. */
+  /**
+   * Releases the active leases (their attempts are written as released) and closes the
+   * database; safe to call twice. When the release cannot be written (a full disk, say), the
+   * store closes anyway and the next open takes the leases back, as after a crash.
+   */
   async close(): Promise<void> {
     const db = this.#db;
-    this.#db = this.#st = this.#tx = undefined;
+    const tx = this.#tx;
+    this.#db = this.#parts = this.#tx = undefined;
+    try {
+      tx?.closeLeases(Date.now());
+    } catch {
+      // Left unclean: the next open recovers.
+    }
     db?.close();
   }
 
@@ -177,9 +220,8 @@ export class SqliteStore implements Store {
    * the worker's until reclaimExpired takes it back, and extending it until then is fine.
    */
   async extend(tokens: number[], deadline: number, _now: number): Promise<boolean[]> {
-    const { tx } = this.#open();
-    // A lost extension only makes a lease expire early: not worth an fsync per heartbeat.
-    return this.#unsynced(() => tx.extend(tokens, deadline));
+    // Active leases are in memory only: nothing to write.
+    return ops.extend(this.#open().parts.leases, tokens, deadline);
   }
 
   async get(
@@ -193,12 +235,18 @@ export class SqliteStore implements Store {
     return this.#open().tx.reclaimExpired(now);
   }
 
+  /**
+   * Releases every active lease. The first call after open also counts the units that open
+   * took back from a server that stopped without closing the store.
+   */
   async releaseAll(now: number): Promise<number> {
-    return this.#open().tx.releaseAll(now);
+    const released = this.#open().tx.releaseAll(now) + this.#recovered;
+    this.#recovered = 0;
+    return released;
   }
 
   async nextRunAt(now: number): Promise<number | undefined> {
-    const runAt = this.#open().st['next-run-at'].get({ now }) as number | null;
+    const runAt = this.#open().parts.st['next-run-at'].get({ now }) as number | null;
     return runAt ?? undefined;
   }
 
@@ -211,7 +259,7 @@ export class SqliteStore implements Store {
   }
 
   async counts(): Promise<Record<TaskStatus, number>> {
-    return ops.counts(this.#open().st);
+    return ops.counts(this.#open().parts.st);
   }
 
   /** Runs `fn` with synchronous=NORMAL when the store syncs every commit (see `claim`). */
@@ -226,8 +274,8 @@ export class SqliteStore implements Store {
     }
   }
 
-  #open(): { db: Database.Database; st: Statements; tx: Transactions } {
-    if (!this.#db || !this.#st || !this.#tx) throw new Error('store is not open');
-    return { db: this.#db, st: this.#st, tx: this.#tx };
+  #open(): { db: Database.Database; parts: StoreParts; tx: Transactions } {
+    if (!this.#db || !this.#parts || !this.#tx) throw new Error('store is not open');
+    return { db: this.#db, parts: this.#parts, tx: this.#tx };
   }
 }

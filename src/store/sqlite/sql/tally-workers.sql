@@ -1,8 +1,8 @@
--- tally-workers: the distinct workers with at least one done lease on a tally's tasks,
+-- tally-workers: the distinct workers with at least one done attempt on a tally's tasks,
 -- sorted.
 -- Params: @id INTEGER
-SELECT DISTINCT l.worker
+SELECT DISTINCT a.worker
 FROM tasks AS t
-JOIN leases AS l ON l.task_id = t.id
-WHERE t.tally_id = @id AND l.state = 'done'
-ORDER BY l.worker
+JOIN attempts AS a ON a.task_id = t.id
+WHERE t.tally_id = @id AND a.state = 'done'
+ORDER BY a.worker
