@@ -12,6 +12,7 @@ import {
   type NewTask,
   type Store,
   type TaskRecord,
+  type TaskState,
   type WriteBatch,
   type WriteOutcome,
 } from '../../src/store/types.ts';
@@ -433,6 +434,61 @@ export function storeContract(name: string, make: () => Promise<StoreHarness>): 
         assert.equal(out.completions[1]?.result, null);
         assert.equal((await mustGet(store, a!)).result, undefined);
         assert.equal((await mustGet(store, b!)).result, null);
+      });
+
+      test('the state a report returns without `full` is what the store then holds', async (store) => {
+        const [plain, retried, multi, zero] = await submit(
+          store,
+          T0,
+          newTask(),
+          newTask(),
+          newTask({ reps: 2 }),
+          newTask(),
+        );
+        const first = await claim(store, T0 + 1, { limit: 3 });
+        assert.deepEqual(ids(first), [plain, retried, multi]);
+        await fail(store, T0 + 2, first[1]!.token, 'boom', T0 + 2);
+        const [again, second, zeroLease] = await claim(store, T0 + 3, { limit: 3 });
+        assert.deepEqual(ids([again!, second!, zeroLease!]), [retried, multi, zero]);
+        const picked = (t: TaskState | TaskRecord | undefined) =>
+          t && {
+            id: t.id,
+            type: t.type,
+            status: t.status,
+            reps: t.reps,
+            unitsDone: t.unitsDone,
+            unitsLeased: t.unitsLeased,
+            error: t.error,
+          };
+        const out = await store.write({
+          ...emptyBatch(T0 + 4),
+          full: () => false,
+          completions: [
+            { token: first[0]!.token, result: 'a', units: 1 },
+            { token: again!.token, result: 'b', units: 1 },
+            { token: first[2]!.token, result: 'c', units: 1 },
+            { token: zeroLease!.token, result: 'd', units: 0 },
+            { token: first[0]!.token, result: 'stale', units: 1 },
+          ],
+        });
+        const stored = await Promise.all([plain, retried, multi, zero].map((id) => store.get(id!)));
+        assert.deepEqual(out.completions.map(picked), [...stored.map(picked), undefined]);
+        assert.deepEqual(
+          stored.map((t) => [t?.status, t?.error]),
+          [
+            ['done', null],
+            ['done', 'boom'],
+            ['processing', null],
+            ['processing', null],
+          ],
+        );
+        // The multi-unit task's second unit is still out; its lease still completes it.
+        const last = await write(store, T0 + 5, {
+          full: () => false,
+          completions: [{ token: second!.token, result: 'e', units: 1 }],
+        });
+        assert.deepEqual(picked(last.completions[0]), picked(await store.get(multi!)));
+        assert.equal(last.completions[0]?.status, 'done');
       });
 
       test('an unknown token is stale', async (store) => {

@@ -20,6 +20,10 @@ export interface ActiveLease {
   worker: string;
   deadline: number;
   startedAt: number;
+  /** The task's type, units and last error when it was leased (see `complete`). */
+  type: string;
+  reps: number;
+  error: string | null;
 }
 
 /** A change to undo: the token, and the lease it had before (undefined when none). */

@@ -120,10 +120,48 @@ function complete(p: StoreParts, batch: WriteBatch, c: Completion): TaskState | 
   const { now } = batch;
   const result = toJsonText(c.result);
   const { units } = c;
+  const lease = p.leases.get(c.token);
+  if (lease !== undefined && lease.reps === 1 && units >= 1) {
+    return completeSingle(p, batch, p.leases.take(c.token)!, units, result);
+  }
   const end: Ending = { state: 'done', units, error: null };
   return settle(p, batch, c.token, end, (id) =>
     p.st['task-complete'].run({ id, units, result, now }),
   );
+}
+
+/**
+ * Completes a single-unit task (task-done: one update, the attempt kept on its row). Its
+ * lease is the only one the task can have (it is not leasable while leased), so the task was
+ * processing with nothing done, and what it is left in is known without reading it back:
+ * done, its units, no unit leased, and the error it had when it was leased (only its own
+ * lease could have changed that).
+ */
+function completeSingle(
+  p: StoreParts,
+  batch: WriteBatch,
+  lease: ActiveLease,
+  units: number,
+  result: string | null,
+): TaskState {
+  const { now } = batch;
+  const { taskId: id, token, n, worker, deadline, startedAt } = lease;
+  const { changes } = p.st['task-done'].run(
+    units,
+    result,
+    now,
+    now,
+    token,
+    n,
+    worker,
+    deadline,
+    startedAt,
+    id,
+  );
+  if (changes !== 1) throw new Error(`task ${id} was not a single-unit task leased once`);
+  if (batch.full === undefined || batch.full(id)) return taskAfter(p.st, id);
+  const { type, error } = lease;
+  return { id, type, status: 'done', reps: 1, unitsDone: units, unitsLeased: 0, error };
 }
 
 function fail(p: StoreParts, batch: WriteBatch, f: Failure): TaskState | undefined {
@@ -184,7 +222,14 @@ export function applyBatch(p: StoreParts, batch: WriteBatch): WriteOutcome {
 }
 
 /** A row of claim-candidates. */
-type Candidate = [id: number, type: string, data: string, reps: number, attempts: number];
+type Candidate = [
+  id: number,
+  type: string,
+  data: string,
+  reps: number,
+  attempts: number,
+  error: string | null,
+];
 
 /** The oldest runnable tasks of the given types, at most `limit`, by ascending id. */
 function candidates(st: Statements, types: readonly string[], now: number, limit: number) {
@@ -221,10 +266,10 @@ export function claim(p: StoreParts, req: ClaimRequest): ClaimOutcome {
   leaseTasks(p.st, tasks, now);
   const deadline = now + leaseMs;
   const first = p.tokens.take(tasks.length);
-  const leases: Lease[] = tasks.map(([taskId, type, data, reps, attempts], i) => {
+  const leases: Lease[] = tasks.map(([taskId, type, data, reps, attempts, error], i) => {
     const token = first + i;
     const n = attempts + 1;
-    p.leases.add({ token, taskId, n, worker, deadline, startedAt: now });
+    p.leases.add({ token, taskId, n, worker, deadline, startedAt: now, type, reps, error });
     return { token, taskId, type, data: JSON.parse(data) as Json, reps, attempt: n, deadline };
   });
   return { leases, more };

@@ -17,6 +17,7 @@ const NAMES = [
   'store-state-set',
   'task-cancel',
   'task-complete',
+  'task-done',
   'task-fail',
   'task-get',
   'task-insert',
@@ -48,7 +49,7 @@ const PLUCKED: ReadonlySet<StatementName> = new Set([
 /** Statements read as arrays (cheaper than objects), with the columns their mapping expects. */
 const RAW: Partial<Record<StatementName, readonly string[]>> = {
   'task-get': TASK_COLUMNS,
-  'claim-candidates': ['id', 'type', 'data', 'reps', 'attempts'],
+  'claim-candidates': ['id', 'type', 'data', 'reps', 'attempts', 'error'],
   'task-state': ['id', 'type', 'status', 'reps', 'units_done', 'units_leased', 'error'],
 };
 

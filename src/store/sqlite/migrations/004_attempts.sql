@@ -42,3 +42,14 @@ INSERT INTO store_state (key, value)
 SELECT 'tokens_from', coalesce(MAX(token), 0) + 1 FROM leases;
 
 DROP TABLE leases;
+
+-- The attempt that completes a single-unit task is kept on the task's row instead: the row
+-- is rewritten by the completion anyway, so these columns cost no b-tree of their own, and
+-- the completion of such a task, most tasks, is one update. Its units are units_done and it
+-- ended at finished_at. NULL until then, and for multi-unit tasks, whose every attempt is a
+-- row of attempts.
+ALTER TABLE tasks ADD COLUMN done_token INTEGER;
+ALTER TABLE tasks ADD COLUMN done_n INTEGER;
+ALTER TABLE tasks ADD COLUMN done_worker TEXT;
+ALTER TABLE tasks ADD COLUMN done_deadline INTEGER;
+ALTER TABLE tasks ADD COLUMN done_started_at INTEGER;

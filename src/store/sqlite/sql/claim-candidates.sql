@@ -7,7 +7,7 @@
 -- `LIMIT ? + 0`, not `LIMIT ?`: SQLite (3.47+) plans a bare bound LIMIT as the constant it
 -- was bound to and re-prepares the statement whenever it is bound again, that is on every
 -- call (measured: 12 µs a call instead of 2).
-SELECT id, type, data, reps, attempts
+SELECT id, type, data, reps, attempts, error
 FROM tasks INDEXED BY tasks_claim
 WHERE ready = 1 AND type = ? AND (run_at <= ? OR run_at = created_at)
 ORDER BY id
