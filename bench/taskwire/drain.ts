@@ -23,7 +23,7 @@ const MAX_LINE_BYTES = 64 * 1024 * 1024;
 
 /** The note shared by the runs where remote workers run the tasks. */
 export const WORKER_NOTE =
-  'drain, steady: each task leased (an attempt row with a token) and pushed to a worker ' +
+  'drain, steady: each task leased (a token; the attempt written when it ends) and pushed to a worker ' +
   `process (\`taskwire worker --concurrency ${WORKER_CONCURRENCY}\`), its completion and result (null) ` +
   "committed (the worker's next claim rides in the same transaction, after it); drain queues " +
   'every task with one `submitMany` first';
