@@ -7,7 +7,7 @@
 import type Database from 'better-sqlite3';
 
 /** Tokens reserved per write: one row write every this many claimed tasks. */
-export const TOKEN_BLOCK = 100_000;
+const TOKEN_BLOCK = 100_000;
 
 const KEY = 'tokens_from';
 
