@@ -173,7 +173,7 @@ const program = new Command('bench')
   )
   .option(
     '--cpu-prof <dir>',
-    'write a V8 CPU profile of every taskwire server into DIR (summarise with bench/profile.ts)',
+    'write a V8 CPU profile of every taskwire server and worker process into DIR (summarise with bench/profile.ts)',
   )
   .action(async (flags: Flags & { cpuProf?: string }) => {
     if (flags.cpuProf) process.env[CPU_PROF_ENV] = path.resolve(flags.cpuProf);

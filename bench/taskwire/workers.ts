@@ -1,7 +1,7 @@
 /** Remote worker processes: `node dist/cli/main.js worker` with the simulated delays off. */
 import type { Proc } from '../lib/processes.ts';
 import type { RunScope } from '../lib/scope.ts';
-import { CLI, spawnNode } from './server.ts';
+import { CLI, CPU_PROF_ENV, spawnNode } from './server.ts';
 
 /** Tasks each worker process runs at once in the throughput runs (drain, steady, backlog). */
 export const WORKER_CONCURRENCY = 128;
@@ -26,10 +26,12 @@ export async function startWorkers(
 ): Promise<Proc[]> {
   const list = typeof ports === 'number' ? [ports] : ports;
   if (list.length === 0) throw new Error('startWorkers: no server port');
+  const profileDir = process.env[CPU_PROF_ENV];
   const workers: Proc[] = [];
   for (let i = 1; i <= spec.count; i++) {
     const port = list[(i - 1) % list.length]!;
     const args = [
+      ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
       CLI,
       'worker',
       '-P',
@@ -53,8 +55,12 @@ export async function startWorkers(
   return workers;
 }
 
-/** Kills the workers (by PID) and waits for them to exit. */
+/**
+ * Kills the workers (by PID) and waits for them to exit. When profiling (`--cpu-prof`), they
+ * get SIGTERM instead and stop gracefully, so that V8 writes their profiles.
+ */
 export async function killWorkers(workers: readonly Proc[]): Promise<void> {
-  for (const w of workers) w.kill('SIGKILL');
+  const signal = process.env[CPU_PROF_ENV] ? 'SIGTERM' : 'SIGKILL';
+  for (const w of workers) w.kill(signal);
   await Promise.all(workers.map((w) => w.exited));
 }
