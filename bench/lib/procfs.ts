@@ -1,6 +1,7 @@
 /** A process's memory and CPU time, read from /proc (Linux). */
 import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import type { Sample } from './types.ts';
 
 let clockTicks: number | undefined;
 
@@ -52,4 +53,22 @@ export async function cpuSecondsOf(pid: number): Promise<number> {
 /** Bytes as MB (10^6), for reports. */
 export function megabytes(bytes: number): number {
   return bytes / 1e6;
+}
+
+/** The CPU time of a set of processes from the moment it is made to each `read()`. */
+export interface CpuMeter {
+  /** Seconds of CPU (user + system) the processes used since the meter was made, summed. */
+  read(): Promise<number>;
+}
+
+/** Starts metering the CPU time of the processes `pids` (all still running). */
+export async function meterCpu(pids: readonly number[]): Promise<CpuMeter> {
+  const total = async () => (await Promise.all(pids.map(cpuSecondsOf))).reduce((a, b) => a + b, 0);
+  const start = await total();
+  return { read: async () => (await total()) - start };
+}
+
+/** A CPU-per-task sample: `seconds` of CPU spent on `tasks` tasks, in µs per task. */
+export function cpuPerTask(name: string, seconds: number, tasks: number): Sample {
+  return { name, unit: 'µs/task', value: (seconds * 1e6) / tasks, higherIsBetter: false };
 }

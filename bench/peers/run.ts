@@ -11,6 +11,7 @@
  *            as timestamped by its worker, while the producer submits in batches of 1,000.
  *  - latency: per sample, submit → the client sees the result (details in the notes).
  */
+import { cpuPerTask, meterCpu } from '../lib/procfs.ts';
 import type { RunContext, Sample, Tier, Workload } from '../lib/types.ts';
 import type { PeerServer } from './servers.ts';
 import { bounded, Cleanup, fmt, hrnow, PeerRunError, percentile, seconds, sleep } from './util.ts';
@@ -88,11 +89,17 @@ export function peerSystemWorkloads(peer: PeerSystem, tier: Tier, quick: boolean
   };
   return [
     make('submit', ['submit'], runSubmit),
-    make('drain-w1', ['drain-w1'], (...a) => runDrain(1, ...a)),
-    make('drain-w4', ['drain-w4'], (...a) => runDrain(4, ...a)),
+    make('drain-w1', drainMeasures(1), (...a) => runDrain(1, ...a)),
+    make('drain-w4', drainMeasures(4), (...a) => runDrain(4, ...a)),
     make('steady', ['steady'], runSteady),
     make('latency', ['latency-p50', 'latency-p99'], runLatency),
   ];
+}
+
+/** The rate, and the CPU per task of the server and of the worker processes. */
+function drainMeasures(workers: number): string[] {
+  const name = `drain-w${workers}`;
+  return [name, `${name}-cpu-server`, `${name}-cpu-workers`];
 }
 
 /** One run's context: its cleanup steps, the ways it can fail early, its progress line. */
@@ -208,6 +215,8 @@ async function runDrain(
   await producer.close();
   const workers = await r.workers(peer, server.port, count, false, workerLifetime(size.tasks));
   r.progress('running');
+  const serverCpu = await meterCpu([server.pid]);
+  const workersCpu = await meterCpu(workers.map((w) => w.pid));
   const t0 = hrnow();
   for (const worker of workers) worker.go();
   await awaitDone(workers, size.tasks, {
@@ -217,8 +226,13 @@ async function runDrain(
     what: name,
     onProgress: (done) => r.progress(`${fmt(done)}/${fmt(size.tasks)} done`),
   });
+  const [serverSeconds, workersSeconds] = await Promise.all([serverCpu.read(), workersCpu.read()]);
   const rate = await stopAndRate(workers, size.tasks, t0);
-  return [{ name, unit: 'tasks/s', value: rate, higherIsBetter: true }];
+  return [
+    { name, unit: 'tasks/s', value: rate, higherIsBetter: true },
+    cpuPerTask(`${name}-cpu-server`, serverSeconds, size.tasks),
+    cpuPerTask(`${name}-cpu-workers`, workersSeconds, size.tasks),
+  ];
 }
 
 async function runSteady(peer: PeerSystem, tier: Tier, size: Sizes, r: Run): Promise<Sample[]> {

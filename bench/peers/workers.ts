@@ -31,6 +31,12 @@ export class WorkerProc {
   private readonly exited: Promise<void>;
   private readonly stderr = new Tail();
 
+  get pid(): number {
+    const { pid } = this.child;
+    if (pid === undefined) throw new PeerRunError(`${this.name} has no process`);
+    return pid;
+  }
+
   constructor(
     readonly name: string,
     script: string,

@@ -7,6 +7,7 @@
  * connected to server i mod N; the tasks are queued through the first server and the
  * completions counted on all of them.
  */
+import { cpuPerTask, meterCpu } from '../lib/procfs.ts';
 import type { Tier, Workload } from '../lib/types.ts';
 import { within } from '../lib/wait.ts';
 import { waitCompleted } from './completion.ts';
@@ -40,7 +41,7 @@ export function drainWorkload(
     family: name,
     store,
     servers,
-    measures: [name],
+    measures: [name, `${name}-cpu-server`, `${name}-cpu-workers`],
     note: WORKER_NOTE,
     async measure(ctx, scope, setup) {
       const n = sizes(ctx.quick).tasks;
@@ -65,6 +66,8 @@ export function drainWorkload(
       const clients = await connectEach(scope, ports);
       ctx.progress(`queuing ${n.toLocaleString('en-US')} tasks`);
       await within(clients[0]!.submitMany(noopTasks(n)), boundMs(n / 10), 'queuing', scope.signal);
+      const serverCpu = await meterCpu(handles.map((s) => s.proc.pid));
+      const workersCpu = await meterCpu(procs.map((p) => p.pid));
       const started = performance.now();
       const end = await waitCompleted(clients, n, {
         signal: scope.signal,
@@ -72,12 +75,20 @@ export function drainWorkload(
         onCount: (count) => ctx.progress(`${count}/${n} done`),
       });
       const elapsed = end.at - started;
+      const [serverSeconds, workersSeconds] = await Promise.all([
+        serverCpu.read(),
+        workersCpu.read(),
+      ]);
       await Promise.all(clients.map((c) => c.close()));
       ctx.progress('verifying');
       await killWorkers(procs);
       await stopServers(handles);
       await expectCounts(runStore, { done: n });
-      return [rate(name, n, elapsed)];
+      return [
+        rate(name, n, elapsed),
+        cpuPerTask(`${name}-cpu-server`, serverSeconds, n),
+        cpuPerTask(`${name}-cpu-workers`, workersSeconds, n),
+      ];
     },
   });
 }

@@ -9,7 +9,7 @@
  * server i mod N, the producer submitting round-robin over one connection to each server;
  * and `steady-db-xacts`, the transactions PostgreSQL committed in the database per task.
  */
-import { cpuSecondsOf } from '../lib/procfs.ts';
+import { cpuPerTask, cpuSecondsOf } from '../lib/procfs.ts';
 import type { Sample, Tier, Workload } from '../lib/types.ts';
 import { within } from '../lib/wait.ts';
 import { waitCompleted } from './completion.ts';
@@ -92,12 +92,7 @@ export function steadyWorkload(tier: Tier, store: BenchStore, servers = 1): Work
       ]);
       const elapsed = end.at - started;
       const after = await cpu();
-      const perTask = (name: string, seconds: number): Sample => ({
-        name,
-        unit: 'µs/task',
-        value: (seconds * 1e6) / n,
-        higherIsBetter: false,
-      });
+      const perTask = (name: string, seconds: number): Sample => cpuPerTask(name, seconds, n);
       const producerCpu = process.cpuUsage(before.producer);
       await Promise.all([...producers, ...watchers].map((c) => c.close()));
       ctx.progress('verifying');
