@@ -479,7 +479,8 @@ export function storeContract(name: string, make: () => Promise<StoreHarness>): 
             ['done', null],
             ['done', 'boom'],
             ['processing', null],
-            ['processing', null],
+            // 0 units and nothing else leased: back in the queue, as after a release.
+            ['enqueued', null],
           ],
         );
         // The multi-unit task's second unit is still out; its lease still completes it.
@@ -489,6 +490,9 @@ export function storeContract(name: string, make: () => Promise<StoreHarness>): 
         });
         assert.deepEqual(picked(last.completions[0]), picked(await store.get(multi!)));
         assert.equal(last.completions[0]?.status, 'done');
+        // The task reported with 0 units is leased again, and is processing again.
+        assert.deepEqual(ids(await claim(store, T0 + 6, { limit: 5 })), [zero]);
+        assert.equal((await store.get(zero!))?.status, 'processing');
       });
 
       test('an unknown token is stale', async (store) => {

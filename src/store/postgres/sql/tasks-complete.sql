@@ -2,7 +2,9 @@
 -- twice in one call (the store splits a batch into rounds so that it does not). The first
 -- completion that brings units_done to reps finishes the task and stores its result; a task
 -- already terminal (finished_at set) only counts the units: its result is never
--- overwritten. A token whose lease is not active changes nothing and returns no row.
+-- overwritten. A report of 0 units that leaves nothing done and nothing leased puts the task
+-- back to 'enqueued', as a release does. A token whose lease is not active changes nothing
+-- and returns no row.
 -- Right-hand sides read the row as it was before the update.
 -- Params: $1 bigint[] tokens, $2 text[] results (JSON, NULL for none), $3 integer[] units,
 --         $4 bigint now (ms)
@@ -19,6 +21,7 @@ UPDATE tasks AS t SET
   status = CASE
     WHEN t.finished_at IS NOT NULL THEN t.status
     WHEN t.units_done + e.units >= t.reps THEN 'done'
+    WHEN t.units_done + e.units = 0 AND t.units_leased - 1 = 0 THEN 'enqueued'
     ELSE 'processing'
   END,
   result = CASE
