@@ -447,6 +447,58 @@ describe('SqliteStore', () => {
       }
     }));
 
+  it('a close that cannot write the release of its leases (full disk) says so, and the next open takes them back', (t) =>
+    inTempDir(t, async (dir) => {
+      const file = path.join(dir, 'db');
+      const store = await openStore({ path: file, maxPageCount: 48 });
+      const ids = (
+        await store.write({ ...emptyBatch(T0), submits: [newTask(), newTask(), newTask()] })
+      ).ids;
+      // Each released attempt row carries its worker's name: 3 × 6,000 bytes do not fit in
+      // the pages left once the file is filled up to its limit below.
+      const worker = 'w'.repeat(6000);
+      const leases = await store.claim({
+        worker,
+        types: ['flip'],
+        limit: 3,
+        now: T0,
+        leaseMs: 1000,
+      });
+      assert.equal(leases.length, 3);
+      for (let i = 0; ; i++) {
+        const big = { ...emptyBatch(T0 + 1), submits: [newTask({ data: 'x'.repeat(1500) })] };
+        try {
+          await store.write(big);
+        } catch (err) {
+          assert.equal((err as { code?: string }).code, 'SQLITE_FULL');
+          break;
+        }
+        assert.ok(i < 200, 'the file never filled up');
+      }
+      await assert.rejects(store.close(), (err: unknown) => {
+        assert.equal((err as { code?: string }).code, 'SQLITE_FULL');
+        assert.match((err as Error).message, /release of 3 active lease\(s\) could not be written/);
+        return true;
+      });
+      await assert.rejects(store.counts(), /not open/, 'the store is closed all the same');
+
+      const reopened = await openStore({ path: file });
+      try {
+        assert.equal(await reopened.releaseAll(T0 + 2), 3, 'the three leases are taken back');
+        const again = await reopened.claim({
+          worker: 'w2',
+          types: ['flip'],
+          limit: 5,
+          now: T0 + 3,
+          leaseMs: 1000,
+        });
+        assert.deepEqual(again.map((l) => l.taskId).slice(0, 3), ids);
+        assert.ok(again[0]!.token > leases[2]!.token, 'the lost tokens stay fenced');
+      } finally {
+        await reopened.close();
+      }
+    }));
+
   it('after a crash, open takes back the leases the lost process held, and fences its tokens', (t) =>
     inTempDir(t, async (dir) => {
       const file = path.join(dir, 'db');

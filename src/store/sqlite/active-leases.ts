@@ -36,6 +36,11 @@ export class ActiveLeases {
   readonly #byToken = new Map<number, ActiveLease>();
   #journal: Undo[] | undefined;
 
+  /** How many leases are active. */
+  get size(): number {
+    return this.#byToken.size;
+  }
+
   /** Starts journaling the changes of one transaction. */
   begin(): void {
     if (this.#journal !== undefined) throw new Error('active leases: a transaction is open');

@@ -111,6 +111,16 @@ function inUse(path: string, cause: unknown): Error {
   return Object.assign(new Error(message, { cause }), { code: 'SQLITE_BUSY' });
 }
 
+/** The error of a close that could not write the release of its active leases. */
+function unclean(path: string, leases: number, cause: unknown): Error {
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  const message =
+    `${path}: the release of ${leases} active lease(s) could not be written at close ` +
+    `(${reason}); the file is closed, and the next start takes them back as after a crash`;
+  const code = (cause as { code?: unknown }).code;
+  return Object.assign(new Error(message, { cause }), code === undefined ? {} : { code });
+}
+
 /** A Store in one SQLite file. better-sqlite3 is synchronous: the async methods just wrap. */
 export class SqliteStore implements Store {
   readonly capabilities: StoreCapabilities = { exclusive: true, claimsInWrite: true };
@@ -175,18 +185,22 @@ export class SqliteStore implements Store {
   /**
    * Releases the active leases (their attempts are written as released) and closes the
    * database; safe to call twice. When the release cannot be written (a full disk, say), the
-   * store closes anyway and the next open takes the leases back, as after a crash.
+   * store closes anyway, unclean, so that the next open takes the leases back as after a
+   * crash, and the call rejects to say so (with the SQLite error's code).
    */
   async close(): Promise<void> {
     const db = this.#db;
     const tx = this.#tx;
+    const leases = this.#parts?.leases.size ?? 0;
     this.#db = this.#parts = this.#tx = undefined;
+    let failure: unknown;
     try {
       tx?.closeLeases(Date.now());
-    } catch {
-      // Left unclean: the next open recovers.
+    } catch (error) {
+      failure = error;
     }
     db?.close();
+    if (failure !== undefined) throw unclean(this.#opts.path, leases, failure);
   }
 
   /** Reads a pragma of the open connection (diagnostics and tests). */
