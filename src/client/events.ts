@@ -35,6 +35,11 @@ export class TypedEmitter<E extends object> {
     });
   }
 
+  /** Whether `name` has listeners: a hot path checks it before building a payload nobody reads. */
+  protected listens(name: keyof E): boolean {
+    return (this.#listeners.get(name)?.size ?? 0) > 0;
+  }
+
   /** Delivers `payload` to the listeners of `name`; a throwing listener does not stop the others. */
   protected emit<K extends keyof E>(name: K, payload: E[K]): void {
     const set = this.#listeners.get(name);

@@ -81,7 +81,7 @@ export class LocalExecutor implements WorkerSlot {
   private async run(run: Running): Promise<void> {
     const { lease, abort } = run;
     const scheduler = this.scheduler!;
-    const outcome = await runHandler(
+    const ran = runHandler(
       this.handlers.get(lease.type),
       {
         id: String(lease.taskId),
@@ -97,6 +97,7 @@ export class LocalExecutor implements WorkerSlot {
           .catch((e: unknown) => this.onError(e, 'progress')),
       `no handler for type ${lease.type}`,
     );
+    const outcome = ran instanceof Promise ? await ran : ran;
     const { token } = lease;
     const report = this.onError;
     switch (outcome.kind) {

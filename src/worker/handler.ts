@@ -33,33 +33,83 @@ export type HandlerOutcome =
   | { kind: 'aborted'; reason: unknown };
 
 /**
+ * A handler's context: one small object per task. The signal is made only when asked for;
+ * `progress` and `setUnits` are bound on access, so a handler may destructure them.
+ */
+class HandlerContext implements TaskContext {
+  units = 1;
+  readonly #abort: LazyAbort;
+  readonly #progress: (fraction: number) => void;
+
+  constructor(abort: LazyAbort, progress: (fraction: number) => void) {
+    this.#abort = abort;
+    this.#progress = progress;
+  }
+
+  get signal(): AbortSignal {
+    return this.#abort.signal;
+  }
+
+  get progress(): (fraction: number) => void {
+    return this.#progress;
+  }
+
+  get setUnits(): (units: number) => void {
+    return (units) => {
+      this.units = units;
+    };
+  }
+}
+
+function thrown(error: unknown, abort: LazyAbort): HandlerOutcome {
+  if (abort.aborted) return { kind: 'aborted', reason: abort.reason };
+  return { kind: 'failed', message: error instanceof Error ? error.message : String(error) };
+}
+
+async function settled(
+  pending: PromiseLike<Json | undefined>,
+  ctx: HandlerContext,
+  abort: LazyAbort,
+): Promise<HandlerOutcome> {
+  try {
+    const result = await pending;
+    return { kind: 'done', result, units: ctx.units };
+  } catch (error) {
+    return thrown(error, abort);
+  }
+}
+
+/**
  * Runs `handler` on one task with its context (the signal made on demand, progress
  * reports, units), and says how it ended; it never throws. A missing handler fails the
  * attempt with `missing`. The built-in executor and the Worker library both run tasks
- * through it, so a handler behaves the same in either.
+ * through it, so a handler behaves the same in either. A handler that returns a value rather
+ * than a promise (a no-op, a pure transform) gets its outcome back at once, not as a
+ * promise: the caller awaits only what is pending, which spares a few allocations per task.
  */
-export async function runHandler(
+export function runHandler(
   handler: TaskHandler | undefined,
   task: TaskInput,
   abort: LazyAbort,
   progress: (fraction: number) => void,
   missing: string,
-): Promise<HandlerOutcome> {
-  let units = 1;
+): HandlerOutcome | Promise<HandlerOutcome> {
+  const ctx = new HandlerContext(abort, progress);
+  let value: ReturnType<TaskHandler>;
   try {
     if (!handler) throw new Error(missing);
-    const result = await handler(task, {
-      get signal() {
-        return abort.signal;
-      },
-      progress,
-      setUnits: (n) => {
-        units = n;
-      },
-    });
-    return { kind: 'done', result, units };
+    value = handler(task, ctx);
   } catch (error) {
-    if (abort.aborted) return { kind: 'aborted', reason: abort.reason };
-    return { kind: 'failed', message: error instanceof Error ? error.message : String(error) };
+    return thrown(error, abort);
   }
+  if (isThenable(value)) return settled(value, ctx, abort);
+  return { kind: 'done', result: value, units: ctx.units };
+}
+
+function isThenable(value: unknown): value is PromiseLike<Json | undefined> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
 }

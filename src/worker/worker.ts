@@ -39,6 +39,9 @@ export interface WorkerEvents {
   error: { error: Error; context: string };
 }
 
+/** A Running's `done` until its execution starts (one shared promise, not one per task). */
+const NOT_STARTED: Promise<void> = Promise.resolve();
+
 interface Running {
   task: Assignment;
   abort: LazyAbort;
@@ -159,44 +162,56 @@ export class Worker extends TypedEmitter<WorkerEvents> {
   private run(task: Assignment): void {
     if (this.closing) return; // not taken; the lease goes back when the connection closes
     const abort = new LazyAbort();
-    const running: Running = { task, abort, done: Promise.resolve() };
+    if (this.listens('task:started')) {
+      this.emit('task:started', { id: task.id, type: task.type, token: task.token });
+    }
+    // In the table before the handler starts, so that it counts in `inFlight` from its start.
+    const running: Running = { task, abort, done: NOT_STARTED };
     this.running.set(task.token, running);
-    this.emit('task:started', { id: task.id, type: task.type, token: task.token });
-    running.done = this.execute(running).finally(() => this.running.delete(task.token));
+    running.done = this.execute(task, abort);
   }
 
-  private async execute({ task, abort }: Running): Promise<void> {
+  /** Runs one task and reports it; every event payload is built only for a listener. */
+  private async execute(task: Assignment, abort: LazyAbort): Promise<void> {
     const { id, token } = task;
-    const outcome = await runHandler(
-      this.handlers.get(task.type),
-      { id, type: task.type, data: task.data, reps: task.reps, attempt: task.attempt },
-      abort,
-      (fraction) => {
-        this.client
-          ?.call('worker.progress', { token, progress: Math.min(1, Math.max(0, fraction)) })
-          .catch((e: unknown) => this.report(e, 'progress'));
-      },
-      `this worker has no handler for ${task.type}`,
-    );
-    if (outcome.kind === 'aborted') {
-      const reason = outcome.reason instanceof Error ? outcome.reason.message : 'aborted';
-      this.emit('task:aborted', { id, token, reason });
-      return;
+    try {
+      const handler = this.handlers.get(task.type);
+      const ran = runHandler(
+        handler,
+        { id, type: task.type, data: task.data, reps: task.reps, attempt: task.attempt },
+        abort,
+        (fraction) => {
+          this.client
+            ?.call('worker.progress', { token, progress: Math.min(1, Math.max(0, fraction)) })
+            .catch((e: unknown) => this.report(e, 'progress'));
+        },
+        handler ? '' : `this worker has no handler for ${task.type}`,
+      );
+      const outcome = ran instanceof Promise ? await ran : ran;
+      if (outcome.kind === 'aborted') {
+        const reason = outcome.reason instanceof Error ? outcome.reason.message : 'aborted';
+        this.emit('task:aborted', { id, token, reason });
+        return;
+      }
+      if (outcome.kind === 'failed') {
+        const error = outcome.message;
+        const { answer, index } = this.failures.add({ token, error });
+        const accepted = (await answer)[index] ?? false;
+        this.counts[accepted ? 'failed' : 'refused'] += 1;
+        this.emit('task:finished', { id, token, accepted, error });
+        return;
+      }
+      if (abort.aborted) return; // the lease is gone: a report would be refused anyway
+      const item: CompletionItem = { token, units: outcome.units };
+      if (outcome.result !== undefined) item.result = outcome.result;
+      const { answer, index } = this.completions.add(item);
+      const accepted = (await answer)[index] ?? false;
+      this.counts[accepted ? 'done' : 'refused'] += 1;
+      if (accepted) this.counts.units += outcome.units;
+      if (this.listens('task:finished')) this.emit('task:finished', { id, token, accepted });
+    } finally {
+      this.running.delete(token);
     }
-    if (outcome.kind === 'failed') {
-      const error = outcome.message;
-      const accepted = await this.failures.add({ token, error });
-      this.counts[accepted ? 'failed' : 'refused'] += 1;
-      this.emit('task:finished', { id, token, accepted, error });
-      return;
-    }
-    if (abort.aborted) return; // the lease is gone: a report would be refused anyway
-    const item: CompletionItem = { token, units: outcome.units };
-    if (outcome.result !== undefined) item.result = outcome.result;
-    const accepted = await this.completions.add(item);
-    this.counts[accepted ? 'done' : 'refused'] += 1;
-    if (accepted) this.counts.units += outcome.units;
-    this.emit('task:finished', { id, token, accepted });
   }
 
   private abortAll(reason: string): void {
@@ -222,7 +237,12 @@ class ReportBatcher<T> {
 
   constructor(private readonly send: (items: T[]) => Promise<{ accepted: boolean[] }>) {}
 
-  add(item: T): Promise<boolean> {
+  /**
+   * Adds a report to the current batch; `answer` resolves with the batch's verdicts, this
+   * report's at `index`. (One promise per batch, not one per report: a worker reports
+   * thousands of tasks a second.)
+   */
+  add(item: T): { answer: Promise<boolean[]>; index: number } {
     const index = this.items.push(item) - 1;
     if (!this.batch) {
       this.batch = new Promise((resolve) => {
@@ -230,7 +250,7 @@ class ReportBatcher<T> {
       });
       queueMicrotask(() => this.flush());
     }
-    return this.batch.then((accepted) => accepted[index] ?? false);
+    return { answer: this.batch, index };
   }
 
   private flush(): void {

@@ -62,6 +62,27 @@ describe('remote workers', () => {
     await client.close();
   });
 
+  it('tells its listeners of each task it starts and finishes, with the id and the token', async () => {
+    await using t = await startServer({ local: false });
+    const client = await connect({ port: t.port });
+    const worker = new Worker({ port: t.port });
+    worker.handle('flip', (task) => [...String(task.data)].reverse().join(''));
+    const started: { id: string; type: string; token: string }[] = [];
+    worker.on('task:started', (e) => started.push(e));
+    const finished = worker.next('task:finished');
+    await worker.start();
+    const id = await client.submit('flip', 'ab');
+    const end = await finished;
+    assert.deepEqual(
+      started.map((e) => [e.id, e.type]),
+      [[id, 'flip']],
+    );
+    assert.deepEqual(end, { id, token: started[0]!.token, accepted: true });
+    assert.equal((await client.wait(id)).result, 'ba');
+    await worker.close();
+    await client.close();
+  });
+
   it('runs a user-defined type pushed by the server, with progress seen by the waiting client', async () => {
     await using t = await startServer({ local: false });
     const worker = new Worker({ port: t.port, name: 'resizer', concurrency: 2 });

@@ -68,6 +68,31 @@ describe('runHandler', () => {
     assert.deepEqual(outcome, { kind: 'aborted', reason });
   });
 
+  it('a handler that returns a value gets its outcome at once; one that returns a promise, a promise', async () => {
+    const now = run(() => 'ab');
+    assert.ok(!(now instanceof Promise), 'a plain value is not wrapped in a promise');
+    assert.deepEqual(now, { kind: 'done', result: 'ab', units: 1 });
+    const later = run(async () => 'ab');
+    assert.ok(later instanceof Promise);
+    assert.deepEqual(await later, { kind: 'done', result: 'ab', units: 1 });
+  });
+
+  it('a handler may destructure its context: progress, setUnits and signal still work', async () => {
+    const seen: number[] = [];
+    const abort = new LazyAbort();
+    const outcome = await run(
+      (_task, { progress, setUnits, signal }) => {
+        progress(0.25);
+        setUnits(3);
+        return signal.aborted;
+      },
+      abort,
+      seen,
+    );
+    assert.deepEqual(outcome, { kind: 'done', result: false, units: 3 });
+    assert.deepEqual(seen, [0.25]);
+  });
+
   it('a handler that finishes despite the abort is done: the caller decides', async () => {
     const abort = new LazyAbort();
     abort.abort(new Error('gone'));
