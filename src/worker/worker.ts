@@ -162,12 +162,12 @@ export class Worker extends TypedEmitter<WorkerEvents> {
   private run(task: Assignment): void {
     if (this.closing) return; // not taken; the lease goes back when the connection closes
     const abort = new LazyAbort();
-    if (this.listens('task:started')) {
-      this.emit('task:started', { id: task.id, type: task.type, token: task.token });
-    }
     // In the table before the handler starts, so that it counts in `inFlight` from its start.
     const running: Running = { task, abort, done: NOT_STARTED };
     this.running.set(task.token, running);
+    if (this.listens('task:started')) {
+      this.emit('task:started', { id: task.id, type: task.type, token: task.token });
+    }
     running.done = this.execute(task, abort);
   }
 
