@@ -5,7 +5,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { connect } from '../../src/client/index.ts';
-import { cpuSecondsOf, megabytes, memoryOf } from '../lib/procfs.ts';
+import { megabytes, memoryOf, meterCpu } from '../lib/procfs.ts';
 import type { Workload } from '../lib/types.ts';
 import { sleep } from '../lib/wait.ts';
 import { taskwireWorkload } from './run.ts';
@@ -60,9 +60,9 @@ export function idleWorkersWorkload(store: BenchStore): Workload {
       await sleep(SETTLE_MS, scope.signal);
       const { rss } = await memoryOf(server.proc.pid);
       ctx.progress(`idle window of ${idleWindowMs / 1000} s`);
-      const cpuBefore = await cpuSecondsOf(server.proc.pid);
+      const meter = await meterCpu([server.proc.pid]);
       await sleep(idleWindowMs, scope.signal);
-      const cpu = (await cpuSecondsOf(server.proc.pid)) - cpuBefore;
+      const cpu = await meter.read();
       await registered('after the idle window');
       return [
         { name: 'idle-workers-rss', unit: 'MB', value: megabytes(rss), higherIsBetter: false },

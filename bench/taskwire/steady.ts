@@ -9,8 +9,8 @@
  * server i mod N, the producer submitting round-robin over one connection to each server;
  * and `steady-db-xacts`, the transactions PostgreSQL committed in the database per task.
  */
-import { cpuPerTask, cpuSecondsOf } from '../lib/procfs.ts';
-import type { Sample, Tier, Workload } from '../lib/types.ts';
+import { cpuPerTask, meterCpu } from '../lib/procfs.ts';
+import type { Tier, Workload } from '../lib/types.ts';
 import { within } from '../lib/wait.ts';
 import { waitCompleted } from './completion.ts';
 import { WORKER_NOTE } from './drain.ts';
@@ -63,18 +63,14 @@ export function steadyWorkload(tier: Tier, store: BenchStore, servers = 1): Work
       // Separate connections, so the completion polls do not queue behind the submits.
       const producers = await connectEach(scope, ports);
       const watchers = await connectEach(scope, ports);
-      const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
-      const cpu = async () => ({
-        server: sum(await Promise.all(handles.map((s) => cpuSecondsOf(s.proc.pid)))),
-        workers: sum(await Promise.all(procs.map((p) => cpuSecondsOf(p.pid)))),
-        producer: process.cpuUsage(),
-      });
       let xactsBefore: Transactions | undefined;
       if (runStore.kind === 'postgres') {
         ctx.progress('reading transaction counts');
         xactsBefore = await transactions(runStore, scope.signal);
       }
-      const before = await cpu();
+      const serverCpu = await meterCpu(handles.map((s) => s.proc.pid));
+      const workersCpu = await meterCpu(procs.map((p) => p.pid));
+      const producerStart = process.cpuUsage();
       const started = performance.now();
       const produced = within(
         submitPipelined(producers, n, scope.signal),
@@ -91,18 +87,20 @@ export function steadyWorkload(tier: Tier, store: BenchStore, servers = 1): Work
         }),
       ]);
       const elapsed = end.at - started;
-      const after = await cpu();
-      const perTask = (name: string, seconds: number): Sample => cpuPerTask(name, seconds, n);
-      const producerCpu = process.cpuUsage(before.producer);
+      const [serverSeconds, workersSeconds] = await Promise.all([
+        serverCpu.read(),
+        workersCpu.read(),
+      ]);
+      const producerCpu = process.cpuUsage(producerStart);
       await Promise.all([...producers, ...watchers].map((c) => c.close()));
       ctx.progress('verifying');
       await killWorkers(procs);
       await stopServers(handles);
       const samples = [
         rate('steady', n, elapsed),
-        perTask('steady-cpu-server', after.server - before.server),
-        perTask('steady-cpu-workers', after.workers - before.workers),
-        perTask('steady-cpu-producer', (producerCpu.user + producerCpu.system) / 1e6),
+        cpuPerTask('steady-cpu-server', serverSeconds, n),
+        cpuPerTask('steady-cpu-workers', workersSeconds, n),
+        cpuPerTask('steady-cpu-producer', (producerCpu.user + producerCpu.system) / 1e6, n),
       ];
       if (runStore.kind === 'postgres' && xactsBefore) {
         const xactsAfter = await transactions(runStore, scope.signal);

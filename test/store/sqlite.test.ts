@@ -56,6 +56,10 @@ storeContract('sqlite', async () => {
   };
 });
 
+/** Leases up to `limit` flip tasks to `worker` for one second. */
+function claimFlips(store: SqliteStore, worker: string, limit: number, now: number) {
+  return store.claim({ worker, types: ['flip'], limit, now, leaseMs: 1000 });
+}
 describe('SqliteStore', () => {
   it('uses WAL with synchronous=NORMAL by default', (t) =>
     inTempDir(t, async (dir) => {
@@ -80,13 +84,7 @@ describe('SqliteStore', () => {
         // Claims and extensions commit unsynced (a lost lease loses no acknowledged work),
         // then the connection is back to FULL for the writes clients wait on.
         await store.write({ ...emptyBatch(T0), submits: [newTask()] });
-        const [lease] = await store.claim({
-          worker: 'w',
-          types: ['flip'],
-          limit: 1,
-          now: T0,
-          leaseMs: 1000,
-        });
+        const [lease] = await claimFlips(store, 'w', 1, T0);
         assert.ok(lease);
         assert.equal(store.pragma('synchronous'), 2);
         assert.deepEqual(await store.extend([lease.token], T0 + 5000, T0), [true]);
@@ -390,13 +388,7 @@ describe('SqliteStore', () => {
           submits: [newTask({ data: { keep: true } }), newTask({ reps: 2 }), newTask()],
         })
       ).ids;
-      const [l1, l2] = await store.claim({
-        worker: 'w1',
-        types: ['flip'],
-        limit: 2,
-        now: T0 + 1,
-        leaseMs: 1000,
-      });
+      const [l1, l2] = await claimFlips(store, 'w1', 2, T0 + 1);
       await store.write({
         ...emptyBatch(T0 + 2),
         completions: [{ token: l1!.token, result: { ok: 1 }, units: 1 }],
@@ -428,13 +420,7 @@ describe('SqliteStore', () => {
           completions: [{ token: l2!.token, result: 1, units: 1 }],
         });
         assert.deepEqual(stale.completions, [undefined], 'the released token is stale');
-        const again = await reopened.claim({
-          worker: 'w2',
-          types: ['flip'],
-          limit: 5,
-          now: T0 + 3,
-          leaseMs: 1000,
-        });
+        const again = await claimFlips(reopened, 'w2', 5, T0 + 3);
         assert.deepEqual(
           again.map((l) => l.taskId),
           [ids[1], ids[2]],
@@ -457,13 +443,7 @@ describe('SqliteStore', () => {
       // Each released attempt row carries its worker's name: 3 × 6,000 bytes do not fit in
       // the pages left once the file is filled up to its limit below.
       const worker = 'w'.repeat(6000);
-      const leases = await store.claim({
-        worker,
-        types: ['flip'],
-        limit: 3,
-        now: T0,
-        leaseMs: 1000,
-      });
+      const leases = await claimFlips(store, worker, 3, T0);
       assert.equal(leases.length, 3);
       for (let i = 0; ; i++) {
         const big = { ...emptyBatch(T0 + 1), submits: [newTask({ data: 'x'.repeat(1500) })] };
@@ -485,13 +465,7 @@ describe('SqliteStore', () => {
       const reopened = await openStore({ path: file });
       try {
         assert.equal(await reopened.releaseAll(T0 + 2), 3, 'the three leases are taken back');
-        const again = await reopened.claim({
-          worker: 'w2',
-          types: ['flip'],
-          limit: 5,
-          now: T0 + 3,
-          leaseMs: 1000,
-        });
+        const again = await claimFlips(reopened, 'w2', 5, T0 + 3);
         assert.deepEqual(again.map((l) => l.taskId).slice(0, 3), ids);
         assert.ok(again[0]!.token > leases[2]!.token, 'the lost tokens stay fenced');
       } finally {
@@ -548,13 +522,7 @@ describe('SqliteStore', () => {
           completions: held.slice(1).map((l) => ({ token: l.token, result: 1, units: 1 })),
         });
         assert.deepEqual(stale.completions, [undefined, undefined, undefined, undefined]);
-        const again = await store.claim({
-          worker: 'w3',
-          types: ['flip'],
-          limit: 10,
-          now: T0 + 12,
-          leaseMs: 1000,
-        });
+        const again = await claimFlips(store, 'w3', 10, T0 + 12);
         assert.deepEqual(
           again.map((l) => [l.taskId, l.attempt]),
           [
@@ -626,13 +594,7 @@ describe('SqliteStore', () => {
             submits: Array.from({ length: 20 }, (_, i) => newTask({ data: { i } })),
           })
         ).ids;
-        const [lease] = await store.claim({
-          worker: 'w1',
-          types: ['flip'],
-          limit: 1,
-          now: T0,
-          leaseMs: 1000,
-        });
+        const [lease] = await claimFlips(store, 'w1', 1, T0);
         const counts = await store.counts();
         const before = await Promise.all(kept.map((id) => store.get(id, true)));
 
