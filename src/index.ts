@@ -1,6 +1,7 @@
 /** taskwire's public API. */
 
 export * from './client/index.ts';
+export type { AttemptState, Json, TaskStatus } from './model/tasks.ts';
 export { ErrorCode, type ErrorCodeName, TaskwireError } from './protocol/errors.ts';
 export type {
   Assignment,
@@ -10,7 +11,7 @@ export type {
   ResultOf,
   WorkerInfo,
 } from './protocol/messages.ts';
-export type { AttemptView, Json, TaskSpec, TaskStatus, TaskView } from './protocol/tasks.ts';
+export type { AttemptView, TaskSpec, TaskView } from './protocol/tasks.ts';
 export { type ServerOptions, TaskwireServer } from './server/server.ts';
 export { SqliteStore } from './store/sqlite/store.ts';
 export type { Store } from './store/types.ts';

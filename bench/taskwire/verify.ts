@@ -4,7 +4,7 @@
  * error, not a figure.
  */
 import Database from 'better-sqlite3';
-import { TASK_STATUSES, type TaskStatus } from '../../src/protocol/tasks.ts';
+import { TASK_STATUSES, type TaskStatus } from '../../src/model/tasks.ts';
 import { type RunStore, withPg } from './store.ts';
 
 export type StatusCounts = Record<TaskStatus, number>;

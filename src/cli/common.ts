@@ -14,7 +14,8 @@ import {
   connect,
   RpcError,
 } from '../client/index.ts';
-import type { Json, TaskView } from '../protocol/tasks.ts';
+import type { Json } from '../model/tasks.ts';
+import type { TaskView } from '../protocol/tasks.ts';
 
 /** The CLI's exit codes. */
 export const ExitCode = {

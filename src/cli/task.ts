@@ -1,6 +1,6 @@
 /** `taskwire task TYPE DATA`: submits a task, and with --packet follows it to its result. */
 import { Command } from 'commander';
-import type { Json } from '../protocol/tasks.ts';
+import type { Json } from '../model/tasks.ts';
 import {
   addTargetOptions,
   ExitCode,

@@ -5,6 +5,7 @@
  */
 import type net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Json } from '../model/tasks.ts';
 import { decodeUtf8, encodeLine } from '../protocol/framing/ndjson.ts';
 import type {
   MethodName,
@@ -14,7 +15,7 @@ import type {
   ServerNotification,
   WorkerInfo,
 } from '../protocol/messages.ts';
-import type { Json, TaskSpec, TaskView } from '../protocol/tasks.ts';
+import type { TaskSpec, TaskView } from '../protocol/tasks.ts';
 import {
   AddressError,
   formatAddress,

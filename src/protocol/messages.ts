@@ -2,8 +2,10 @@
  * Native protocol: JSON-RPC 2.0, one message per line. Every method, its params and its
  * result are declared here once; the server's dispatch and the client are typed from it.
  */
+
+import type { Json } from '../model/tasks.ts';
 import type { ErrorCodeValue } from './errors.ts';
-import type { Json, TaskSpec, TaskView } from './tasks.ts';
+import type { TaskSpec, TaskView } from './tasks.ts';
 
 export type RpcId = string | number;
 

@@ -6,8 +6,8 @@
  */
 import { type TSchema, Type } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
+import type { Json } from '../model/tasks.ts';
 import type { MethodName, ParamsOf } from './messages.ts';
-import type { Json } from './tasks.ts';
 
 /**
  * Any JSON value. Params always come out of `JSON.parse`, so every value in them already is

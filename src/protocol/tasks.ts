@@ -1,15 +1,5 @@
-/** Task model shared by the wire protocol, the store and the server. */
-
-export const TASK_STATUSES = ['enqueued', 'processing', 'done', 'failed', 'canceled'] as const;
-export type TaskStatus = (typeof TASK_STATUSES)[number];
-
-/** Statuses a task never leaves. */
-export function isTerminal(status: TaskStatus): boolean {
-  return status === 'done' || status === 'failed' || status === 'canceled';
-}
-
-/** Any JSON value: task data and results travel as JSON. */
-export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+/** Tasks as they travel on the wire: what a client submits and the views it gets back. */
+import type { AttemptState, Json, TaskStatus } from '../model/tasks.ts';
 
 /** What a client asks the server to run. */
 export interface TaskSpec {
@@ -25,7 +15,7 @@ export interface TaskSpec {
 export interface AttemptView {
   n: number;
   worker: string;
-  state: 'active' | 'done' | 'failed' | 'expired' | 'released';
+  state: AttemptState;
   startedAt: string;
   endedAt?: string;
   units?: number;

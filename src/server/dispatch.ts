@@ -2,6 +2,8 @@
  * Native methods: each validated request becomes calls on the committer, the store, the
  * scheduler and the waiters. Handlers return results or throw TaskwireError.
  */
+
+import { isTerminal } from '../model/tasks.ts';
 import { ErrorCode, TaskwireError } from '../protocol/errors.ts';
 import type {
   MethodName,
@@ -11,7 +13,7 @@ import type {
   ResultOf,
   WorkerInfo,
 } from '../protocol/messages.ts';
-import { isTerminal, type TaskView } from '../protocol/tasks.ts';
+import type { TaskView } from '../protocol/tasks.ts';
 import type { Store, TaskRecord } from '../store/types.ts';
 import type { Committer } from './committer.ts';
 import type { Scheduler } from './scheduler.ts';

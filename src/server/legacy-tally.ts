@@ -6,9 +6,9 @@
  * same tally side by side.
  */
 import { createServer, type Server, type Socket } from 'node:net';
+import type { Json } from '../model/tasks.ts';
 import { parsePythonDict } from '../protocol/compat/python-dict.ts';
 import { frameMarker, MarkerFramer } from '../protocol/framing/marker.ts';
-import type { Json } from '../protocol/tasks.ts';
 import type { Lease, Store } from '../store/types.ts';
 import type { ServerEvents, TypedEmitter } from './events.ts';
 import type { Logger } from './logger.ts';

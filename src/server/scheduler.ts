@@ -11,7 +11,7 @@
  * reports in the same transaction, so a task submitted in that turn is leased by the same
  * commit. Otherwise (PostgreSQL) a pump claims for each worker in turn.
  */
-import { isTerminal, type Json } from '../protocol/tasks.ts';
+import { isTerminal, type Json } from '../model/tasks.ts';
 import type {
   ClaimOutcome,
   ClaimRequest,

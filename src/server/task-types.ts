@@ -5,8 +5,10 @@
  * is accepted: its worker may be connected to another server. Built-in types also check
  * their data.
  */
+
+import type { Json } from '../model/tasks.ts';
 import { ErrorCode, TaskwireError } from '../protocol/errors.ts';
-import type { Json, TaskSpec } from '../protocol/tasks.ts';
+import type { TaskSpec } from '../protocol/tasks.ts';
 import type { NewTask } from '../store/types.ts';
 import { BUILTIN_TYPES, builtinType } from '../worker/builtins.ts';
 

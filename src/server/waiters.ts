@@ -2,7 +2,7 @@
  * Who is waiting on which task. When a committed change reaches a task, its waiters get it
  * pushed: updates while it runs, the final record when it ends. O(1) per change.
  */
-import { isTerminal } from '../protocol/tasks.ts';
+import { isTerminal } from '../model/tasks.ts';
 import type { TaskRecord } from '../store/types.ts';
 
 export interface Waiter {

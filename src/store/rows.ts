@@ -2,7 +2,7 @@
  * Rows as the SQL stores return them (SQLite, and PostgreSQL with bigints read as numbers),
  * and their mapping to the store's records.
  */
-import type { Json, TaskStatus } from '../protocol/tasks.ts';
+import type { Json, TaskStatus } from '../model/tasks.ts';
 import type { AttemptRecord, LeaseState, TallySummary, TaskRecord } from './types.ts';
 
 /**

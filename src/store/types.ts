@@ -4,7 +4,7 @@
  * in SQLite and in PostgreSQL). All times are milliseconds since the epoch, passed in by
  * the caller so tests can control the clock.
  */
-import type { Json, TaskStatus } from '../protocol/tasks.ts';
+import type { AttemptState, Json, TaskStatus } from '../model/tasks.ts';
 
 export interface NewTask {
   type: string;
@@ -13,7 +13,8 @@ export interface NewTask {
   maxAttempts: number;
 }
 
-export type LeaseState = 'active' | 'done' | 'failed' | 'expired' | 'released';
+/** How an attempt stands: see the model's AttemptState. */
+export type LeaseState = AttemptState;
 
 export interface AttemptRecord {
   token: number;

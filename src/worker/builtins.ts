@@ -2,7 +2,7 @@
  * The built-in task types. Each is a pure string transform plus a simulated delay; strings
  * are handled as code points, so emoji and accents survive.
  */
-import type { Json } from '../protocol/tasks.ts';
+import type { Json } from '../model/tasks.ts';
 
 /** `flip` → `pilf`. */
 export function flip(text: string): string {

@@ -1,5 +1,5 @@
 /** What a task handler receives and returns: the same for the built-in executor and remote workers. */
-import type { Json } from '../protocol/tasks.ts';
+import type { Json } from '../model/tasks.ts';
 import type { LazyAbort } from './lazy-abort.ts';
 
 export interface TaskInput {

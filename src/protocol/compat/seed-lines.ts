@@ -3,7 +3,7 @@
  * read a line, applied `str.strip()`, split it on the first `:` into (query type, data), each
  * stripped again, and answered with one line. Pure: parsing and answer formatting only.
  */
-import type { TaskStatus } from '../tasks.ts';
+import type { TaskStatus } from '../../model/tasks.ts';
 
 /** One request line of the seed protocol. */
 export type SeedRequest =

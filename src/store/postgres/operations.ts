@@ -3,7 +3,7 @@
  * over one pooled connection (`Session`), in as few round trips as the work allows:
  * statements that do not need each other's results go out together in one pipeline.
  */
-import { type Json, TASK_STATUSES, type TaskStatus } from '../../protocol/tasks.ts';
+import { type Json, TASK_STATUSES, type TaskStatus } from '../../model/tasks.ts';
 import {
   type LeaseRow,
   type TallyRow,

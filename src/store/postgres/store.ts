@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import type { TaskStatus } from '../../protocol/tasks.ts';
+import type { TaskStatus } from '../../model/tasks.ts';
 import { loadSqlDir } from '../sql-files.ts';
 import type {
   AttemptRecord,

@@ -7,7 +7,7 @@
  *
  * Active leases are in memory (active-leases.ts); an attempt is written when it ends.
  */
-import { type Json, TASK_STATUSES, type TaskStatus } from '../../protocol/tasks.ts';
+import { type Json, TASK_STATUSES, type TaskStatus } from '../../model/tasks.ts';
 import {
   type LeaseRow,
   type TallyRow,

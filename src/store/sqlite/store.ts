@@ -1,6 +1,6 @@
 /** The embedded store: one SQLite file in WAL mode, owned by one server process. */
 import Database from 'better-sqlite3';
-import type { TaskStatus } from '../../protocol/tasks.ts';
+import type { TaskStatus } from '../../model/tasks.ts';
 import { loadSqlDir } from '../sql-files.ts';
 import type {
   AttemptRecord,

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe } from 'node:test';
-import type { Json } from '../../../src/protocol/tasks.ts';
+import type { Json } from '../../../src/model/tasks.ts';
 import type { WriteOutcome } from '../../../src/store/types.ts';
 import {
   type ContractTest,

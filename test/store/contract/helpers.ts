@@ -1,7 +1,7 @@
 /** What the Store contract's groups share: the clock, task specs, and shorthands for writes. */
 import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
-import type { Json } from '../../../src/protocol/tasks.ts';
+import type { Json } from '../../../src/model/tasks.ts';
 import {
   emptyBatch,
   isRecord,

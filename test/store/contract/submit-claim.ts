@@ -1,7 +1,7 @@
 /** The Store contract, part: submitting, reading and claiming tasks; the counts by status. */
 import assert from 'node:assert/strict';
 import { describe } from 'node:test';
-import type { Json } from '../../../src/protocol/tasks.ts';
+import type { Json } from '../../../src/model/tasks.ts';
 import { emptyBatch, type Lease } from '../../../src/store/types.ts';
 import {
   type ContractTest,
