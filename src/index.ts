@@ -1,6 +1,7 @@
 /** taskwire's public API. */
 
 export * from './client/index.ts';
+export type { TaskContext, TaskHandler, TaskInput } from './handlers/run-handler.ts';
 export type { AttemptState, Json, TaskStatus } from './model/tasks.ts';
 export { ErrorCode, type ErrorCodeName, TaskwireError } from './protocol/errors.ts';
 export type {
@@ -15,5 +16,4 @@ export type { AttemptView, TaskSpec, TaskView } from './protocol/tasks.ts';
 export { type ServerOptions, TaskwireServer } from './server/server.ts';
 export { SqliteStore } from './store/sqlite/store.ts';
 export type { Store } from './store/types.ts';
-export type { TaskContext, TaskHandler, TaskInput } from './worker/handler.ts';
 export { Worker, type WorkerEvents, type WorkerOptions } from './worker/worker.ts';

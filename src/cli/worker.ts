@@ -1,6 +1,6 @@
 /** `taskwire worker`: runs tasks for a server until SIGINT/SIGTERM. */
 import { Command, InvalidArgumentError } from 'commander';
-import { builtinHandlers } from '../worker/handlers.ts';
+import { builtinHandlers } from '../handlers/builtin-handlers.ts';
 import { Worker } from '../worker/worker.ts';
 import {
   addTargetOptions,

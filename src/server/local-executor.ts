@@ -3,10 +3,11 @@
  * worker among others to the scheduler, with the same leases; a timer-based delay never
  * blocks the event loop, so clients are served while a task "computes".
  */
+
+import { settledWithin } from '../handlers/grace.ts';
+import { LazyAbort } from '../handlers/lazy-abort.ts';
+import { runHandler, type TaskHandler } from '../handlers/run-handler.ts';
 import type { Lease } from '../store/types.ts';
-import { settledWithin } from '../worker/grace.ts';
-import { runHandler, type TaskHandler } from '../worker/handler.ts';
-import { LazyAbort } from '../worker/lazy-abort.ts';
 import type { Scheduler, WorkerSlot } from './scheduler.ts';
 
 /** The abort reason of a task stopped by shutdown: its lease goes back to the queue. */

@@ -3,12 +3,12 @@
  * connections. `start()` opens everything, `close()` (safe to call twice) drains it.
  */
 import { createServer, type Server, type Socket } from 'node:net';
+import { builtinHandlers } from '../handlers/builtin-handlers.ts';
+import type { TaskHandler } from '../handlers/run-handler.ts';
 import type { ParamsOf, ResultOf, WorkerInfo } from '../protocol/messages.ts';
 import { SqliteStore } from '../store/sqlite/store.ts';
 import type { Store, TaskRecord, TaskState, WriteBatch, WriteOutcome } from '../store/types.ts';
 import { hasWrites, isRecord } from '../store/types.ts';
-import type { TaskHandler } from '../worker/handler.ts';
-import { builtinHandlers } from '../worker/handlers.ts';
 import { Committer } from './committer.ts';
 import { Connection } from './connection.ts';
 import type { Core } from './dispatch.ts';

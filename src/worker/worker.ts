@@ -6,15 +6,15 @@
  */
 import { Client, type ClientOptions } from '../client/client.ts';
 import { TypedEmitter } from '../client/events.ts';
+import { settledWithin } from '../handlers/grace.ts';
+import { LazyAbort } from '../handlers/lazy-abort.ts';
+import { runHandler, type TaskHandler } from '../handlers/run-handler.ts';
 import type {
   Assignment,
   CompletionItem,
   FailureItem,
   ServerNotification,
 } from '../protocol/messages.ts';
-import { settledWithin } from './grace.ts';
-import { runHandler, type TaskHandler } from './handler.ts';
-import { LazyAbort } from './lazy-abort.ts';
 
 /**
  * `host`/`port`, or `addresses` (a list of servers sharing one database, see ClientOptions):

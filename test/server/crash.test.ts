@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { flip } from '../../src/worker/builtins.ts';
+import { flip } from '../../src/handlers/builtins.ts';
 import { spawnServer } from '../support/process.ts';
 import { RawClient, tempDir } from '../support/server.ts';
 

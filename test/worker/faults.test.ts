@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { connect } from '../../src/client/client.ts';
+import { flip } from '../../src/handlers/builtins.ts';
 import type { TaskView } from '../../src/protocol/tasks.ts';
-import { flip } from '../../src/worker/builtins.ts';
 import { reportedUnits, spawnWorker } from '../support/process.ts';
 import { startServer } from '../support/server.ts';
 

@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { connect } from '../../src/client/client.ts';
-import { builtinHandlers } from '../../src/worker/handlers.ts';
+import { builtinHandlers } from '../../src/handlers/builtin-handlers.ts';
 import { Worker } from '../../src/worker/worker.ts';
 import { reportedUnits, spawnWorker, type WorkerProcess } from '../support/process.ts';
 import { startServer } from '../support/server.ts';

@@ -1,7 +1,7 @@
 /** LazyAbort: an abort signal made on demand that behaves like an AbortController's. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { LazyAbort } from '../../src/worker/lazy-abort.ts';
+import { LazyAbort } from '../../src/handlers/lazy-abort.ts';
 
 describe('LazyAbort', () => {
   it('a signal asked for after the abort comes already aborted, with the reason', () => {

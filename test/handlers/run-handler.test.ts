@@ -4,8 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { runHandler, type TaskHandler, type TaskInput } from '../../src/worker/handler.ts';
-import { LazyAbort } from '../../src/worker/lazy-abort.ts';
+import { LazyAbort } from '../../src/handlers/lazy-abort.ts';
+import { runHandler, type TaskHandler, type TaskInput } from '../../src/handlers/run-handler.ts';
 
 const TASK: TaskInput = { id: '7', type: 'flip', data: 'ab', reps: 3, attempt: 2 };
 

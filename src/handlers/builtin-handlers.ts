@@ -1,7 +1,7 @@
 /** The built-in handlers, registered like any user handler. */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BUILTIN_TYPES, transform } from './builtins.ts';
-import type { TaskHandler } from './handler.ts';
+import type { TaskHandler } from './run-handler.ts';
 
 /** Handlers for flip, swap, repeat, tally and noop, delays multiplied by `delayScale`. */
 export function builtinHandlers(delayScale: number): Map<string, TaskHandler> {
