@@ -18,7 +18,7 @@ async function opener(): Promise<void> {
     const i = next++;
     const worker = new Worker({ port, concurrency: 1, name: `idle-${process.pid}-${i}` });
     worker.handle(TASK_TYPE, () => null);
-    worker.on('error', ({ error, context }) =>
+    worker.on('worker:error', ({ error, context }) =>
       process.stderr.write(`idle worker ${i}: ${context}: ${error.message}\n`),
     );
     await worker.start();

@@ -55,7 +55,7 @@ export async function followTask(
     line.break();
     io.stderr.write(`taskwire: connection to ${address} lost; reconnecting\n`);
   };
-  client.on('disconnect', onDisconnect);
+  client.on('connection:lost', onDisconnect);
   let task: TaskView;
   try {
     task = await client.wait(id, { onUpdate: (t) => line.show(t), signal: opts.signal });
@@ -65,7 +65,7 @@ export async function followTask(
     io.stderr.write(`detached; the task keeps running. Resume with: taskwire wait ${id}\n`);
     return ExitCode.INTERRUPTED;
   } finally {
-    client.off('disconnect', onDisconnect);
+    client.off('connection:lost', onDisconnect);
   }
   line.show(task);
   line.break();

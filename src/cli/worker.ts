@@ -52,15 +52,15 @@ export async function runWorker(flags: WorkerFlags, io: Io, signal: AbortSignal)
     ...(flags.name ? { name: flags.name } : {}),
   });
   for (const t of flags.types) worker.handle(t, handlers.get(t)!);
-  worker.on('registered', ({ workerId, reconnected, address }) =>
+  worker.on('worker:registered', ({ workerId, reconnected, address }) =>
     io.stderr.write(
       `${reconnected ? 'reconnected' : 'connected'} as ${workerId}: ${flags.types.join(', ')} × ${flags.concurrency} (server ${address})\n`,
     ),
   );
-  worker.on('disconnected', ({ address }) =>
+  worker.on('worker:disconnected', ({ address }) =>
     io.stderr.write(`connection to ${address} lost; running tasks aborted; reconnecting\n`),
   );
-  worker.on('error', ({ error, context }) =>
+  worker.on('worker:error', ({ error, context }) =>
     io.stderr.write(`taskwire worker: ${context}: ${error.message}\n`),
   );
   await worker.start();

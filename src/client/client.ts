@@ -5,6 +5,7 @@
  */
 import type net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { TypedEmitter } from '../events/emitter.ts';
 import type { Json } from '../model/tasks.ts';
 import { decodeUtf8, encodeLine } from '../protocol/framing/ndjson.ts';
 import type {
@@ -25,7 +26,6 @@ import {
 } from './address.ts';
 import { backoffDelay, LineConnection, openSocket } from './connection.ts';
 import { ClientClosedError, ConnectError, ConnectionLostError, RpcError } from './errors.ts';
-import { TypedEmitter } from './events.ts';
 import { SubmitBatcher } from './submit-batcher.ts';
 
 export interface ClientOptions {
@@ -68,19 +68,19 @@ export interface WaitOptions {
 /** The client's events and their payloads; `address` is `host:port` of the server concerned. */
 export interface ClientEvents {
   /** Connected to `address` (a reconnection after a drop when `reconnected`). */
-  connect: { address: string; reconnected: boolean };
+  'connection:opened': { address: string; reconnected: boolean };
   /** The connection to `address` dropped. */
-  disconnect: { address: string; error: Error | undefined };
+  'connection:lost': { address: string; error: Error | undefined };
   /**
    * About to try `address`, after waiting `delayMs`: the first try of each round over the
    * address list waits for the backoff, the others go at once. `attempt` counts every try
    * since the drop (1-based); `round` counts passes over the list.
    */
-  reconnecting: { address: string; attempt: number; round: number; delayMs: number };
+  'connection:retrying': { address: string; attempt: number; round: number; delayMs: number };
   /** Every notification the server sends, including the `task.update`s routed to waits. */
-  notification: ServerNotification;
+  'server:notification': ServerNotification;
   /** An error response the server could not tie to a request (its id is null). */
-  serverError: { error: RpcError };
+  'server:error': { error: RpcError };
 }
 
 /** `call`'s params argument: optional for methods whose params may be undefined. */
@@ -365,7 +365,7 @@ export class Client extends TypedEmitter<ClientEvents> {
       onLine: (line) => this.#onLine(line),
       onClose: (error) => this.#onClose(error),
     });
-    this.emit('connect', { address: this.address, reconnected });
+    this.emit('connection:opened', { address: this.address, reconnected });
     const queued = this.#queued;
     this.#queued = [];
     for (const call of queued) this.#send(call);
@@ -392,7 +392,7 @@ export class Client extends TypedEmitter<ClientEvents> {
     if (msg.error !== undefined) {
       const error = new RpcError(msg.error as RpcErrorObject);
       if (call) this.#rejectCall(call, error);
-      else if (msg.id === null) this.emit('serverError', { error });
+      else if (msg.id === null) this.emit('server:error', { error });
     } else if (call) {
       this.#settle(call);
       call.resolve(msg.result);
@@ -401,7 +401,7 @@ export class Client extends TypedEmitter<ClientEvents> {
   }
 
   #onNotification(notification: ServerNotification): void {
-    this.emit('notification', notification);
+    this.emit('server:notification', notification);
     if (notification.method !== 'task.update') return;
     const task = notification.params?.task;
     const waits = task ? this.#waits.get(task.id) : undefined;
@@ -432,7 +432,7 @@ export class Client extends TypedEmitter<ClientEvents> {
     }
     this.#queued = [...resend, ...this.#queued];
     if (this.#closed) return;
-    this.emit('disconnect', { address, error });
+    this.emit('connection:lost', { address, error });
     if (this.#opts.reconnect) {
       void this.#reconnect();
       return;
@@ -459,7 +459,12 @@ export class Client extends TypedEmitter<ClientEvents> {
       const round = Math.ceil(attempt / n);
       const delayMs = (attempt - 1) % n === 0 ? backoffDelay(round) : 0;
       const { host, port } = addresses[index]!;
-      this.emit('reconnecting', { address: this.addresses[index]!, attempt, round, delayMs });
+      this.emit('connection:retrying', {
+        address: this.addresses[index]!,
+        attempt,
+        round,
+        delayMs,
+      });
       if (delayMs > 0) {
         try {
           await sleep(delayMs, undefined, { signal: this.#closeController.signal });

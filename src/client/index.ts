@@ -1,4 +1,6 @@
 /** The public API of the taskwire client library. */
+
+export { TypedEmitter } from '../events/emitter.ts';
 export {
   AddressError,
   formatAddress,
@@ -15,4 +17,3 @@ export {
   type WaitOptions,
 } from './client.ts';
 export { ClientClosedError, ConnectError, ConnectionLostError, RpcError } from './errors.ts';
-export { TypedEmitter } from './events.ts';

@@ -5,10 +5,11 @@
  */
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
+import type { TypedEmitter } from '../events/emitter.ts';
 import { decodeUtf8, LineFramer } from '../protocol/framing/ndjson.ts';
 import type { NotificationName, Notifications, ParamsOf, ResultOf } from '../protocol/messages.ts';
 import type { Core, Session, WorkerMethods } from './dispatch.ts';
-import type { ServerEvents, TypedEmitter } from './events.ts';
+import type { ServerEvents } from './events.ts';
 import { ReadGate } from './read-gate.ts';
 import { handleRpcLine, invalidUtf8Response, lineTooLongResponse, type RpcContext } from './rpc.ts';
 import { handleSeedLine } from './seed-compat.ts';
@@ -195,7 +196,7 @@ export class Connection implements Session {
     const hooks = [...this.cleanups];
     this.cleanups.clear();
     for (const fn of hooks) fn();
-    this.deps.events.emit('connection:closed', this.remote, midLine);
+    this.deps.events.emit('connection:closed', { remote: this.remote, midLine });
     this.deps.log.info(
       { remote: this.remote, midLine },
       midLine ? 'client left mid-line' : 'client left',

@@ -6,9 +6,8 @@
  * drains and the requests in flight are down to half the cap.
  */
 import type { Socket } from 'node:net';
-import type { ServerEvents, TypedEmitter } from './events.ts';
-
-export type PauseReason = 'unread-answers' | 'requests-in-flight';
+import type { TypedEmitter } from '../events/emitter.ts';
+import type { PauseReason, ServerEvents } from './events.ts';
 
 export class ReadGate {
   private inFlight = 0;
@@ -72,8 +71,8 @@ export class ReadGate {
 
   private changed(reason: PauseReason | undefined): void {
     const { remote, events, onChange } = this.observers;
-    if (reason) events?.emit('connection:paused', remote, reason);
-    else events?.emit('connection:resumed', remote);
+    if (reason) events?.emit('connection:paused', { remote, reason });
+    else events?.emit('connection:resumed', { remote });
     onChange?.(reason);
   }
 

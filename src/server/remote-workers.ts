@@ -4,12 +4,14 @@
  * has free capacity and its socket drains. A worker that stays silent past the heartbeat
  * timeout (a vanished machine, a half-open connection) is dropped and its leases go back.
  */
+
+import type { TypedEmitter } from '../events/emitter.ts';
 import { ErrorCode, TaskwireError } from '../protocol/errors.ts';
 import type { Assignment, ParamsOf, ResultOf, WorkerInfo } from '../protocol/messages.ts';
 import type { Lease } from '../store/types.ts';
 import type { Connection } from './connection.ts';
 import type { WorkerMethods } from './dispatch.ts';
-import type { ServerEvents, TypedEmitter } from './events.ts';
+import type { ServerEvents } from './events.ts';
 import type { Logger } from './logger.ts';
 import type { Scheduler, WorkerSlot } from './scheduler.ts';
 import type { TaskTypes } from './task-types.ts';
@@ -105,7 +107,7 @@ export class RemoteWorkers {
     conn.onClose(() => void this.remove(worker, 'disconnected'));
     conn.socket.on('drain', () => this.scheduler.workerReady());
     this.scheduler.addWorker(worker);
-    this.events.emit('worker:joined', id, worker.name);
+    this.events.emit('worker:joined', { workerId: id, name: worker.name });
     this.log.info(
       { worker: id, name: worker.name, types: params.types, concurrency: params.concurrency },
       'worker joined',
@@ -139,7 +141,7 @@ export class RemoteWorkers {
     if (!this.workers.delete(worker.id)) return;
     const held = this.scheduler.inFlightOf(worker.id).length;
     await this.scheduler.removeWorker(worker.id);
-    this.events.emit('worker:left', worker.id, worker.name);
+    this.events.emit('worker:left', { workerId: worker.id, name: worker.name });
     this.log.info({ worker: worker.id, name: worker.name, why, released: held }, 'worker left');
   }
 

@@ -11,6 +11,8 @@
  * reports in the same transaction, so a task submitted in that turn is leased by the same
  * commit. Otherwise (PostgreSQL) a pump claims for each worker in turn.
  */
+
+import type { TypedEmitter } from '../events/emitter.ts';
 import { isTerminal, type Json } from '../model/tasks.ts';
 import type {
   ClaimOutcome,
@@ -24,7 +26,7 @@ import type {
   WriteBatch,
 } from '../store/types.ts';
 import type { ClaimPlanner, Committer } from './committer.ts';
-import type { ServerEvents, TypedEmitter } from './events.ts';
+import type { ServerEvents } from './events.ts';
 import { ReadyTypes } from './ready-types.ts';
 
 /** A worker as the scheduler sees it. */
@@ -309,7 +311,7 @@ export class Scheduler implements ClaimPlanner {
       if (state && this.ready.any(state.slot.types)) this.wake();
     }
     tasks.forEach((task, j) => {
-      if (!task) this.events.emit('lease:stale', held[j]!.token, slotId);
+      if (!task) this.events.emit('lease:stale', { token: held[j]!.token, worker: slotId });
       out[heldAt[j]!] = task;
     });
     return out;
@@ -318,7 +320,7 @@ export class Scheduler implements ClaimPlanner {
   private holder(slotId: string, token: number): SlotState | undefined {
     const owner = this.owners.get(token);
     if (!owner || owner.state.slot.id !== slotId) {
-      this.events.emit('lease:stale', token, slotId);
+      this.events.emit('lease:stale', { token, worker: slotId });
       return undefined;
     }
     return owner.state;
@@ -501,10 +503,16 @@ export class Scheduler implements ClaimPlanner {
 
   /** Records leases as held by a worker. */
   private hold(state: SlotState, leases: Lease[]): void {
+    const leased = this.events.listens('task:leased');
     for (const l of leases) {
       state.inFlight.add(l.token);
       this.owners.set(l.token, { state, lease: l });
-      this.events.emit('task:leased', l.taskId, l.token, state.slot.name);
+      if (leased)
+        this.events.emit('task:leased', {
+          taskId: l.taskId,
+          token: l.token,
+          worker: state.slot.name,
+        });
     }
     this.announce(leases).catch((e: unknown) =>
       this.opts.onError(e, 'telling waiters that their tasks started'),
@@ -550,7 +558,7 @@ export class Scheduler implements ClaimPlanner {
       if (expired.length === 0) return;
       const byOwner = new Map<SlotState, number[]>();
       for (const e of expired) {
-        this.events.emit('lease:expired', e.token, e.taskId, e.worker);
+        this.events.emit('lease:expired', { token: e.token, taskId: e.taskId, worker: e.worker });
         const state = this.owners.get(e.token)?.state;
         if (!state) continue;
         this.owners.delete(e.token);

@@ -3,6 +3,7 @@
  * connections. `start()` opens everything, `close()` (safe to call twice) drains it.
  */
 import { createServer, type Server, type Socket } from 'node:net';
+import { TypedEmitter } from '../events/emitter.ts';
 import { builtinHandlers } from '../handlers/builtin-handlers.ts';
 import type { TaskHandler } from '../handlers/run-handler.ts';
 import type { ParamsOf, ResultOf, WorkerInfo } from '../protocol/messages.ts';
@@ -12,7 +13,7 @@ import { hasWrites, isRecord } from '../store/types.ts';
 import { Committer } from './committer.ts';
 import { Connection } from './connection.ts';
 import type { Core } from './dispatch.ts';
-import { type ServerEvents, TypedEmitter } from './events.ts';
+import type { ServerEvents } from './events.ts';
 import { LegacyTallyListener } from './legacy-tally.ts';
 import { LocalExecutor } from './local-executor.ts';
 import { type Logger, silentLogger } from './logger.ts';
@@ -129,7 +130,7 @@ export class TaskwireServer {
       },
       onFailure: (error) => health.failed(error),
       // A report comes back as the whole task only for somebody who will look at it.
-      full: (id) => waiters.has(id) || this.events.listenerCount('task:changed') > 0,
+      full: (id) => waiters.has(id) || this.events.listens('task:changed'),
     });
     const onError = (error: unknown, context: string) => {
       health.failed(error);
@@ -274,7 +275,7 @@ export class TaskwireServer {
     });
     this.connections.add(conn);
     conn.onClose(() => this.connections.delete(conn));
-    this.events.emit('connection:opened', conn.remote);
+    this.events.emit('connection:opened', { remote: conn.remote });
     this.log.info({ remote: conn.remote }, 'client connected');
   }
 
@@ -303,7 +304,7 @@ export class TaskwireServer {
     // would be a JSON line per task, which cost a sixth of steady throughput (measured).
     const logTasks = this.log.isLevelEnabled('debug');
     if (outcome.ids.length > 0) {
-      this.events.emit('task:submitted', outcome.ids);
+      this.events.emit('task:submitted', { ids: outcome.ids });
       this.scheduler?.submitted(batch.submits);
       if (logTasks) {
         for (const [i, t] of batch.submits.entries()) {
@@ -331,7 +332,7 @@ export class TaskwireServer {
 
   private taskChanged(task: TaskRecord, waiters: Waiters): void {
     waiters.changed(task);
-    this.events.emit('task:changed', task);
+    this.events.emit('task:changed', { task });
   }
 
   private async readChanged(id: number, waiters: Waiters): Promise<void> {

@@ -5,7 +5,7 @@
  * aborts running tasks (their leases went back to the queue) and reconnects with backoff.
  */
 import { Client, type ClientOptions } from '../client/client.ts';
-import { TypedEmitter } from '../client/events.ts';
+import { TypedEmitter } from '../events/emitter.ts';
 import { settledWithin } from '../handlers/grace.ts';
 import { LazyAbort } from '../handlers/lazy-abort.ts';
 import { runHandler, type TaskHandler } from '../handlers/run-handler.ts';
@@ -33,10 +33,11 @@ export interface WorkerEvents {
   'task:finished': { id: string; token: string; accepted: boolean; error?: string };
   'task:aborted': { id: string; token: string; reason: string };
   /** The server at `address` (`host:port`) accepted the worker. */
-  registered: { workerId: string; reconnected: boolean; address: string };
+  'worker:registered': { workerId: string; reconnected: boolean; address: string };
   /** The connection to `address` dropped: running tasks are aborted, the worker reconnects. */
-  disconnected: { address: string; error: Error | undefined };
-  error: { error: Error; context: string };
+  'worker:disconnected': { address: string; error: Error | undefined };
+  /** Something failed in the background (a heartbeat, a progress report, a re-registration). */
+  'worker:error': { error: Error; context: string };
 }
 
 /** A Running's `done` until its execution starts (one shared promise, not one per task). */
@@ -78,12 +79,12 @@ export class Worker extends TypedEmitter<WorkerEvents> {
     if (this.handlers.size === 0) throw new Error('register at least one handler before start()');
     const client = await Client.connect({ ...this.opts, reconnect: true });
     this.client = client;
-    client.on('notification', (n) => this.onNotification(n));
-    client.on('disconnect', ({ address, error }) => {
+    client.on('server:notification', (n) => this.onNotification(n));
+    client.on('connection:lost', ({ address, error }) => {
       this.abortAll('connection lost');
-      this.emit('disconnected', { address, error });
+      this.emit('worker:disconnected', { address, error });
     });
-    client.on('connect', ({ reconnected }) => {
+    client.on('connection:opened', ({ reconnected }) => {
       if (reconnected) void this.register(true).catch((e: unknown) => this.report(e, 'register'));
     });
     await this.register(false);
@@ -124,7 +125,11 @@ export class Worker extends TypedEmitter<WorkerEvents> {
     clearInterval(this.heartbeat);
     this.heartbeat = setInterval(() => this.beat(), hello.heartbeatMs);
     this.heartbeat.unref();
-    this.emit('registered', { workerId: hello.workerId, reconnected, address: client.address });
+    this.emit('worker:registered', {
+      workerId: hello.workerId,
+      reconnected,
+      address: client.address,
+    });
   }
 
   /**
@@ -219,7 +224,7 @@ export class Worker extends TypedEmitter<WorkerEvents> {
   }
 
   private report(error: unknown, context: string): void {
-    this.emit('error', {
+    this.emit('worker:error', {
       error: error instanceof Error ? error : new Error(String(error)),
       context,
     });

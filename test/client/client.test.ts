@@ -180,7 +180,7 @@ describe('client', () => {
     const [note, call] = await server.connections[0]!.requestCount(2);
     assert.deepEqual(note, { jsonrpc: '2.0', method: 'ping' });
     assert.equal(call!.id, 1, 'the notification took no id');
-    const disconnected = client.next('disconnect');
+    const disconnected = client.next('connection:lost');
     server.connections[0]!.drop();
     await disconnected;
     assert.equal(client.notify('ping'), false);
@@ -239,13 +239,15 @@ describe('client', () => {
   it('reconnects: resends a pending wait, rejects a pending submit', async (t) => {
     const { server, client } = await setup(t);
     const events: string[] = [];
-    client.on('disconnect', () => events.push('disconnect'));
-    client.on('connect', ({ reconnected }) => events.push(reconnected ? 'reconnect' : 'connect'));
+    client.on('connection:lost', () => events.push('disconnect'));
+    client.on('connection:opened', ({ reconnected }) =>
+      events.push(reconnected ? 'reconnect' : 'connect'),
+    );
     const waiting = client.wait('3');
     const submitting = client.submit('flip', 'abc');
     const first = await server.connection(0);
     await first.requestCount(2);
-    const reconnecting = client.next('reconnecting');
+    const reconnecting = client.next('connection:retrying');
     first.drop();
 
     const err = await submitting.catch((e: unknown) => e);
@@ -319,7 +321,7 @@ describe('client', () => {
 
   it('stops reconnecting when closed', async (t) => {
     const { server, client } = await setup(t);
-    const reconnecting = client.next('reconnecting');
+    const reconnecting = client.next('connection:retrying');
     (await server.connection(0)).drop();
     await reconnecting;
     await client.close();

@@ -72,9 +72,9 @@ describe('client failover', () => {
     const before = await client.submit('flip', 'on a');
     assert.equal((await client.wait(before)).result, 'a no');
 
-    const disconnected = client.next('disconnect');
-    const reconnecting = client.next('reconnecting');
-    const connected = client.next('connect');
+    const disconnected = client.next('connection:lost');
+    const reconnecting = client.next('connection:retrying');
+    const connected = client.next('connection:opened');
     await a.server.close();
 
     assert.equal((await disconnected).address, `127.0.0.1:${a.port}`);
@@ -99,7 +99,7 @@ describe('client failover', () => {
       await a.close();
     });
     const events = record(client);
-    const reconnected = client.next('connect');
+    const reconnected = client.next('connection:opened');
     (await a.connection(0)).drop();
     await reconnected;
     await a.connection(1);
@@ -120,9 +120,9 @@ describe('client failover', () => {
     const dead = await freePort();
     const client = await connect({ addresses: [local(aPort), local(dead)] });
     t.after(() => client.close());
-    const attempts: ClientEvents['reconnecting'][] = [];
+    const attempts: ClientEvents['connection:retrying'][] = [];
     const fourTries = new Promise<void>((resolve) => {
-      client.on('reconnecting', (e) => {
+      client.on('connection:retrying', (e) => {
         attempts.push(e);
         if (attempts.length === 4) resolve();
       });
@@ -149,8 +149,10 @@ describe('client failover', () => {
 /** The client's connection events as [name, address, attempt?, round?], in order. */
 function record(client: Awaited<ReturnType<typeof connect>>): unknown[][] {
   const events: unknown[][] = [];
-  client.on('disconnect', (e) => events.push(['disconnect', e.address]));
-  client.on('reconnecting', (e) => events.push(['reconnecting', e.address, e.attempt, e.round]));
-  client.on('connect', (e) => events.push(['connect', e.address]));
+  client.on('connection:lost', (e) => events.push(['disconnect', e.address]));
+  client.on('connection:retrying', (e) =>
+    events.push(['reconnecting', e.address, e.attempt, e.round]),
+  );
+  client.on('connection:opened', (e) => events.push(['connect', e.address]));
   return events;
 }

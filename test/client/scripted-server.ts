@@ -3,7 +3,7 @@
  * scripts: each test sets `onRequest` and answers (or not) through the connection.
  */
 import net from 'node:net';
-import { TypedEmitter } from '../../src/client/events.ts';
+import { TypedEmitter } from '../../src/events/emitter.ts';
 import type { TaskView } from '../../src/protocol/tasks.ts';
 
 export interface ScriptedRequest {

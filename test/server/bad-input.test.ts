@@ -1,6 +1,5 @@
 /** Bad input gets a clear error, never a crash: each case, then the server still serves. */
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import { describe, it } from 'node:test';
 import { ErrorCode } from '../../src/protocol/errors.ts';
 import { RawClient, startServer, type TestServer } from '../support/server.ts';
@@ -124,11 +123,11 @@ describe('bad input', () => {
 
   it('a peer that disconnects mid-line stores nothing and is logged as such', async () => {
     await using t = await startServer();
-    const closed = once(t.server.events, 'connection:closed');
+    const closed = t.server.events.next('connection:closed');
     const c = await RawClient.connect(t.port);
     c.write('{"jsonrpc":"2.0","id":1,"method":"submit","params":{"type":"flip","da');
     c.socket.end();
-    const [, midLine] = await closed;
+    const { midLine } = await closed;
     assert.equal(midLine, true);
     const other = await RawClient.connect(t.port);
     assert.equal((await other.call('status', { id: '1' })).error.code, ErrorCode.TASK_NOT_FOUND);

@@ -27,12 +27,12 @@ describe('flow control', () => {
     for (let i = 0; i < count; i++) {
       lines.push(`{"jsonrpc":"2.0","id":${i},"method":"status","params":{"id":"${id}"}}\n`);
     }
-    const paused = once(s.server.events, 'connection:paused');
+    const paused = s.server.events.next('connection:paused');
     socket.write(lines.join(''));
-    const [, reason] = (await paused) as [string, string];
+    const { reason } = await paused;
     assert.equal(reason, 'unread-answers');
 
-    const resumed = once(s.server.events, 'connection:resumed');
+    const resumed = s.server.events.next('connection:resumed');
     let buffer = '';
     let next = 0;
     const all = new Promise<void>((resolve, reject) => {
@@ -66,9 +66,9 @@ describe('flow control', () => {
     try {
       // No worker runs noop here: the tasks stay enqueued and a's waits stay in flight.
       const ids = await Promise.all([1, 2, 3, 4].map((i) => b.submit('noop', i)));
-      const paused = once(s.server.events, 'connection:paused');
+      const paused = s.server.events.next('connection:paused');
       const waits = ids.map((id) => a.wait(id));
-      const [, reason] = (await paused) as [string, string];
+      const { reason } = await paused;
       assert.equal(reason, 'requests-in-flight');
 
       let pinged = false;
@@ -81,7 +81,7 @@ describe('flow control', () => {
       await b.ping(); // a round trip later, a's ping is still unanswered
       assert.equal(pinged, false, 'the ping was read above half the cap');
 
-      const resumed = once(s.server.events, 'connection:resumed');
+      const resumed = s.server.events.next('connection:resumed');
       await b.cancel(ids[1]!);
       await resumed;
       await ping;
@@ -112,11 +112,11 @@ describe('flow control', () => {
       onError: (reason) => assert.fail(reason),
     });
     socket.on('data', (chunk: Buffer) => framer.push(chunk));
-    const paused = once(s.server.events, 'connection:paused');
-    const resumed = once(s.server.events, 'connection:resumed');
+    const paused = s.server.events.next('connection:paused');
+    const resumed = s.server.events.next('connection:resumed');
     // A seed-003 worker sends one message and waits; this one sends 10,000 `{}` at once.
     socket.write(Buffer.concat(Array.from({ length: count }, () => frameMarker('{}'))));
-    const [, reason] = (await paused) as [string, string];
+    const { reason } = await paused;
     assert.equal(reason, 'requests-in-flight');
     await resumed;
     await all;

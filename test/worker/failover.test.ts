@@ -24,7 +24,7 @@ describe('worker failover', () => {
     await using b = await startServer({ local: false });
     const worker = new Worker({ addresses: [local(a.port), local(b.port)], name: 'fo' });
     worker.handle('job', (task) => `done: ${String(task.data)}`);
-    const first = worker.next('registered');
+    const first = worker.next('worker:registered');
     await worker.start();
     assert.equal((await first).address, `127.0.0.1:${a.port}`);
     try {
@@ -32,8 +32,8 @@ describe('worker failover', () => {
       const id = await onA.submit('job', 'a');
       assert.equal((await onA.wait(id)).result, 'done: a');
 
-      const disconnected = worker.next('disconnected');
-      const registered = worker.next('registered');
+      const disconnected = worker.next('worker:disconnected');
+      const registered = worker.next('worker:registered');
       await a.server.close();
       assert.equal((await disconnected).address, `127.0.0.1:${a.port}`);
       const again = await registered;

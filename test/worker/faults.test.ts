@@ -26,7 +26,7 @@ describe('worker faults', () => {
     const ids = await client.submitMany(data.map((d) => ({ type: 'flip', data: d })));
     // Kill w1 while it holds leases: right after it was handed a task.
     await new Promise<void>((resolve) => {
-      t.server.events.on('task:leased', (_task, _token, worker) => {
+      t.server.events.on('task:leased', ({ worker }) => {
         if (worker.startsWith('w1@')) resolve();
       });
     });
@@ -55,7 +55,7 @@ describe('worker faults', () => {
     const client = await connect({ port: t.port });
     // Listening before the submit: the lease may be taken before the submit's answer arrives.
     const leased = new Promise<void>((resolve) => {
-      t.server.events.on('task:leased', (_task, _token, worker) => {
+      t.server.events.on('task:leased', ({ worker }) => {
         if (worker.startsWith('frozen@')) resolve();
       });
     });

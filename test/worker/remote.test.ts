@@ -223,7 +223,7 @@ describe('remote workers', () => {
     const worker = new Worker({ port: relay.port, name: 'idle' });
     worker.handle('resize', () => null);
     const left: string[] = [];
-    t.server.events.on('worker:left', (_id, name) => left.push(name));
+    t.server.events.on('worker:left', ({ name }) => left.push(name));
     const client = await connect({ port: t.port });
     try {
       await worker.start();

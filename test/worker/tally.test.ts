@@ -34,7 +34,7 @@ describe('tally', () => {
     const replacements: Promise<WorkerProcess>[] = [];
     const doneKeys = new Set<number>();
     const all = new Promise<void>((resolve) => {
-      t.server.events.on('task:changed', (task) => {
+      t.server.events.on('task:changed', ({ task }) => {
         if (task.type !== 'tally' || task.status !== 'done' || doneKeys.has(task.id)) return;
         doneKeys.add(task.id);
         for (const k of kills) {
