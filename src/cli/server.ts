@@ -108,7 +108,6 @@ export function serverCommand(): Command {
         host: flags.host,
         port: flags.port,
         store,
-        fsync: flags.fsync,
         delayScale: flags.delayScale,
         concurrency: flags.concurrency,
         local: flags.local,

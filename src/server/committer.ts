@@ -54,14 +54,21 @@ export interface ClaimPlanner {
   claimed(outcomes: ClaimOutcome[] | undefined): void;
 }
 
+/**
+ * What listens to commits (the waiters' pushes, the scheduler, the store's health): told in
+ * the order they were added, after the batch's callers got their answers.
+ */
+export interface CommitListener {
+  /** A batch committed: the batch and what it did. */
+  committed?(batch: WriteBatch, outcome: WriteOutcome): void;
+  /** A batch failed (each caller's promise rejected with the error too). */
+  failed?(error: unknown): void;
+  /** Whether reports on this task should come back as whole records (WriteBatch.full). */
+  wantsRecord?(taskId: number): boolean;
+}
+
 export interface CommitterOptions {
   now: () => number;
-  /** Called after each batch commits, with the batch and what it did. */
-  onCommit?: (batch: WriteBatch, outcome: WriteOutcome) => void;
-  /** Called when a batch fails (each caller's promise rejects with the error too). */
-  onFailure?: (error: unknown) => void;
-  /** Reports on which tasks should come back as whole records (WriteBatch.full). */
-  full?: (taskId: number) => boolean;
 }
 
 export class Committer {
@@ -70,6 +77,8 @@ export class Committer {
   private scheduled = false;
   private early = false;
   private planner: ClaimPlanner | undefined;
+  private readonly listeners: CommitListener[] = [];
+  private full: ((taskId: number) => boolean) | undefined;
 
   constructor(
     private readonly store: Store,
@@ -122,6 +131,18 @@ export class Committer {
     const p = this.current();
     p.batch.progress.push({ token, progress });
     return new Promise((resolve, reject) => p.progress.push({ resolve, reject }));
+  }
+
+  /** Tells `listener` of every batch from now on. */
+  listen(listener: CommitListener): void {
+    this.listeners.push(listener);
+    const wants = this.listeners.flatMap((l) => (l.wantsRecord ? [l.wantsRecord.bind(l)] : []));
+    this.full =
+      wants.length === 0
+        ? undefined
+        : wants.length === 1
+          ? wants[0]
+          : (id) => wants.some((w) => w(id));
   }
 
   /** From now on every batch asks `planner` for claims to apply with it. */
@@ -183,7 +204,7 @@ export class Committer {
     this.pending = undefined;
     const { batch } = p;
     batch.now = this.opts.now();
-    if (this.opts.full) batch.full = this.opts.full;
+    if (this.full) batch.full = this.full;
     const planner = this.planner;
     if (planner) batch.claims = planner.plan(batch);
     if (!hasWrites(batch) && batch.claims.length === 0) return Promise.resolve();
@@ -193,12 +214,12 @@ export class Committer {
       .then(
         (outcome) => {
           this.settle(p, outcome);
-          this.opts.onCommit?.(batch, outcome);
+          for (const l of this.listeners) l.committed?.(batch, outcome);
           claims?.claimed(outcome.claims);
         },
         (error: unknown) => {
           this.rejectAll(p, error);
-          this.opts.onFailure?.(error);
+          for (const l of this.listeners) l.failed?.(error);
           claims?.claimed(undefined);
         },
       )

@@ -7,10 +7,12 @@
  * resumes without a restart.
  */
 import { isStoreFull, isStoreUnavailable } from '../store/errors.ts';
+import { hasWrites, type WriteBatch } from '../store/types.ts';
+import type { CommitListener } from './committer.ts';
 
 export type StoreStatus = 'ok' | 'unavailable';
 
-export class StoreHealth {
+export class StoreHealth implements CommitListener {
   private current: StoreStatus = 'ok';
   private lastError: string | undefined;
   private full = false;
@@ -24,6 +26,11 @@ export class StoreHealth {
   /** The message of the failure that made the store unavailable, while it is. */
   get error(): string | undefined {
     return this.current === 'ok' ? undefined : this.lastError;
+  }
+
+  /** A commit reached the store; one that wrote something proves a full disk over. */
+  committed(batch: WriteBatch): void {
+    this.ok(hasWrites(batch));
   }
 
   /** `wrote`: the operation wrote data (a full disk took it), not only reached the store. */

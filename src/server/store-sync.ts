@@ -5,7 +5,7 @@
  * Events come from the store's own notifications (LISTEN/NOTIFY), never from polling.
  */
 import type { Store, StoreEvent } from '../store/types.ts';
-import type { Scheduler } from './scheduler.ts';
+import type { Scheduler } from './scheduling/scheduler.ts';
 import type { Waiters } from './waiters.ts';
 
 export class StoreSync {

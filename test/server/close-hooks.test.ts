@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Committer } from '../../src/server/committer.ts';
-import { type Core, dispatch, type Session } from '../../src/server/dispatch.ts';
-import { TaskTypes } from '../../src/server/task-types.ts';
+import { TaskTypes } from '../../src/server/scheduling/task-types.ts';
+import { type Core, dispatch, type Session } from '../../src/server/session/dispatch.ts';
 import { Waiters } from '../../src/server/waiters.ts';
 import { SqliteStore } from '../../src/store/sqlite/store.ts';
 import { isRecord } from '../../src/store/types.ts';
@@ -43,9 +43,9 @@ async function withCore(
   await store.open();
   const now = () => 1_700_000_000_000;
   const waiters = new Waiters();
-  const committer = new Committer(store, {
-    now,
-    onCommit: (_batch, outcome) => {
+  const committer = new Committer(store, { now });
+  committer.listen({
+    committed: (_batch, outcome) => {
       for (const t of outcome.completions) if (t && isRecord(t)) waiters.changed(t);
     },
   });

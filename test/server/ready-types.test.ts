@@ -1,7 +1,7 @@
 /** ReadyTypes: which task types a claim should ask for. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ReadyTypes } from '../../src/server/ready-types.ts';
+import { ReadyTypes } from '../../src/server/scheduling/ready-types.ts';
 
 describe('ready types', () => {
   it('leaves exhausted types out of claims until work of that type appears', () => {

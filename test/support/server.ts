@@ -6,6 +6,8 @@ import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ServerOptions, TaskwireServer } from '../../src/server/server.ts';
+import { SqliteStore } from '../../src/store/sqlite/store.ts';
+import type { Store } from '../../src/store/types.ts';
 
 export interface TestServer {
   server: TaskwireServer;
@@ -21,11 +23,20 @@ export function tempDir(prefix = 'taskwire-test-'): { dir: string; remove(): voi
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+/** A test server's options: a store, or a SQLite file (`db`, `fsync`); by default a fresh file. */
+export type TestServerOptions = Omit<ServerOptions, 'store'> & {
+  store?: Store;
+  db?: string;
+  fsync?: boolean;
+};
+
 /** Starts a server on port 0 with a fresh database (fast delays unless told otherwise). */
-export async function startServer(opts: ServerOptions = {}): Promise<TestServer> {
+export async function startServer(opts: TestServerOptions = {}): Promise<TestServer> {
   const { dir, remove } = tempDir();
-  const db = opts.db ?? join(dir, 'test.db');
-  const server = new TaskwireServer({ port: 0, delayScale: 0.001, graceMs: 200, ...opts, db });
+  const { db: dbOption, fsync, store: given, ...rest } = opts;
+  const db = dbOption ?? join(dir, 'test.db');
+  const store = given ?? new SqliteStore({ path: db, fsync: fsync ?? false });
+  const server = new TaskwireServer({ port: 0, delayScale: 0.001, graceMs: 200, ...rest, store });
   const { port } = await server.start();
   return {
     server,

@@ -6,11 +6,11 @@
  * their data.
  */
 
-import { BUILTIN_TYPES, builtinType } from '../handlers/builtins.ts';
-import type { Json } from '../model/tasks.ts';
-import { ErrorCode, TaskwireError } from '../protocol/errors.ts';
-import type { TaskSpec } from '../protocol/tasks.ts';
-import type { NewTask } from '../store/types.ts';
+import { BUILTIN_TYPES, builtinType } from '../../handlers/builtins.ts';
+import type { Json } from '../../model/tasks.ts';
+import { ErrorCode, TaskwireError } from '../../protocol/errors.ts';
+import type { TaskSpec } from '../../protocol/tasks.ts';
+import type { NewTask } from '../../store/types.ts';
 
 export class TaskTypes {
   private readonly known = new Set<string>();

@@ -6,8 +6,8 @@
  * drains and the requests in flight are down to half the cap.
  */
 import type { Socket } from 'node:net';
-import type { TypedEmitter } from '../events/emitter.ts';
-import type { PauseReason, ServerEvents } from './events.ts';
+import type { TypedEmitter } from '../../events/emitter.ts';
+import type { PauseReason, ServerEvents } from '../events.ts';
 
 export class ReadGate {
   private inFlight = 0;

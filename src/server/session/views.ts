@@ -1,8 +1,8 @@
 /** Turns store records into what goes on the wire. */
 
-import type { TallyView } from '../protocol/messages.ts';
-import type { AttemptView, TaskView } from '../protocol/tasks.ts';
-import type { AttemptRecord, TallySummary, TaskRecord } from '../store/types.ts';
+import type { TallyView } from '../../protocol/messages.ts';
+import type { AttemptView, TaskView } from '../../protocol/tasks.ts';
+import type { AttemptRecord, TallySummary, TaskRecord } from '../../store/types.ts';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 

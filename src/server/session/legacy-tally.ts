@@ -6,15 +6,15 @@
  * same tally side by side.
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import type { TypedEmitter } from '../events/emitter.ts';
-import type { Json } from '../model/tasks.ts';
-import { parsePythonDict } from '../protocol/compat/python-dict.ts';
-import { frameMarker, MarkerFramer } from '../protocol/framing/marker.ts';
-import type { Lease, Store } from '../store/types.ts';
-import type { ServerEvents } from './events.ts';
-import type { Logger } from './logger.ts';
+import type { TypedEmitter } from '../../events/emitter.ts';
+import type { Json } from '../../model/tasks.ts';
+import { parsePythonDict } from '../../protocol/compat/python-dict.ts';
+import { frameMarker, MarkerFramer } from '../../protocol/framing/marker.ts';
+import type { Lease, Store } from '../../store/types.ts';
+import type { ServerEvents } from '../events.ts';
+import type { Logger } from '../logger.ts';
+import type { Scheduler, WorkerSlot } from '../scheduling/scheduler.ts';
 import { ReadGate } from './read-gate.ts';
-import type { Scheduler, WorkerSlot } from './scheduler.ts';
 
 export const LEGACY_TALLY_NAME = 'legacy';
 const WAIT = -2;

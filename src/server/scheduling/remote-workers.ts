@@ -5,16 +5,45 @@
  * timeout (a vanished machine, a half-open connection) is dropped and its leases go back.
  */
 
-import type { TypedEmitter } from '../events/emitter.ts';
-import { ErrorCode, TaskwireError } from '../protocol/errors.ts';
-import type { Assignment, ParamsOf, ResultOf, WorkerInfo } from '../protocol/messages.ts';
-import type { Lease } from '../store/types.ts';
-import type { Connection } from './connection.ts';
-import type { WorkerMethods } from './dispatch.ts';
-import type { ServerEvents } from './events.ts';
-import type { Logger } from './logger.ts';
+import type { TypedEmitter } from '../../events/emitter.ts';
+import { ErrorCode, TaskwireError } from '../../protocol/errors.ts';
+import type {
+  Assignment,
+  NotificationName,
+  Notifications,
+  ParamsOf,
+  ResultOf,
+  WorkerInfo,
+} from '../../protocol/messages.ts';
+import type { Lease } from '../../store/types.ts';
+import type { ServerEvents } from '../events.ts';
+import type { Logger } from '../logger.ts';
 import type { Scheduler, WorkerSlot } from './scheduler.ts';
 import type { TaskTypes } from './task-types.ts';
+
+/** The worker methods of a connection, once it said `worker.hello`. */
+export interface WorkerMethods {
+  complete(params: ParamsOf<'worker.complete'>): Promise<ResultOf<'worker.complete'>>;
+  fail(params: ParamsOf<'worker.fail'>): Promise<ResultOf<'worker.fail'>>;
+  extend(params: ParamsOf<'worker.extend'>): Promise<ResultOf<'worker.extend'>>;
+  progress(params: ParamsOf<'worker.progress'>): Promise<ResultOf<'worker.progress'>>;
+}
+
+/** What a remote worker needs of its connection (session/connection.ts is one). */
+export interface WorkerConnection {
+  readonly remote: string;
+  /** When bytes last arrived: a worker silent for three heartbeats is dropped. */
+  readonly lastSeen: number;
+  /** Whether the socket takes our writes (false while its buffer is over the mark). */
+  readonly writable: boolean;
+  worker?: WorkerMethods;
+  notify<N extends NotificationName>(method: N, params: Notifications[N]): void;
+  onClose(fn: () => void): () => void;
+  /** Calls `fn` each time the socket's write buffer drains. */
+  onDrain(fn: () => void): void;
+  /** Drops the connection at once. */
+  destroy(): void;
+}
 
 export interface RemoteWorkersOptions {
   leaseMs: number;
@@ -46,7 +75,7 @@ class RemoteWorker implements WorkerSlot {
     readonly name: string,
     readonly types: readonly string[],
     readonly concurrency: number,
-    readonly conn: Connection,
+    readonly conn: WorkerConnection,
     now: number,
   ) {
     this.connectedAt = now;
@@ -61,7 +90,7 @@ class RemoteWorker implements WorkerSlot {
     // The worker library heartbeats every third of a lease: a lease that expired means the
     // worker missed three beats (frozen, or its machine vanished). Drop it rather than hand
     // it the task again; its other leases go back with the connection.
-    if (reason === 'expired') this.conn.socket.destroy();
+    if (reason === 'expired') this.conn.destroy();
   }
 
   ready(): boolean {
@@ -88,7 +117,7 @@ export class RemoteWorkers {
     this.watchdog.unref();
   }
 
-  hello(conn: Connection, params: ParamsOf<'worker.hello'>): ResultOf<'worker.hello'> {
+  hello(conn: WorkerConnection, params: ParamsOf<'worker.hello'>): ResultOf<'worker.hello'> {
     if (conn.worker)
       throw new TaskwireError(ErrorCode.INVALID_REQUEST, 'this connection is already a worker');
     const id = `w${++this.seq}`;
@@ -105,7 +134,7 @@ export class RemoteWorkers {
     this.types.add(params.types);
     conn.worker = this.methods(worker);
     conn.onClose(() => void this.remove(worker, 'disconnected'));
-    conn.socket.on('drain', () => this.scheduler.workerReady());
+    conn.onDrain(() => this.scheduler.workerReady());
     this.scheduler.addWorker(worker);
     this.events.emit('worker:joined', { workerId: id, name: worker.name });
     this.log.info(
@@ -153,7 +182,7 @@ export class RemoteWorkers {
           { worker: w.id, name: w.name },
           'worker silent past its heartbeat timeout; dropping it',
         );
-        w.conn.socket.destroy();
+        w.conn.destroy();
       }
     }
   }

@@ -9,8 +9,8 @@ import {
   seedImpossible,
   seedScheduled,
   seedStatus,
-} from '../protocol/compat/seed-lines.ts';
-import { TaskwireError } from '../protocol/errors.ts';
+} from '../../protocol/compat/seed-lines.ts';
+import { TaskwireError } from '../../protocol/errors.ts';
 import type { Core } from './dispatch.ts';
 import { toWireError } from './errors.ts';
 import { parseTaskId } from './views.ts';

@@ -3,8 +3,8 @@
  * scheduler and the waiters. Handlers return results or throw TaskwireError.
  */
 
-import { isTerminal } from '../model/tasks.ts';
-import { ErrorCode, TaskwireError } from '../protocol/errors.ts';
+import { isTerminal } from '../../model/tasks.ts';
+import { ErrorCode, TaskwireError } from '../../protocol/errors.ts';
 import type {
   MethodName,
   NotificationName,
@@ -12,14 +12,15 @@ import type {
   ParamsOf,
   ResultOf,
   WorkerInfo,
-} from '../protocol/messages.ts';
-import type { TaskView } from '../protocol/tasks.ts';
-import type { Store, TaskRecord } from '../store/types.ts';
-import type { Committer } from './committer.ts';
-import type { Scheduler } from './scheduler.ts';
-import type { TaskTypes } from './task-types.ts';
+} from '../../protocol/messages.ts';
+import type { TaskView } from '../../protocol/tasks.ts';
+import type { Store, TaskRecord } from '../../store/types.ts';
+import type { Committer } from '../committer.ts';
+import type { WorkerMethods } from '../scheduling/remote-workers.ts';
+import type { Scheduler } from '../scheduling/scheduler.ts';
+import type { TaskTypes } from '../scheduling/task-types.ts';
+import type { Waiters } from '../waiters.ts';
 import { parseTaskId, tallyView, taskView } from './views.ts';
-import type { Waiters } from './waiters.ts';
 
 /** What a method handler may do with the connection it serves. */
 export interface Session {
@@ -34,13 +35,6 @@ export interface Session {
   /** Worker methods, once the connection said `worker.hello`. */
   worker?: WorkerMethods;
   becomeWorker(params: ParamsOf<'worker.hello'>): ResultOf<'worker.hello'>;
-}
-
-export interface WorkerMethods {
-  complete(params: ParamsOf<'worker.complete'>): Promise<ResultOf<'worker.complete'>>;
-  fail(params: ParamsOf<'worker.fail'>): Promise<ResultOf<'worker.fail'>>;
-  extend(params: ParamsOf<'worker.extend'>): Promise<ResultOf<'worker.extend'>>;
-  progress(params: ParamsOf<'worker.progress'>): Promise<ResultOf<'worker.progress'>>;
 }
 
 export interface Core {

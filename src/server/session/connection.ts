@@ -5,11 +5,17 @@
  */
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
-import type { TypedEmitter } from '../events/emitter.ts';
-import { decodeUtf8, LineFramer } from '../protocol/framing/ndjson.ts';
-import type { NotificationName, Notifications, ParamsOf, ResultOf } from '../protocol/messages.ts';
-import type { Core, Session, WorkerMethods } from './dispatch.ts';
-import type { ServerEvents } from './events.ts';
+import type { TypedEmitter } from '../../events/emitter.ts';
+import { decodeUtf8, LineFramer } from '../../protocol/framing/ndjson.ts';
+import type {
+  NotificationName,
+  Notifications,
+  ParamsOf,
+  ResultOf,
+} from '../../protocol/messages.ts';
+import type { ServerEvents } from '../events.ts';
+import type { WorkerConnection, WorkerMethods } from '../scheduling/remote-workers.ts';
+import type { Core, Session } from './dispatch.ts';
 import { ReadGate } from './read-gate.ts';
 import { handleRpcLine, invalidUtf8Response, lineTooLongResponse, type RpcContext } from './rpc.ts';
 import { handleSeedLine } from './seed-compat.ts';
@@ -37,7 +43,7 @@ function firstNonBlank(line: Buffer): number | undefined {
   return undefined;
 }
 
-export class Connection implements Session {
+export class Connection implements Session, WorkerConnection {
   readonly remote: string;
   worker?: WorkerMethods;
   private readonly framer: LineFramer;
@@ -112,6 +118,14 @@ export class Connection implements Session {
   /** Whether the socket is taking our writes (false while its buffer is over the mark). */
   get writable(): boolean {
     return !this.closed && !this.socket.destroyed && !this.socket.writableNeedDrain;
+  }
+
+  onDrain(fn: () => void): void {
+    this.socket.on('drain', fn);
+  }
+
+  destroy(): void {
+    this.socket.destroy();
   }
 
   /** Ends the connection after what is queued has been written. */

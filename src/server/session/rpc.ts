@@ -2,9 +2,9 @@
  * JSON-RPC 2.0 envelope handling: parse one line (a request or a batch), validate it,
  * dispatch it and build the response. Never throws: every problem becomes an error object.
  */
-import { ErrorCode, type ErrorCodeValue } from '../protocol/errors.ts';
-import type { RpcId, RpcResponse } from '../protocol/messages.ts';
-import { checkParams, isMethodName } from '../protocol/schemas.ts';
+import { ErrorCode, type ErrorCodeValue } from '../../protocol/errors.ts';
+import type { RpcId, RpcResponse } from '../../protocol/messages.ts';
+import { checkParams, isMethodName } from '../../protocol/schemas.ts';
 import { type Core, dispatch, type Session } from './dispatch.ts';
 import { toWireError } from './errors.ts';
 

@@ -1,5 +1,5 @@
 /** Maps any failure inside a request to the wire error the client gets. */
-import { ErrorCode, TaskwireError } from '../protocol/errors.ts';
+import { ErrorCode, TaskwireError } from '../../protocol/errors.ts';
 
 /** True for errors raised by a database driver (SQLite or PostgreSQL). */
 function isStoreError(error: unknown): error is Error & { code: string } {

@@ -4,10 +4,11 @@
  * blocks the event loop, so clients are served while a task "computes".
  */
 
-import { settledWithin } from '../handlers/grace.ts';
-import { LazyAbort } from '../handlers/lazy-abort.ts';
-import { runHandler, type TaskHandler } from '../handlers/run-handler.ts';
-import type { Lease } from '../store/types.ts';
+import { settledWithin } from '../../handlers/grace.ts';
+import { LazyAbort } from '../../handlers/lazy-abort.ts';
+import { runHandler, type TaskHandler } from '../../handlers/run-handler.ts';
+import type { WorkerInfo } from '../../protocol/messages.ts';
+import type { Lease } from '../../store/types.ts';
 import type { Scheduler, WorkerSlot } from './scheduler.ts';
 
 /** The abort reason of a task stopped by shutdown: its lease goes back to the queue. */
@@ -61,6 +62,22 @@ export class LocalExecutor implements WorkerSlot {
 
   get inFlight(): number {
     return this.running.size;
+  }
+
+  /** The executor as the `workers` listing shows it. */
+  info(): WorkerInfo | undefined {
+    const s = this.scheduler?.stats(this.id);
+    if (!s) return undefined;
+    return {
+      id: this.id,
+      name: this.name,
+      address: 'in-process',
+      types: [...this.types],
+      concurrency: this.concurrency,
+      inFlight: s.inFlight,
+      done: s.done,
+      connectedAt: new Date(s.since).toISOString(),
+    };
   }
 
   /**

@@ -1,0 +1,59 @@
+/** What a TaskwireServer can be told, and its defaults. */
+import type { TaskHandler } from '../handlers/run-handler.ts';
+import type { Store } from '../store/types.ts';
+import type { Logger } from './logger.ts';
+
+export interface ServerOptions {
+  /** Where tasks are kept; `openStoreFromOption` builds one from a `--store` style string. */
+  store: Store;
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  delayScale?: number;
+  /** Tasks the built-in executor runs at once. */
+  concurrency?: number;
+  /** Run the built-in executor (default true). */
+  local?: boolean;
+  /** Extra handlers for the built-in executor, by task type. */
+  handlers?: ReadonlyMap<string, TaskHandler>;
+  /** Task types accepted beyond those the executor runs and those workers have declared. */
+  types?: readonly string[];
+  leaseMs?: number;
+  maxAttempts?: number;
+  retryBaseMs?: number;
+  maxLineBytes?: number;
+  /**
+   * Requests one connection may have in flight (waits included) before the server stops
+   * reading it; it reads again once half of them are answered.
+   */
+  maxInFlight?: number;
+  /** How long running tasks get to finish on close before they go back to the queue. */
+  graceMs?: number;
+  /** Opens the legacy tally port (seed-003 workers) on a tally of `keys` × `reps`. */
+  tally?: { port: number; keys: number; reps: number };
+  logger?: Logger;
+  now?: () => number;
+  /** Aborting it closes the server. */
+  signal?: AbortSignal;
+}
+
+export const DEFAULTS = {
+  host: '127.0.0.1',
+  port: 5000,
+  delayScale: 1,
+  concurrency: 1,
+  leaseMs: 30_000,
+  maxAttempts: 3,
+  retryBaseMs: 1000,
+  maxLineBytes: 1024 * 1024,
+  maxInFlight: 16_384,
+  graceMs: 10_000,
+};
+
+export type ResolvedOptions = ServerOptions & typeof DEFAULTS;
+
+/** The options with every default filled in (an undefined value counts as not given). */
+export function resolveOptions(options: ServerOptions): ResolvedOptions {
+  const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+  return { ...DEFAULTS, ...given } as ResolvedOptions;
+}

@@ -1,0 +1,130 @@
+/**
+ * The leases handed out and not yet settled: which worker holds each token (a report is
+ * accepted only from its holder), waiters told that their task started, and the one sweep
+ * timer that extends the built-in executor's leases and takes back expired ones.
+ */
+import type { TypedEmitter } from '../../events/emitter.ts';
+import type { Lease, Store, TaskRecord } from '../../store/types.ts';
+import type { ServerEvents } from '../events.ts';
+import type { SlotState } from './worker-slot.ts';
+
+export interface LeasesOptions {
+  leaseMs: number;
+  sweepMs: number;
+  now: () => number;
+  /** Whether anybody wants the updates of a running task (to skip reads nobody needs). */
+  isWatched: (taskId: number) => boolean;
+  /** A committed or observed change of a task somebody may be waiting on. */
+  onTaskChanged: (task: TaskRecord) => void;
+  onError: (error: unknown, context: string) => void;
+  /** A sweep reached the store (the server's health check of the store). */
+  onSweep?: () => void;
+  /** A sweep took leases back: their tasks can run again. */
+  onExpired: () => void;
+}
+
+export class Leases {
+  /** Every lease handed out and not yet settled: token → holder and lease. */
+  private readonly owners = new Map<number, { state: SlotState; lease: Lease }>();
+  private sweepTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly store: Store,
+    private readonly events: TypedEmitter<ServerEvents>,
+    private readonly opts: LeasesOptions,
+  ) {}
+
+  /** Starts the sweep over the workers that `slots` returns. */
+  startSweep(slots: () => Iterable<SlotState>): void {
+    this.sweepTimer = setInterval(() => void this.sweep(slots()), this.opts.sweepMs);
+  }
+
+  stopSweep(): void {
+    clearInterval(this.sweepTimer);
+  }
+
+  /** Records leases as held by a worker, and tells waiters that their tasks started. */
+  hold(state: SlotState, leases: Lease[]): void {
+    const told = this.events.listens('task:leased');
+    for (const l of leases) {
+      state.inFlight.add(l.token);
+      this.owners.set(l.token, { state, lease: l });
+      if (told)
+        this.events.emit('task:leased', {
+          taskId: l.taskId,
+          token: l.token,
+          worker: state.slot.name,
+        });
+    }
+    this.announce(leases).catch((e: unknown) =>
+      this.opts.onError(e, 'telling waiters that their tasks started'),
+    );
+  }
+
+  /** Whether worker `slotId` holds `token`. */
+  holds(slotId: string, token: number): boolean {
+    return this.owners.get(token)?.state.slot.id === slotId;
+  }
+
+  /** A report on `token` from `worker` was refused: it does not hold that lease (any more). */
+  stale(token: number, worker: string): void {
+    this.events.emit('lease:stale', { token, worker });
+  }
+
+  /** The lease behind a token still held. */
+  lease(token: number): Lease | undefined {
+    return this.owners.get(token)?.lease;
+  }
+
+  /** The token settled (reported, given back or revoked): nobody holds it any more. */
+  settle(token: number): void {
+    const owner = this.owners.get(token);
+    if (!owner) return;
+    this.owners.delete(token);
+    owner.state.inFlight.delete(token);
+    owner.state.reporting.delete(token);
+  }
+
+  /** Forgets every lease of a worker that left; returns their tokens, to give back. */
+  dropAll(state: SlotState): number[] {
+    const tokens = [...state.inFlight];
+    state.inFlight.clear();
+    state.reporting.clear();
+    for (const t of tokens) this.owners.delete(t);
+    return tokens;
+  }
+
+  /** Tells waiters that their tasks started (a read only for watched tasks). */
+  private async announce(leases: Lease[]): Promise<void> {
+    for (const l of leases) {
+      if (!this.opts.isWatched(l.taskId)) continue;
+      const task = await this.store.get(l.taskId);
+      if (task) this.opts.onTaskChanged(task);
+    }
+  }
+
+  /** Extends the leases of in-process workers and takes back expired ones. */
+  private async sweep(slots: Iterable<SlotState>): Promise<void> {
+    try {
+      const now = this.opts.now();
+      const local: number[] = [];
+      for (const s of slots) if (s.slot.local) local.push(...s.inFlight);
+      if (local.length > 0) await this.store.extend(local, now + this.opts.leaseMs, now);
+      const expired = await this.store.reclaimExpired(now);
+      this.opts.onSweep?.();
+      if (expired.length === 0) return;
+      const byOwner = new Map<SlotState, number[]>();
+      for (const e of expired) {
+        this.events.emit('lease:expired', { token: e.token, taskId: e.taskId, worker: e.worker });
+        const state = this.owners.get(e.token)?.state;
+        if (!state) continue;
+        this.settle(e.token);
+        byOwner.set(state, [...(byOwner.get(state) ?? []), e.token]);
+      }
+      for (const [state, tokens] of byOwner) state.slot.revoke(tokens, 'expired');
+      this.opts.onExpired();
+    } catch (error) {
+      this.opts.onError(error, 'sweeping leases');
+    }
+  }
+}
