@@ -1,14 +1,12 @@
 /** `taskwire cancel ID`: cancels an enqueued task. */
 import { Command } from 'commander';
 import {
-  addTargetOptions,
+  clientCommand,
   ExitCode,
   type Io,
-  processIo,
-  runCommand,
+  runWithClient,
   statusText,
   type TargetOptions,
-  withClient,
 } from './common.ts';
 
 export interface CancelCommandOptions extends TargetOptions {
@@ -17,21 +15,18 @@ export interface CancelCommandOptions extends TargetOptions {
 
 /** The `cancel` command. */
 export function cancelCommand(): Command {
-  return addTargetOptions(
+  return clientCommand<TargetOptions, [string]>(
     new Command('cancel')
       .description('cancel an enqueued task (exit 1 if it is not found or not cancelable)')
       .argument('<id>', 'task id'),
-  ).action(async (id: string, opts: Omit<CancelCommandOptions, 'id'>) => {
-    process.exitCode = await runCancel({ ...opts, id }, processIo());
-  });
+    (flags, io, _signal, id) => runCancel({ ...flags, id }, io),
+  );
 }
 
 /** Runs `taskwire cancel`; returns the exit code. */
 export function runCancel(opts: CancelCommandOptions, io: Io): Promise<number> {
-  return runCommand(io, () =>
-    withClient(opts, { reconnect: false }, async (client) => {
-      io.stdout.write(`${statusText(await client.cancel(opts.id))}\n`);
-      return ExitCode.OK;
-    }),
-  );
+  return runWithClient(opts, io, { reconnect: false }, async (client) => {
+    io.stdout.write(`${statusText(await client.cancel(opts.id))}\n`);
+    return ExitCode.OK;
+  });
 }

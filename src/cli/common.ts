@@ -16,6 +16,7 @@ import {
 } from '../client/index.ts';
 import type { Json } from '../model/tasks.ts';
 import type { TaskView } from '../protocol/tasks.ts';
+import { untilStopSignal } from './signals.ts';
 
 /** The CLI's exit codes. */
 export const ExitCode = {
@@ -112,6 +113,37 @@ export function positiveInt(value: string): number {
   return n;
 }
 
+/**
+ * A command that talks to a server: `-H/--host`, `-P/--port`, `--order`, and an action that
+ * runs `run` with the parsed flags, the process streams and, if `stoppable`, a signal that
+ * the first SIGINT/SIGTERM aborts (detach), then sets the exit code.
+ */
+export function clientCommand<F extends TargetOptions, A extends unknown[] = []>(
+  command: Command,
+  run: (flags: F, io: Io, signal: AbortSignal | undefined, ...args: A) => Promise<number>,
+  stoppable = false,
+): Command {
+  return addTargetOptions(command).action(async (...all: unknown[]) => {
+    const cmd = all.at(-1) as Command;
+    const args = all.slice(0, -2) as A;
+    const flags = cmd.optsWithGlobals<F>();
+    const io = processIo();
+    process.exitCode = stoppable
+      ? await untilStopSignal((signal) => run(flags, io, signal, ...args))
+      : await run(flags, io, undefined, ...args);
+  });
+}
+
+/** Connects, runs `fn`, closes; expected errors become one stderr line and an exit code. */
+export function runWithClient(
+  opts: TargetOptions,
+  io: Io,
+  clientOpts: { reconnect: boolean },
+  fn: (client: Client) => Promise<number>,
+): Promise<number> {
+  return runCommand(io, () => withClient(opts, clientOpts, fn));
+}
+
 /** Connects, runs `fn`, and always closes the connection. */
 export async function withClient<T>(
   opts: TargetOptions,
@@ -181,16 +213,4 @@ export function exitCodeOf(task: TaskView): number {
   return task.status === 'failed' || task.status === 'canceled'
     ? ExitCode.TASK_FAILED
     : ExitCode.OK;
-}
-
-/** An AbortSignal fired by Ctrl-C while `fn` runs; only the CLI installs signal handlers. */
-export async function onInterrupt<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const controller = new AbortController();
-  const abort = () => controller.abort();
-  process.on('SIGINT', abort);
-  try {
-    return await fn(controller.signal);
-  } finally {
-    process.off('SIGINT', abort);
-  }
 }

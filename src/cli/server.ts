@@ -1,9 +1,10 @@
 /** `taskwire server`: runs the task server until SIGINT/SIGTERM. */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { createLogger } from '../server/logger.ts';
+import { createLogger, type LogFormat } from '../server/logger.ts';
 import { TaskwireServer } from '../server/server.ts';
 import { openStoreFromOption } from '../store/open.ts';
 import type { Store } from '../store/types.ts';
+import { onStopSignals } from './signals.ts';
 
 function number(min: number, integer = false) {
   return (value: string): number => {
@@ -31,6 +32,8 @@ interface ServerFlags {
   maxInFlight: number;
   grace: number;
   logLevel: string;
+  logFormat?: LogFormat;
+  types?: string[];
   tallyPort?: number;
   tallyKeys: number;
   tallyReps: number;
@@ -86,13 +89,31 @@ export function serverCommand(): Command {
     .option('--tally-keys <n>', 'keys of the legacy tally', number(1, true), 1000)
     .option('--tally-reps <n>', 'units each key of the legacy tally needs', number(1, true), 10)
     .option('--grace <seconds>', 'on shutdown, how long running tasks get to finish', number(0), 10)
+    .option(
+      '--types <list>',
+      'task types to accept besides those the executor runs and workers have declared (comma-separated)',
+      (value: string) =>
+        value
+          .split(',')
+          .map((t) => t.trim())
+          .filter(Boolean),
+    )
+    .addOption(
+      new Option(
+        '--log-format <format>',
+        'log lines as JSON, or readable (default: readable on a terminal)',
+      ).choices(['json', 'pretty']),
+    )
     .addOption(
       new Option('--log-level <level>', 'log level')
         .choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])
         .default('info'),
     )
     .action(async (flags: ServerFlags) => {
-      const logger = createLogger(flags.logLevel);
+      const logger = createLogger(
+        flags.logLevel,
+        flags.logFormat ?? (process.stdout.isTTY ? 'pretty' : 'json'),
+      );
       let store: Store;
       try {
         store = openStoreFromOption(flags.store ?? flags.db ?? 'taskwire.db', {
@@ -116,6 +137,7 @@ export function serverCommand(): Command {
         maxLineBytes: flags.maxLineBytes,
         maxInFlight: flags.maxInFlight,
         graceMs: flags.grace * 1000,
+        ...(flags.types === undefined ? {} : { types: flags.types }),
         ...(flags.tallyPort === undefined
           ? {}
           : { tally: { port: flags.tallyPort, keys: flags.tallyKeys, reps: flags.tallyReps } }),
@@ -129,26 +151,24 @@ export function serverCommand(): Command {
         await server.close().catch(() => undefined);
         process.exit(1);
       }
-      let stopping = false;
-      const stop = (signal: NodeJS.Signals) => {
-        if (stopping) {
+      onStopSignals(
+        (signal) => {
+          logger.info(
+            { signal },
+            'stopping: running tasks get the grace period, then go back to the queue',
+          );
+          server.close().then(
+            () => process.exit(0),
+            (error: unknown) => {
+              logger.error({ err: error }, 'shutdown failed');
+              process.exit(1);
+            },
+          );
+        },
+        (signal) => {
           logger.warn({ signal }, 'second signal: exiting now');
           process.exit(1);
-        }
-        stopping = true;
-        logger.info(
-          { signal },
-          'stopping: running tasks get the grace period, then go back to the queue',
-        );
-        server.close().then(
-          () => process.exit(0),
-          (error: unknown) => {
-            logger.error({ err: error }, 'shutdown failed');
-            process.exit(1);
-          },
-        );
-      };
-      process.on('SIGINT', stop);
-      process.on('SIGTERM', stop);
+        },
+      );
     });
 }

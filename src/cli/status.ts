@@ -2,16 +2,14 @@
 import { Command } from 'commander';
 import type { TaskView } from '../protocol/tasks.ts';
 import {
-  addTargetOptions,
+  clientCommand,
   exitCodeOf,
   formatResult,
   type Io,
   printJson,
-  processIo,
-  runCommand,
+  runWithClient,
   statusText,
   type TargetOptions,
-  withClient,
 } from './common.ts';
 
 export interface StatusCommandOptions extends TargetOptions {
@@ -21,26 +19,23 @@ export interface StatusCommandOptions extends TargetOptions {
 
 /** The `status` command. */
 export function statusCommand(): Command {
-  return addTargetOptions(
+  return clientCommand<Omit<StatusCommandOptions, 'id'>, [string]>(
     new Command('status')
       .description("print a task's status, result or error and times (exit 1 if it failed)")
       .argument('<id>', 'task id')
       .option('--json', 'print the task as JSON, with its attempt log'),
-  ).action(async (id: string, opts: Omit<StatusCommandOptions, 'id'>) => {
-    process.exitCode = await runStatus({ ...opts, id }, processIo());
-  });
+    (flags, io, _signal, id) => runStatus({ ...flags, id }, io),
+  );
 }
 
 /** Runs `taskwire status`; returns the exit code. */
 export function runStatus(opts: StatusCommandOptions, io: Io): Promise<number> {
-  return runCommand(io, () =>
-    withClient(opts, { reconnect: false }, async (client) => {
-      const task = await client.status(opts.id, { attempts: opts.json === true });
-      if (opts.json) printJson(io, task);
-      else io.stdout.write(describeTask(task));
-      return exitCodeOf(task);
-    }),
-  );
+  return runWithClient(opts, io, { reconnect: false }, async (client) => {
+    const task = await client.status(opts.id, { attempts: opts.json === true });
+    if (opts.json) printJson(io, task);
+    else io.stdout.write(describeTask(task));
+    return exitCodeOf(task);
+  });
 }
 
 /** A few readable lines about a task. */

@@ -8,16 +8,14 @@ import { Command } from 'commander';
 import type { Client } from '../client/index.ts';
 import type { TallyView } from '../protocol/messages.ts';
 import {
-  addTargetOptions,
+  clientCommand,
   ExitCode,
   type Io,
-  onInterrupt,
   positiveInt,
   printJson,
   processIo,
-  runCommand,
+  runWithClient,
   type TargetOptions,
-  withClient,
 } from './common.ts';
 
 /** How often the progress bar is refreshed from the server. */
@@ -77,23 +75,21 @@ async function follow(
 
 /** Runs `taskwire tally`; returns the exit code. */
 export function runTally(flags: TallyFlags, io: Io, signal: AbortSignal): Promise<number> {
-  return runCommand(io, () =>
-    withClient(flags, { reconnect: true }, async (client) => {
-      const { id } = await client.call('tally.create', { keys: flags.keys, reps: flags.reps });
-      if (!flags.json)
-        io.stderr.write(`tally ${id}: ${flags.keys} keys × ${flags.reps} reps submitted\n`);
-      const view = await follow(client, id, io, signal);
-      if (!view) {
-        io.stderr.write(
-          `detached; the tally keeps running. Look again with: taskwire tally status ${id}\n`,
-        );
-        return ExitCode.INTERRUPTED;
-      }
-      if (flags.json) printJson(io, view);
-      else io.stdout.write(`${tallySummary(view)}\n`);
-      return ExitCode.OK;
-    }),
-  );
+  return runWithClient(flags, io, { reconnect: true }, async (client) => {
+    const { id } = await client.call('tally.create', { keys: flags.keys, reps: flags.reps });
+    if (!flags.json)
+      io.stderr.write(`tally ${id}: ${flags.keys} keys × ${flags.reps} reps submitted\n`);
+    const view = await follow(client, id, io, signal);
+    if (!view) {
+      io.stderr.write(
+        `detached; the tally keeps running. Look again with: taskwire tally status ${id}\n`,
+      );
+      return ExitCode.INTERRUPTED;
+    }
+    if (flags.json) printJson(io, view);
+    else io.stdout.write(`${tallySummary(view)}\n`);
+    return ExitCode.OK;
+  });
 }
 
 /** Runs `taskwire tally status`; returns the exit code. */
@@ -102,14 +98,12 @@ export function runTallyStatus(
   id: string | undefined,
   io: Io,
 ): Promise<number> {
-  return runCommand(io, () =>
-    withClient(flags, { reconnect: false }, async (client) => {
-      const view = await client.call('tally.status', id === undefined ? {} : { id });
-      if (flags.json) printJson(io, view);
-      else io.stdout.write(`${tallySummary(view)}\n`);
-      return ExitCode.OK;
-    }),
-  );
+  return runWithClient(flags, io, { reconnect: false }, async (client) => {
+    const view = await client.call('tally.status', id === undefined ? {} : { id });
+    if (flags.json) printJson(io, view);
+    else io.stdout.write(`${tallySummary(view)}\n`);
+    return ExitCode.OK;
+  });
 }
 
 /** Builds the `tally` command and its `status` subcommand. */
@@ -123,15 +117,13 @@ export function tallyCommand(): Command {
       const flags = cmd.optsWithGlobals<TargetOptions & { json?: boolean }>();
       process.exitCode = await runTallyStatus(flags, id, processIo());
     });
-  return addTargetOptions(
+  return clientCommand<TallyFlags>(
     new Command('tally')
       .description('run the seed-003 tally: every key of 0..keys-1 done at least reps times')
       .option('--keys <n>', 'number of keys', positiveInt, 1000)
       .option('--reps <n>', 'units each key needs', positiveInt, 10)
       .option('--json', 'print the summary as JSON'),
-  )
-    .addCommand(status)
-    .action(async (flags: TallyFlags) => {
-      process.exitCode = await onInterrupt((signal) => runTally(flags, processIo(), signal));
-    });
+    (flags, io, signal) => runTally(flags, io, signal!),
+    true,
+  ).addCommand(status);
 }

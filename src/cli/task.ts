@@ -1,16 +1,16 @@
 /** `taskwire task TYPE DATA`: submits a task, and with --packet follows it to its result. */
+import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import type { Json } from '../model/tasks.ts';
 import {
-  addTargetOptions,
+  clientCommand,
   ExitCode,
   type Io,
-  onInterrupt,
   positiveInt,
   printJson,
-  processIo,
   runCommand,
   type TargetOptions,
+  UsageError,
   withClient,
 } from './common.ts';
 import { followTask } from './wait.ts';
@@ -22,7 +22,10 @@ const STRING_TYPES = new Set(['flip', 'swap', 'repeat']);
 
 export interface TaskCommandOptions extends TargetOptions {
   type: string;
-  data: string;
+  /** The DATA argument; or `dataFile`. */
+  data?: string;
+  /** A file to read DATA from (`-`: standard input), for data too large for a command line. */
+  dataFile?: string;
   packet?: boolean;
   json?: boolean;
   reps?: number;
@@ -30,32 +33,32 @@ export interface TaskCommandOptions extends TargetOptions {
 
 /** The `task` command. */
 export function taskCommand(): Command {
-  return addTargetOptions(
+  return clientCommand<Omit<TaskCommandOptions, 'type' | 'data'>, [string, string | undefined]>(
     new Command('task')
       .description('submit a task and print its id')
       .argument(
         '<type>',
-        'task type: flip, swap, repeat (or 1, 2, 3), or any type the server knows',
+        'task type: flip, swap, repeat (or 1, 2, 3), or any type the server accepts',
       )
       .argument(
-        '<data>',
+        '[data]',
         'task data: a string for flip/swap/repeat; for other types JSON if it parses, else a string',
       )
+      .option('--data-file <path>', 'read the task data from a file instead (- for stdin)')
       .option('--packet', 'wait for the result, showing each status change (Ctrl-C detaches)')
       .option('--json', 'print {"id": ...} (and with --packet the final task) as JSON')
       .option('--reps <n>', 'units of work the task needs', positiveInt),
-  ).action(async (type: string, data: string, opts: Omit<TaskCommandOptions, 'type' | 'data'>) => {
-    process.exitCode = await onInterrupt((signal) =>
-      runTask({ ...opts, type, data }, processIo(), signal),
-    );
-  });
+    (flags, io, signal, type, data) =>
+      runTask({ ...flags, type, ...(data === undefined ? {} : { data }) }, io, signal),
+    true,
+  );
 }
 
 /** Runs `taskwire task`; `signal` detaches in packet mode (Ctrl-C). Returns the exit code. */
 export function runTask(opts: TaskCommandOptions, io: Io, signal?: AbortSignal): Promise<number> {
-  return runCommand(io, () => {
+  return runCommand(io, async () => {
     const type = TYPE_ALIASES[opts.type] ?? opts.type;
-    const data = taskData(type, opts.data);
+    const data = taskData(type, await dataText(opts));
     const packet = opts.packet === true;
     return withClient(opts, { reconnect: packet }, async (client) => {
       const id = await client.submit(
@@ -69,6 +72,29 @@ export function runTask(opts: TaskCommandOptions, io: Io, signal?: AbortSignal):
       return followTask(client, id, { json: opts.json === true, signal }, io);
     });
   });
+}
+
+/** DATA as given, or read from `--data-file` (a trailing newline of a file is dropped). */
+async function dataText(opts: TaskCommandOptions): Promise<string> {
+  if (opts.dataFile === undefined) {
+    if (opts.data === undefined) throw new UsageError('missing DATA (or --data-file PATH)');
+    return opts.data;
+  }
+  if (opts.data !== undefined) throw new UsageError('give DATA or --data-file, not both');
+  let text: string;
+  try {
+    text = opts.dataFile === '-' ? await readStdin() : await readFile(opts.dataFile, 'utf8');
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new UsageError(`cannot read --data-file: ${reason}`);
+  }
+  return text.endsWith('\n') ? text.slice(0, text.endsWith('\r\n') ? -2 : -1) : text;
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** The task's data from the DATA argument. */

@@ -3,18 +3,15 @@ import { Command } from 'commander';
 import type { Client } from '../client/index.ts';
 import type { TaskView } from '../protocol/tasks.ts';
 import {
-  addTargetOptions,
+  clientCommand,
   ExitCode,
   exitCodeOf,
   formatResult,
   type Io,
-  onInterrupt,
   printJson,
-  processIo,
-  runCommand,
+  runWithClient,
   statusText,
   type TargetOptions,
-  withClient,
 } from './common.ts';
 
 export interface WaitCommandOptions extends TargetOptions {
@@ -24,22 +21,20 @@ export interface WaitCommandOptions extends TargetOptions {
 
 /** The `wait` command. */
 export function waitCommand(): Command {
-  return addTargetOptions(
+  return clientCommand<Omit<WaitCommandOptions, 'id'>, [string]>(
     new Command('wait')
       .description('follow a task until it ends and print its result (exit 1 if it failed)')
       .argument('<id>', 'task id')
       .option('--json', 'print the final task as JSON instead of live status lines'),
-  ).action(async (id: string, opts: Omit<WaitCommandOptions, 'id'>) => {
-    process.exitCode = await onInterrupt((signal) => runWait({ ...opts, id }, processIo(), signal));
-  });
+    (flags, io, signal, id) => runWait({ ...flags, id }, io, signal),
+    true,
+  );
 }
 
 /** Runs `taskwire wait`; `signal` detaches (Ctrl-C). Returns the exit code. */
 export function runWait(opts: WaitCommandOptions, io: Io, signal?: AbortSignal): Promise<number> {
-  return runCommand(io, () =>
-    withClient(opts, { reconnect: true }, (client) =>
-      followTask(client, opts.id, { json: opts.json === true, signal }, io),
-    ),
+  return runWithClient(opts, io, { reconnect: true }, (client) =>
+    followTask(client, opts.id, { json: opts.json === true, signal }, io),
   );
 }
 

@@ -11,6 +11,7 @@ import {
   runCommand,
   type TargetOptions,
 } from './common.ts';
+import { untilStopSignal } from './signals.ts';
 
 interface WorkerFlags extends TargetOptions {
   concurrency: number;
@@ -99,16 +100,9 @@ export function workerCommand(): Command {
     )
     .action(async (flags: WorkerFlags) => {
       const io = processIo();
-      const stop = new AbortController();
-      let stopping = false;
-      const onSignal = () => {
-        if (stopping) process.exit(1);
-        stopping = true;
-        stop.abort();
-      };
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
-      process.exitCode = await runCommand(io, () => runWorker(flags, io, stop.signal));
+      process.exitCode = await untilStopSignal((signal) =>
+        runCommand(io, () => runWorker(flags, io, signal)),
+      );
       process.exit();
     });
 }

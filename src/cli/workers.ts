@@ -1,15 +1,7 @@
 /** `taskwire workers`: lists the workers connected to a server. */
 import { Command } from 'commander';
 import type { WorkerInfo } from '../protocol/messages.ts';
-import {
-  addTargetOptions,
-  type Io,
-  printJson,
-  processIo,
-  runCommand,
-  type TargetOptions,
-  withClient,
-} from './common.ts';
+import { clientCommand, type Io, printJson, runWithClient, type TargetOptions } from './common.ts';
 
 /** Formats workers as an aligned table. */
 export function workersTable(workers: WorkerInfo[]): string {
@@ -35,23 +27,23 @@ export function workersTable(workers: WorkerInfo[]): string {
     .join('\n');
 }
 
-export async function runWorkers(
-  flags: TargetOptions & { json?: boolean },
-  io: Io,
-): Promise<number> {
-  const workers = await withClient(flags, { reconnect: false }, (c) => c.workers());
-  if (flags.json) printJson(io, workers);
-  else io.stdout.write(`${workersTable(workers)}\n`);
-  return 0;
+type WorkersFlags = TargetOptions & { json?: boolean };
+
+export function runWorkers(flags: WorkersFlags, io: Io): Promise<number> {
+  return runWithClient(flags, io, { reconnect: false }, async (c) => {
+    const workers = await c.workers();
+    if (flags.json) printJson(io, workers);
+    else io.stdout.write(`${workersTable(workers)}\n`);
+    return 0;
+  });
 }
 
 /** Builds the `workers` command. */
 export function workersCommand(): Command {
-  return addTargetOptions(new Command('workers'))
-    .description('list the workers connected to the server')
-    .option('--json', 'print JSON')
-    .action(async (flags: TargetOptions & { json?: boolean }) => {
-      const io = processIo();
-      process.exitCode = await runCommand(io, () => runWorkers(flags, io));
-    });
+  return clientCommand<WorkersFlags>(
+    new Command('workers')
+      .description('list the workers connected to the server')
+      .option('--json', 'print JSON'),
+    (flags, io) => runWorkers(flags, io),
+  );
 }
