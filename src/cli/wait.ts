@@ -78,35 +78,35 @@ export async function followTask(
 
 /** The live status: one line rewritten in place on a TTY, else one line per status change. */
 class StatusLine {
-  readonly #io: Io;
-  readonly #enabled: boolean;
-  #last = '';
-  #lastStatus = '';
-  #open = false;
+  private readonly io: Io;
+  private readonly enabled: boolean;
+  private last = '';
+  private lastStatus = '';
+  private open = false;
 
   constructor(io: Io, enabled: boolean) {
-    this.#io = io;
-    this.#enabled = enabled;
+    this.io = io;
+    this.enabled = enabled;
   }
 
   show(task: TaskView): void {
-    if (!this.#enabled) return;
+    if (!this.enabled) return;
     const text = statusText(task);
-    if (this.#io.isTTY) {
-      if (text === this.#last && this.#open) return;
-      this.#io.stdout.write(`\r\x1b[2K${text}`);
-      this.#open = true;
-    } else if (task.status !== this.#lastStatus) {
-      this.#io.stdout.write(`${task.id}: ${task.status}\n`);
+    if (this.io.isTTY) {
+      if (text === this.last && this.open) return;
+      this.io.stdout.write(`\r\x1b[2K${text}`);
+      this.open = true;
+    } else if (task.status !== this.lastStatus) {
+      this.io.stdout.write(`${task.id}: ${task.status}\n`);
     }
-    this.#last = text;
-    this.#lastStatus = task.status;
+    this.last = text;
+    this.lastStatus = task.status;
   }
 
   /** Ends the rewritten line, so what follows starts on a new one. */
   break(): void {
-    if (!this.#open) return;
-    this.#io.stdout.write('\n');
-    this.#open = false;
+    if (!this.open) return;
+    this.io.stdout.write('\n');
+    this.open = false;
   }
 }

@@ -145,35 +145,35 @@ export function resolveAddresses(opts: ClientOptions): ServerAddress[] {
 
 /** A connection to a taskwire server, safe for many concurrent calls. */
 export class Client extends TypedEmitter<ClientEvents> {
-  readonly #opts: ResolvedOptions;
+  private readonly opts: ResolvedOptions;
   /** Every server this client may connect to, as `host:port`, in list order. */
   readonly addresses: readonly string[];
   /** Index in `addresses` of the current (or, while disconnected, the last) server. */
-  #index: number;
-  #conn: LineConnection | undefined;
-  #nextId = 1;
+  private index: number;
+  private conn: LineConnection | undefined;
+  private nextId = 1;
   /** Calls waiting for a connection, in call order. */
-  #queued: PendingCall[] = [];
-  #inflight = new Map<number, PendingCall>();
+  private queued: PendingCall[] = [];
+  private inflight = new Map<number, PendingCall>();
   /** Pending waits by task id, for routing `task.update`. */
-  readonly #waits = new Map<string, Set<PendingCall>>();
-  #closed = false;
-  #closing: Promise<void> | undefined;
+  private readonly waits = new Map<string, Set<PendingCall>>();
+  private closed = false;
+  private closing: Promise<void> | undefined;
   /** Set when the connection dropped and the client does not reconnect. */
-  #lost: Error | undefined;
+  private lost: Error | undefined;
   /** Aborted by close(), to stop a reconnection in progress. */
-  readonly #closeController = new AbortController();
-  readonly #submits = new SubmitBatcher({
+  private readonly closeController = new AbortController();
+  private readonly submits = new SubmitBatcher({
     one: async (spec) => (await this.call('submit', spec)).id,
     many: async (tasks) => (await this.call('submitMany', { tasks })).ids,
   });
 
   private constructor(opts: ResolvedOptions, socket: net.Socket, index: number) {
     super();
-    this.#opts = opts;
+    this.opts = opts;
     this.addresses = opts.addresses.map((a) => formatAddress(a.host, a.port));
-    this.#index = index;
-    this.#attach(socket, false, index);
+    this.index = index;
+    this.attach(socket, false, index);
   }
 
   /**
@@ -207,17 +207,17 @@ export class Client extends TypedEmitter<ClientEvents> {
 
   /** `host:port` of the server connected to (while disconnected: the last one). */
   get address(): string {
-    return this.addresses[this.#index]!;
+    return this.addresses[this.index]!;
   }
 
   /** Whether a connection is up right now. */
   get connected(): boolean {
-    return this.#conn !== undefined;
+    return this.conn !== undefined;
   }
 
   /** Calls any method with typed params and result. */
   call<M extends MethodName>(method: M, ...args: ParamsArgs<M>): Promise<ResultOf<M>> {
-    return this.#request(method, args[0]) as Promise<ResultOf<M>>;
+    return this.request(method, args[0]) as Promise<ResultOf<M>>;
   }
 
   /**
@@ -225,7 +225,7 @@ export class Client extends TypedEmitter<ClientEvents> {
    * false and sends nothing while disconnected: a notification is not queued for later.
    */
   notify<M extends MethodName>(method: M, ...args: ParamsArgs<M>): boolean {
-    const conn = this.#conn;
+    const conn = this.conn;
     if (!conn) return false;
     conn.send(encodeLine({ jsonrpc: '2.0', method, params: args[0] }));
     return true;
@@ -237,7 +237,7 @@ export class Client extends TypedEmitter<ClientEvents> {
    * error.
    */
   submit(type: string, data: Json, opts: SubmitOptions = {}): Promise<string> {
-    return this.#submits.submit({ type, data, ...opts });
+    return this.submits.submit({ type, data, ...opts });
   }
 
   /**
@@ -266,10 +266,10 @@ export class Client extends TypedEmitter<ClientEvents> {
     if (signal?.aborted) return Promise.reject(signal.reason);
     const params: ParamsOf<'wait'> = onUpdate ? { id, updates: true } : { id };
     const wait: WaitState = { taskId: id, onUpdate, lastUpdate: undefined, detach: undefined };
-    const promise = this.#request('wait', params, wait) as Promise<TaskView>;
-    const call = this.#findWait(wait);
+    const promise = this.request('wait', params, wait) as Promise<TaskView>;
+    const call = this.findWait(wait);
     if (signal && call) {
-      const onAbort = () => this.#rejectCall(call, signal.reason);
+      const onAbort = () => this.rejectCall(call, signal.reason);
       signal.addEventListener('abort', onAbort, { once: true });
       wait.detach = () => signal.removeEventListener('abort', onAbort);
     }
@@ -294,19 +294,19 @@ export class Client extends TypedEmitter<ClientEvents> {
 
   /** Closes the connection and rejects pending calls with ClientClosedError; safe to call twice. */
   close(): Promise<void> {
-    if (!this.#closing) {
-      this.#closed = true;
-      this.#closeController.abort();
-      const pending = [...this.#inflight.values(), ...this.#queued];
-      this.#inflight.clear();
-      this.#queued = [];
+    if (!this.closing) {
+      this.closed = true;
+      this.closeController.abort();
+      const pending = [...this.inflight.values(), ...this.queued];
+      this.inflight.clear();
+      this.queued = [];
       for (const call of pending) {
         call.id = undefined;
-        this.#rejectCall(call, new ClientClosedError(call.method));
+        this.rejectCall(call, new ClientClosedError(call.method));
       }
-      this.#closing = this.#conn?.close() ?? Promise.resolve();
+      this.closing = this.conn?.close() ?? Promise.resolve();
     }
-    return this.#closing;
+    return this.closing;
   }
 
   /** `await using client = await connect()` closes it at the end of the block. */
@@ -314,10 +314,9 @@ export class Client extends TypedEmitter<ClientEvents> {
     return this.close();
   }
 
-  #request(method: string, params: unknown, wait?: WaitState): Promise<unknown> {
-    if (this.#closed) return Promise.reject(new ClientClosedError(method));
-    if (this.#lost)
-      return Promise.reject(new ConnectionLostError(method, this.address, this.#lost));
+  private request(method: string, params: unknown, wait?: WaitState): Promise<unknown> {
+    if (this.closed) return Promise.reject(new ClientClosedError(method));
+    if (this.lost) return Promise.reject(new ConnectionLostError(method, this.address, this.lost));
     return new Promise((resolve, reject) => {
       const call: PendingCall = {
         method,
@@ -329,49 +328,49 @@ export class Client extends TypedEmitter<ClientEvents> {
       };
       if (wait) {
         call.wait = wait;
-        let set = this.#waits.get(wait.taskId);
+        let set = this.waits.get(wait.taskId);
         if (!set) {
           set = new Set();
-          this.#waits.set(wait.taskId, set);
+          this.waits.set(wait.taskId, set);
         }
         set.add(call);
       }
-      if (this.#conn) this.#send(call);
-      else this.#queued.push(call);
+      if (this.conn) this.send(call);
+      else this.queued.push(call);
     });
   }
 
-  #send(call: PendingCall): void {
-    const id = this.#nextId;
+  private send(call: PendingCall): void {
+    const id = this.nextId;
     let line: string;
     try {
       line = encodeLine({ jsonrpc: '2.0', id, method: call.method, params: call.params });
     } catch (err) {
       // Params JSON cannot carry (a BigInt, a cycle): this call fails, the connection is fine.
-      this.#rejectCall(call, err instanceof Error ? err : new Error(String(err)));
+      this.rejectCall(call, err instanceof Error ? err : new Error(String(err)));
       return;
     }
-    this.#nextId += 1;
+    this.nextId += 1;
     call.id = id;
-    this.#inflight.set(id, call);
-    this.#conn!.send(line);
+    this.inflight.set(id, call);
+    this.conn!.send(line);
   }
 
-  #attach(socket: net.Socket, reconnected: boolean, index: number): void {
-    this.#index = index;
-    this.#nextId = 1;
-    this.#conn = new LineConnection(socket, {
-      maxLineBytes: this.#opts.maxLineBytes,
-      onLine: (line) => this.#onLine(line),
-      onClose: (error) => this.#onClose(error),
+  private attach(socket: net.Socket, reconnected: boolean, index: number): void {
+    this.index = index;
+    this.nextId = 1;
+    this.conn = new LineConnection(socket, {
+      maxLineBytes: this.opts.maxLineBytes,
+      onLine: (line) => this.onLine(line),
+      onClose: (error) => this.onClose(error),
     });
     this.emit('connection:opened', { address: this.address, reconnected });
-    const queued = this.#queued;
-    this.#queued = [];
-    for (const call of queued) this.#send(call);
+    const queued = this.queued;
+    this.queued = [];
+    for (const call of queued) this.send(call);
   }
 
-  #onLine(line: Buffer): void {
+  private onLine(line: Buffer): void {
     const text = decodeUtf8(line);
     let message: unknown;
     try {
@@ -379,32 +378,32 @@ export class Client extends TypedEmitter<ClientEvents> {
       message = JSON.parse(text);
     } catch {
       // The stream can no longer be trusted; a new connection starts clean.
-      this.#conn?.destroy(new Error('server sent a line that is not UTF-8 JSON'));
+      this.conn?.destroy(new Error('server sent a line that is not UTF-8 JSON'));
       return;
     }
     if (typeof message !== 'object' || message === null || Array.isArray(message)) return;
     const msg = message as Record<string, unknown>;
     if (typeof msg.method === 'string' && msg.id === undefined) {
-      this.#onNotification(msg as ServerNotification);
+      this.onNotification(msg as ServerNotification);
       return;
     }
-    const call = typeof msg.id === 'number' ? this.#inflight.get(msg.id) : undefined;
+    const call = typeof msg.id === 'number' ? this.inflight.get(msg.id) : undefined;
     if (msg.error !== undefined) {
       const error = new RpcError(msg.error as RpcErrorObject);
-      if (call) this.#rejectCall(call, error);
+      if (call) this.rejectCall(call, error);
       else if (msg.id === null) this.emit('server:error', { error });
     } else if (call) {
-      this.#settle(call);
+      this.settle(call);
       call.resolve(msg.result);
     }
     // A response with an unknown id answers a call given up on (an aborted wait): drop it.
   }
 
-  #onNotification(notification: ServerNotification): void {
+  private onNotification(notification: ServerNotification): void {
     this.emit('server:notification', notification);
     if (notification.method !== 'task.update') return;
     const task = notification.params?.task;
-    const waits = task ? this.#waits.get(task.id) : undefined;
+    const waits = task ? this.waits.get(task.id) : undefined;
     if (!task || !waits) return;
     const key = `${task.status}|${task.progress}|${task.unitsDone}|${task.updatedAt}`;
     for (const call of [...waits]) {
@@ -414,34 +413,34 @@ export class Client extends TypedEmitter<ClientEvents> {
       try {
         wait.onUpdate(task);
       } catch (err) {
-        this.#rejectCall(call, err instanceof Error ? err : new Error(String(err)));
+        this.rejectCall(call, err instanceof Error ? err : new Error(String(err)));
       }
     }
   }
 
-  #onClose(error: Error | undefined): void {
-    this.#conn = undefined;
+  private onClose(error: Error | undefined): void {
+    this.conn = undefined;
     const address = this.address;
-    const lost = [...this.#inflight.values()];
-    this.#inflight.clear();
+    const lost = [...this.inflight.values()];
+    this.inflight.clear();
     const resend: PendingCall[] = [];
     for (const call of lost) {
       call.id = undefined;
-      if (this.#opts.reconnect && RESENDABLE.has(call.method)) resend.push(call);
-      else this.#rejectCall(call, new ConnectionLostError(call.method, address, error));
+      if (this.opts.reconnect && RESENDABLE.has(call.method)) resend.push(call);
+      else this.rejectCall(call, new ConnectionLostError(call.method, address, error));
     }
-    this.#queued = [...resend, ...this.#queued];
-    if (this.#closed) return;
+    this.queued = [...resend, ...this.queued];
+    if (this.closed) return;
     this.emit('connection:lost', { address, error });
-    if (this.#opts.reconnect) {
-      void this.#reconnect();
+    if (this.opts.reconnect) {
+      void this.reconnect();
       return;
     }
-    this.#lost = error ?? new Error('connection closed by the server');
-    const queued = this.#queued;
-    this.#queued = [];
+    this.lost = error ?? new Error('connection closed by the server');
+    const queued = this.queued;
+    this.queued = [];
     for (const call of queued) {
-      this.#rejectCall(call, new ConnectionLostError(call.method, address, error));
+      this.rejectCall(call, new ConnectionLostError(call.method, address, error));
     }
   }
 
@@ -450,11 +449,11 @@ export class Client extends TypedEmitter<ClientEvents> {
    * is likely down), cycling through all of them; each round over the list starts after a
    * backoff delay (100 ms doubling to 5 s), the other tries of a round go at once.
    */
-  async #reconnect(): Promise<void> {
-    const { addresses, connectTimeoutMs } = this.#opts;
+  private async reconnect(): Promise<void> {
+    const { addresses, connectTimeoutMs } = this.opts;
     const n = addresses.length;
-    let index = this.#index;
-    for (let attempt = 1; !this.#closed; attempt++) {
+    let index = this.index;
+    for (let attempt = 1; !this.closed; attempt++) {
       index = (index + 1) % n;
       const round = Math.ceil(attempt / n);
       const delayMs = (attempt - 1) % n === 0 ? backoffDelay(round) : 0;
@@ -467,54 +466,54 @@ export class Client extends TypedEmitter<ClientEvents> {
       });
       if (delayMs > 0) {
         try {
-          await sleep(delayMs, undefined, { signal: this.#closeController.signal });
+          await sleep(delayMs, undefined, { signal: this.closeController.signal });
         } catch {
           return; // closed
         }
       }
-      if (this.#closed) return;
+      if (this.closed) return;
       let socket: net.Socket;
       try {
-        socket = await openSocket(host, port, connectTimeoutMs, this.#closeController.signal);
+        socket = await openSocket(host, port, connectTimeoutMs, this.closeController.signal);
       } catch {
         continue;
       }
-      if (this.#closed) {
+      if (this.closed) {
         socket.destroy();
         return;
       }
-      this.#attach(socket, true, index);
+      this.attach(socket, true, index);
       return;
     }
   }
 
   /** The pending call of a wait, if it is still pending. */
-  #findWait(wait: WaitState): PendingCall | undefined {
-    for (const call of this.#waits.get(wait.taskId) ?? []) if (call.wait === wait) return call;
+  private findWait(wait: WaitState): PendingCall | undefined {
+    for (const call of this.waits.get(wait.taskId) ?? []) if (call.wait === wait) return call;
     return undefined;
   }
 
-  #rejectCall(call: PendingCall | undefined, error: Error): void {
+  private rejectCall(call: PendingCall | undefined, error: Error): void {
     if (!call || call.settled) return;
-    this.#settle(call);
+    this.settle(call);
     call.reject(error);
   }
 
   /** Forgets a call that is being resolved or rejected. */
-  #settle(call: PendingCall): void {
+  private settle(call: PendingCall): void {
     call.settled = true;
     if (call.id !== undefined) {
-      if (this.#inflight.get(call.id) === call) this.#inflight.delete(call.id);
+      if (this.inflight.get(call.id) === call) this.inflight.delete(call.id);
     } else {
-      const i = this.#queued.indexOf(call);
-      if (i !== -1) this.#queued.splice(i, 1);
+      const i = this.queued.indexOf(call);
+      if (i !== -1) this.queued.splice(i, 1);
     }
     const wait = call.wait;
     if (wait) {
       wait.detach?.();
-      const set = this.#waits.get(wait.taskId);
+      const set = this.waits.get(wait.taskId);
       set?.delete(call);
-      if (set?.size === 0) this.#waits.delete(wait.taskId);
+      if (set?.size === 0) this.waits.delete(wait.taskId);
     }
   }
 }

@@ -58,15 +58,15 @@ export interface LineConnectionOptions {
 
 /** A connected socket that sends and receives newline-delimited messages. */
 export class LineConnection {
-  readonly #socket: net.Socket;
-  readonly #closed: Promise<void>;
-  #outbox: string[] = [];
-  #outboxChars = 0;
-  #flushQueued = false;
-  #error: Error | undefined;
+  private readonly socket: net.Socket;
+  private readonly closed: Promise<void>;
+  private outbox: string[] = [];
+  private outboxChars = 0;
+  private flushQueued = false;
+  private error: Error | undefined;
 
   constructor(socket: net.Socket, opts: LineConnectionOptions) {
-    this.#socket = socket;
+    this.socket = socket;
     socket.setNoDelay(true);
     const framer = new LineFramer({
       maxLineBytes: opts.maxLineBytes,
@@ -76,12 +76,12 @@ export class LineConnection {
     });
     socket.on('data', (chunk: Buffer) => framer.push(chunk));
     socket.on('error', (err) => {
-      this.#error ??= err;
+      this.error ??= err;
     });
-    this.#closed = new Promise((resolve) => {
+    this.closed = new Promise((resolve) => {
       socket.once('close', () => {
-        this.#outbox = [];
-        opts.onClose(this.#error);
+        this.outbox = [];
+        opts.onClose(this.error);
         resolve();
       });
     });
@@ -89,42 +89,42 @@ export class LineConnection {
 
   /** Queues one line (ending in `\n`); all lines queued in one microtask go out in one write. */
   send(line: string): void {
-    this.#outbox.push(line);
-    this.#outboxChars += line.length;
-    if (this.#outboxChars >= FLUSH_AT_CHARS) {
-      this.#flush();
-    } else if (!this.#flushQueued) {
-      this.#flushQueued = true;
-      queueMicrotask(() => this.#flush());
+    this.outbox.push(line);
+    this.outboxChars += line.length;
+    if (this.outboxChars >= FLUSH_AT_CHARS) {
+      this.flush();
+    } else if (!this.flushQueued) {
+      this.flushQueued = true;
+      queueMicrotask(() => this.flush());
     }
   }
 
   /** Drops the socket at once, reporting `error` to `onClose`. */
   destroy(error?: Error): void {
-    this.#error ??= error;
-    this.#socket.destroy();
+    this.error ??= error;
+    this.socket.destroy();
   }
 
   /** Ends the connection, dropping lines not yet written; resolves once the socket is closed. */
   close(): Promise<void> {
-    this.#outbox = [];
-    this.#outboxChars = 0;
-    if (!this.#socket.destroyed) {
-      this.#socket.end();
+    this.outbox = [];
+    this.outboxChars = 0;
+    if (!this.socket.destroyed) {
+      this.socket.end();
       // A server that never closes its side must not keep close() waiting.
-      const timer = setTimeout(() => this.#socket.destroy(), CLOSE_GRACE_MS);
+      const timer = setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS);
       timer.unref();
-      void this.#closed.then(() => clearTimeout(timer));
+      void this.closed.then(() => clearTimeout(timer));
     }
-    return this.#closed;
+    return this.closed;
   }
 
-  #flush(): void {
-    this.#flushQueued = false;
-    if (this.#outbox.length === 0) return;
-    const data = this.#outbox.length === 1 ? this.#outbox[0]! : this.#outbox.join('');
-    this.#outbox = [];
-    this.#outboxChars = 0;
-    if (this.#socket.writable) this.#socket.write(data);
+  private flush(): void {
+    this.flushQueued = false;
+    if (this.outbox.length === 0) return;
+    const data = this.outbox.length === 1 ? this.outbox[0]! : this.outbox.join('');
+    this.outbox = [];
+    this.outboxChars = 0;
+    if (this.socket.writable) this.socket.write(data);
   }
 }

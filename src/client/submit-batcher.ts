@@ -41,8 +41,8 @@ function batchedSize(spec: TaskSpec): number | undefined {
 }
 
 export class SubmitBatcher {
-  #pending: Pending[] = [];
-  #bytes = 0;
+  private pending: Pending[] = [];
+  private bytes = 0;
 
   constructor(private readonly send: SubmitSender) {}
 
@@ -50,17 +50,17 @@ export class SubmitBatcher {
     const size = batchedSize(spec);
     if (size === undefined) return this.send.one(spec);
     return new Promise((resolve, reject) => {
-      if (this.#pending.length === 0) queueMicrotask(() => this.#flush());
-      this.#pending.push({ spec, resolve, reject });
-      this.#bytes += size;
-      if (this.#pending.length >= MAX_TASKS || this.#bytes >= MAX_BYTES) this.#flush();
+      if (this.pending.length === 0) queueMicrotask(() => this.flush());
+      this.pending.push({ spec, resolve, reject });
+      this.bytes += size;
+      if (this.pending.length >= MAX_TASKS || this.bytes >= MAX_BYTES) this.flush();
     });
   }
 
-  #flush(): void {
-    const batch = this.#pending;
-    this.#pending = [];
-    this.#bytes = 0;
+  private flush(): void {
+    const batch = this.pending;
+    this.pending = [];
+    this.bytes = 0;
     if (batch.length === 0) return;
     if (batch.length === 1) {
       const [only] = batch as [Pending];

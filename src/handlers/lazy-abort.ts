@@ -5,31 +5,31 @@
  * a signal asked for later comes already aborted, with the reason.
  */
 export class LazyAbort {
-  #controller: AbortController | undefined;
-  #aborted = false;
-  #reason: unknown;
+  private controller: AbortController | undefined;
+  private wasAborted = false;
+  private abortReason: unknown;
 
   get signal(): AbortSignal {
-    if (!this.#controller) {
-      this.#controller = new AbortController();
-      if (this.#aborted) this.#controller.abort(this.#reason);
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.wasAborted) this.controller.abort(this.abortReason);
     }
-    return this.#controller.signal;
+    return this.controller.signal;
   }
 
   get aborted(): boolean {
-    return this.#aborted;
+    return this.wasAborted;
   }
 
   /** Why it was aborted (undefined while it is not). */
   get reason(): unknown {
-    return this.#reason;
+    return this.abortReason;
   }
 
   abort(reason: unknown): void {
-    if (this.#aborted) return;
-    this.#aborted = true;
-    this.#reason = reason;
-    this.#controller?.abort(reason);
+    if (this.wasAborted) return;
+    this.wasAborted = true;
+    this.abortReason = reason;
+    this.controller?.abort(reason);
   }
 }

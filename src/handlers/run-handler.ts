@@ -38,20 +38,20 @@ export type HandlerOutcome =
  */
 class HandlerContext implements TaskContext {
   units = 1;
-  readonly #abort: LazyAbort;
-  readonly #progress: (fraction: number) => void;
+  private readonly abort: LazyAbort;
+  private readonly onProgress: (fraction: number) => void;
 
   constructor(abort: LazyAbort, progress: (fraction: number) => void) {
-    this.#abort = abort;
-    this.#progress = progress;
+    this.abort = abort;
+    this.onProgress = progress;
   }
 
   get signal(): AbortSignal {
-    return this.#abort.signal;
+    return this.abort.signal;
   }
 
   get progress(): (fraction: number) => void {
-    return this.#progress;
+    return this.onProgress;
   }
 
   get setUnits(): (units: number) => void {

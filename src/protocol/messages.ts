@@ -9,13 +9,6 @@ import type { TaskSpec, TaskView } from './tasks.ts';
 
 export type RpcId = string | number;
 
-export interface RpcRequest<M extends string = string, P = unknown> {
-  jsonrpc: '2.0';
-  id?: RpcId | null;
-  method: M;
-  params?: P;
-}
-
 export interface RpcErrorObject {
   code: ErrorCodeValue | number;
   message: string;

@@ -88,47 +88,28 @@ export function toJsonText(value: Json | undefined): string | null {
   return value === undefined ? null : JSON.stringify(value);
 }
 
-/** Maps a task row to its record. */
+/** Maps a task row to its record (by position: rows are read as arrays, see TASK_COLUMNS). */
 export function toTaskRecord(row: TaskRow): TaskRecord {
-  const [
-    id,
-    type,
-    data,
-    status,
-    result,
-    error,
-    reps,
-    unitsDone,
-    unitsLeased,
-    attempts,
-    failures,
-    maxAttempts,
-    progress,
-    runAt,
-    createdAt,
-    startedAt,
-    finishedAt,
-    updatedAt,
-  ] = row;
+  const result = row[4];
   return {
-    id,
-    type,
-    data: JSON.parse(data) as Json,
-    status,
+    id: row[0],
+    type: row[1],
+    data: JSON.parse(row[2]) as Json,
+    status: row[3],
     result: result === null ? undefined : (JSON.parse(result) as Json),
-    error,
-    reps,
-    unitsDone,
-    unitsLeased,
-    attempts,
-    failures,
-    maxAttempts,
-    progress,
-    runAt,
-    createdAt,
-    startedAt,
-    finishedAt,
-    updatedAt,
+    error: row[5],
+    reps: row[6],
+    unitsDone: row[7],
+    unitsLeased: row[8],
+    attempts: row[9],
+    failures: row[10],
+    maxAttempts: row[11],
+    progress: row[12],
+    runAt: row[13],
+    createdAt: row[14],
+    startedAt: row[15],
+    finishedAt: row[16],
+    updatedAt: row[17],
   };
 }
 

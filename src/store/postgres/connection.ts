@@ -117,49 +117,49 @@ export class Session {
  * statement the rest of its transaction fails too, and a COMMIT then rolls back.
  */
 export class Pipeline {
-  readonly #session: Session;
-  readonly #steps: Step[] = [];
+  private readonly session: Session;
+  private readonly steps: Step[] = [];
 
   constructor(session: Session) {
-    this.#session = session;
+    this.session = session;
   }
 
   begin(mode: Control = 'BEGIN'): this {
-    this.#steps.push({ config: { text: mode } });
+    this.steps.push({ config: { text: mode } });
     return this;
   }
 
   /** Adds a control statement (a SET LOCAL) inside the transaction. */
   control(text: Control): this {
-    this.#steps.push({ config: { text } });
+    this.steps.push({ config: { text } });
     return this;
   }
 
   commit(): this {
-    this.#steps.push({ config: { text: 'COMMIT' } });
+    this.steps.push({ config: { text: 'COMMIT' } });
     return this;
   }
 
   /** Adds statement `name`; its rows are there once `send` resolved. */
   run<T>(name: StatementName, values: unknown[]): Rows<T> {
     const out: Rows<T> = { rows: [] };
-    const config = this.#session.statements.config(name, values);
-    this.#steps.push({ config, statement: name, out: out as Rows<unknown> });
+    const config = this.session.statements.config(name, values);
+    this.steps.push({ config, statement: name, out: out as Rows<unknown> });
     return out;
   }
 
   /** Sends every statement and waits for every reply; rejects with the first failure. */
   async send(): Promise<void> {
-    const { client, stats, statements } = this.#session;
+    const { client, stats, statements } = this.session;
     stats.roundTrips += 1;
-    stats.queries += this.#steps.length;
-    this.#session.sent = true;
-    if (this.#steps.some((s) => s.config.text === 'COMMIT')) this.#session.committing = true;
-    const replies = await Promise.allSettled(this.#steps.map((s) => client.query(s.config)));
+    stats.queries += this.steps.length;
+    this.session.sent = true;
+    if (this.steps.some((s) => s.config.text === 'COMMIT')) this.session.committing = true;
+    const replies = await Promise.allSettled(this.steps.map((s) => client.query(s.config)));
     // The first failure is the cause; the statements after it only report the aborted
     // transaction.
     for (const reply of replies) if (reply.status === 'rejected') throw reply.reason;
-    for (const [i, step] of this.#steps.entries()) {
+    for (const [i, step] of this.steps.entries()) {
       const result = (replies[i] as PromiseFulfilledResult<pg.QueryResult>).value;
       if (step.config.text === 'COMMIT' && result.command !== 'COMMIT') {
         throw new Error(`the transaction was rolled back (${result.command})`);

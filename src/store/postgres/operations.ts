@@ -85,6 +85,27 @@ export async function reclaimExpired(
   now: number,
   announcer: Announcer | undefined,
 ): Promise<ExpiredLease[]> {
+  const ended = await endLeases(s, now, 'expired', now, announcer);
+  return ended.map((r) => ({ token: r.token, taskId: r.task_id, worker: r.worker }));
+}
+
+/** Releases every active lease; returns how many. */
+export async function releaseAll(
+  s: Session,
+  now: number,
+  announcer: Announcer | undefined,
+): Promise<number> {
+  return (await endLeases(s, now, 'released', Number.MAX_SAFE_INTEGER, announcer)).length;
+}
+
+/** Ends the active leases whose deadline is before `before` with `state` (leases-end.sql). */
+async function endLeases(
+  s: Session,
+  now: number,
+  state: 'expired' | 'released',
+  before: number,
+  announcer: Announcer | undefined,
+): Promise<{ token: number; task_id: number; worker: string }[]> {
   // A plain scan of leases_active_deadline: not a scan of every lease (the planner may think
   // most are active, from statistics taken at a busy moment), nor a bitmap scan, which does
   // not mark the index entries of ended leases dead as it passes them (until a vacuum
@@ -96,31 +117,17 @@ export async function reclaimExpired(
     .begin()
     .control('SET LOCAL enable_bitmapscan = off')
     .control('SET LOCAL enable_seqscan = off');
-  const expired = first.run<{ token: number; task_id: number; worker: string }>('leases-expire', [
+  const ended = first.run<{ token: number; task_id: number; worker: string }>('leases-end', [
     now,
+    state,
+    before,
   ]);
   await first.send();
-  const ids = expired.rows.map((r) => r.task_id);
+  const ids = ended.rows.map((r) => r.task_id);
   const second = s.pipeline();
   if (ids.length > 0) announce(second, announcer, { ready: true, ids });
   await second.commit().send();
-  return expired.rows.map((r) => ({ token: r.token, taskId: r.task_id, worker: r.worker }));
-}
-
-/** Releases every active lease; returns how many. */
-export async function releaseAll(
-  s: Session,
-  now: number,
-  announcer: Announcer | undefined,
-): Promise<number> {
-  const first = s.pipeline().begin();
-  const released = first.run<{ token: number; task_id: number }>('leases-release-all', [now]);
-  await first.send();
-  const ids = released.rows.map((r) => r.task_id);
-  const second = s.pipeline();
-  if (ids.length > 0) announce(second, announcer, { ready: true, ids });
-  await second.commit().send();
-  return released.rows.length;
+  return ended.rows;
 }
 
 /** One task, and its attempt log when asked (one snapshot: one read-only transaction). */

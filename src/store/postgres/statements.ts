@@ -12,11 +12,10 @@ const SQL_DIR = new URL('./sql/', import.meta.url);
 const NAMES = [
   'analyze',
   'counts',
-  'leases-expire',
+  'leases-end',
   'leases-extend',
   'leases-lock',
   'leases-of-task',
-  'leases-release-all',
   'next-run-at',
   'notify',
   'tally-by-name',
@@ -50,11 +49,11 @@ const ARRAY_COLUMNS: Partial<Record<StatementName, readonly string[]>> = {
 
 /** The store's statements: how to run each, and a check of array rows' columns. */
 export class Statements {
-  readonly #text: Map<StatementName, string>;
-  readonly #checked = new Set<StatementName>();
+  private readonly text: Map<StatementName, string>;
+  private readonly checked = new Set<StatementName>();
 
   private constructor(text: Map<StatementName, string>) {
-    this.#text = text;
+    this.text = text;
   }
 
   /** Reads every statement of `sql/`; fails on a missing or an unknown file. */
@@ -74,7 +73,7 @@ export class Statements {
 
   /** The query config that runs statement `name` with `values`. */
   config(name: StatementName, values: unknown[]): pg.QueryConfig {
-    const text = this.#text.get(name)!;
+    const text = this.text.get(name)!;
     const rowMode = ARRAY_COLUMNS[name] ? 'array' : undefined;
     return { name, text, values, ...(rowMode && { rowMode }) };
   }
@@ -85,11 +84,11 @@ export class Statements {
    */
   check(name: StatementName, fields: readonly { name: string }[]): void {
     const expected = ARRAY_COLUMNS[name];
-    if (!expected || this.#checked.has(name)) return;
+    if (!expected || this.checked.has(name)) return;
     const actual = fields.map((f) => f.name);
     if (actual.join() !== expected.join()) {
       throw new Error(`sql/${name}.sql must select ${expected.join(', ')}; it selects ${actual}`);
     }
-    this.#checked.add(name);
+    this.checked.add(name);
   }
 }

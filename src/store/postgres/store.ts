@@ -73,7 +73,7 @@ const ignore = () => {};
 
 /**
  * Rows a store writes (tasks and leases) before it first refreshes the planner's statistics;
- * the next refresh comes after twice as many, and so on (see #grew).
+ * the next refresh comes after twice as many, and so on (see grew).
  */
 const FIRST_ANALYZE_ROWS = 1000;
 
@@ -98,21 +98,21 @@ interface Opened {
 /** A Store in a PostgreSQL database, shared by any number of servers. */
 export class PostgresStore implements Store {
   readonly capabilities: StoreCapabilities = { exclusive: false, claimsInWrite: false };
-  readonly #opts: PostgresStoreOptions;
-  readonly #settings: ConnectionSettings;
+  private readonly opts: PostgresStoreOptions;
+  private readonly settings: ConnectionSettings;
   /** Tells this instance's notifications from the others'. */
-  readonly #origin = randomBytes(9).toString('base64url');
-  readonly #stats: QueryStats = { queries: 0, roundTrips: 0 };
-  readonly #subscribers = new Set<(event: StoreEvent) => void>();
-  #opened: Opened | undefined;
-  #listener: Listener | undefined;
-  #grown = 0;
-  #analyzeAfter = FIRST_ANALYZE_ROWS;
-  #analyzing: Promise<void> | undefined;
+  private readonly origin = randomBytes(9).toString('base64url');
+  private readonly counters: QueryStats = { queries: 0, roundTrips: 0 };
+  private readonly subscribers = new Set<(event: StoreEvent) => void>();
+  private opened: Opened | undefined;
+  private listener: Listener | undefined;
+  private grown = 0;
+  private analyzeAfter = FIRST_ANALYZE_ROWS;
+  private analyzing: Promise<void> | undefined;
 
   constructor(opts: PostgresStoreOptions) {
-    this.#opts = opts;
-    this.#settings = {
+    this.opts = opts;
+    this.settings = {
       url: opts.url,
       connectTimeoutMs: opts.connectTimeoutMs ?? 5000,
       statementTimeoutMs: opts.statementTimeoutMs ?? 30_000,
@@ -121,32 +121,32 @@ export class PostgresStore implements Store {
 
   /** Queries and round trips sent so far (each pipeline is one round trip). */
   get stats(): QueryStats {
-    return { ...this.#stats };
+    return { ...this.counters };
   }
 
   async open(): Promise<void> {
-    if (this.#opened) throw new Error('store is already open');
+    if (this.opened) throw new Error('store is already open');
     const statements = Statements.load();
-    const schema = await this.#migrate();
+    const schema = await this.migrate();
     const pool = new pg.Pool({
-      ...clientConfig(this.#settings, 'taskwire'),
-      max: this.#opts.poolSize ?? 10,
+      ...clientConfig(this.settings, 'taskwire'),
+      max: this.opts.poolSize ?? 10,
       pipeline: true,
     });
     // An idle pooled connection that fails (a restart, a terminated backend) is dropped by
     // the pool, which then reports it here; without a listener the process would crash.
     // The next call opens a new connection.
     pool.on('error', () => {});
-    const channel = this.#opts.channel ?? (schema === 'public' ? 'taskwire' : `taskwire.${schema}`);
-    this.#opened = { pool, statements, channel };
+    const channel = this.opts.channel ?? (schema === 'public' ? 'taskwire' : `taskwire.${schema}`);
+    this.opened = { pool, statements, channel };
   }
 
   /**
    * Checks the server's settings and runs the migrations, on a connection of their own (no
    * pipelining, no timeouts). Returns the schema the store's tables are in.
    */
-  async #migrate(): Promise<string> {
-    const config = clientConfig(this.#settings, 'taskwire-migrate');
+  private async migrate(): Promise<string> {
+    const config = clientConfig(this.settings, 'taskwire-migrate');
     // A migration may take long on a big table; the advisory lock may wait for another's.
     const client = new pg.Client({
       ...config,
@@ -164,7 +164,7 @@ export class PostgresStore implements Store {
       const { rows } = await client.query<{ schema: string; sync: string }>(
         "SELECT current_schema() AS schema, current_setting('synchronous_commit') AS sync",
       );
-      if (this.#opts.fsync && rows[0]!.sync === 'off') {
+      if (this.opts.fsync && rows[0]!.sync === 'off') {
         throw new Error(
           'fsync was asked for, but the PostgreSQL server runs with synchronous_commit = off',
         );
@@ -180,12 +180,12 @@ export class PostgresStore implements Store {
 
   /** Stops listening and closes every connection; safe to call twice. */
   async close(): Promise<void> {
-    const opened = this.#opened;
-    const listener = this.#listener;
-    this.#opened = this.#listener = undefined;
-    this.#subscribers.clear();
+    const opened = this.opened;
+    const listener = this.listener;
+    this.opened = this.listener = undefined;
+    this.subscribers.clear();
     await listener?.stop();
-    await this.#analyzing;
+    await this.analyzing;
     await opened?.pool.end();
   }
 
@@ -198,18 +198,18 @@ export class PostgresStore implements Store {
    * table scans, cheap at the time) would stay, each call slower than the last. Doubling
    * keeps the cost negligible: about ten ANALYZEs for a million rows.
    */
-  #grew(rows: number): void {
-    this.#grown += rows;
-    if (this.#grown < this.#analyzeAfter || this.#analyzing || !this.#opened) return;
-    this.#grown = 0;
-    this.#analyzeAfter *= 2;
-    const { pool, statements } = this.#opened;
-    this.#analyzing = pool
+  private grew(rows: number): void {
+    this.grown += rows;
+    if (this.grown < this.analyzeAfter || this.analyzing || !this.opened) return;
+    this.grown = 0;
+    this.analyzeAfter *= 2;
+    const { pool, statements } = this.opened;
+    this.analyzing = pool
       .query(statements.config('analyze', []))
       // Best effort: a failure (the database went away) leaves the plans as they were.
       .then(ignore, ignore)
       .finally(() => {
-        this.#analyzing = undefined;
+        this.analyzing = undefined;
       });
   }
 
@@ -218,95 +218,95 @@ export class PostgresStore implements Store {
    * subscriber starts the LISTEN connection; a `ready` follows once it listens.
    */
   subscribe(listener: (event: StoreEvent) => void): () => void {
-    const { channel } = this.#open();
-    this.#subscribers.add(listener);
-    if (!this.#listener) {
-      this.#listener = new Listener({
-        config: clientConfig(this.#settings, 'taskwire-listen'),
+    const { channel } = this.requireOpen();
+    this.subscribers.add(listener);
+    if (!this.listener) {
+      this.listener = new Listener({
+        config: clientConfig(this.settings, 'taskwire-listen'),
         channel,
-        onPayload: (payload) => this.#received(payload),
-        onListening: () => this.#emit({ kind: 'ready' }),
+        onPayload: (payload) => this.received(payload),
+        onListening: () => this.emit({ kind: 'ready' }),
       });
-      this.#listener.start();
+      this.listener.start();
     }
     return () => {
-      this.#subscribers.delete(listener);
+      this.subscribers.delete(listener);
     };
   }
 
-  #received(payload: string): void {
+  private received(payload: string): void {
     const notice = decodeNotice(payload);
-    if (!notice || notice.origin === this.#origin) return;
-    if (notice.ids.length > 0) this.#emit({ kind: 'changed', ids: notice.ids });
-    if (notice.ready) this.#emit({ kind: 'ready' });
+    if (!notice || notice.origin === this.origin) return;
+    if (notice.ids.length > 0) this.emit({ kind: 'changed', ids: notice.ids });
+    if (notice.ready) this.emit({ kind: 'ready' });
   }
 
-  #emit(event: StoreEvent): void {
+  private emit(event: StoreEvent): void {
     // Outside pg's socket handler: a subscriber that throws must not break the connection.
-    for (const listener of this.#subscribers) queueMicrotask(() => listener(event));
+    for (const listener of this.subscribers) queueMicrotask(() => listener(event));
   }
 
-  get #announcer(): Announcer | undefined {
-    if (this.#opts.notify === false) return undefined;
-    return { channel: this.#open().channel, origin: this.#origin };
+  private get announcer(): Announcer | undefined {
+    if (this.opts.notify === false) return undefined;
+    return { channel: this.requireOpen().channel, origin: this.origin };
   }
 
   async write(batch: WriteBatch): Promise<WriteOutcome> {
-    const outcome = await this.#run('until-commit', (s) => write(s, batch, this.#announcer));
-    this.#grew(outcome.ids.length);
+    const outcome = await this.run('until-commit', (s) => write(s, batch, this.announcer));
+    this.grew(outcome.ids.length);
     return outcome;
   }
 
   async claim(req: ClaimRequest): Promise<Lease[]> {
-    const leases = await this.#run('never', (s) => ops.claim(s, req));
-    this.#grew(leases.length);
+    const leases = await this.run('never', (s) => ops.claim(s, req));
+    this.grew(leases.length);
     return leases;
   }
 
   /** A lease past its deadline is not extended: any server may be reclaiming it. */
   async extend(tokens: number[], deadline: number, now: number): Promise<boolean[]> {
-    return this.#run('idempotent', (s) => ops.extend(s, tokens, deadline, now));
+    return this.run('idempotent', (s) => ops.extend(s, tokens, deadline, now));
   }
 
   async get(
     id: number,
     withAttempts = false,
   ): Promise<(TaskRecord & { attemptLog?: AttemptRecord[] }) | undefined> {
-    return this.#run('idempotent', (s) => ops.get(s, id, withAttempts));
+    return this.run('idempotent', (s) => ops.get(s, id, withAttempts));
   }
 
   async reclaimExpired(now: number): Promise<ExpiredLease[]> {
-    return this.#run('until-commit', (s) => ops.reclaimExpired(s, now, this.#announcer));
+    return this.run('until-commit', (s) => ops.reclaimExpired(s, now, this.announcer));
   }
 
   /** Releases every active lease, other servers' too: only for a store known to be alone. */
   async releaseAll(now: number): Promise<number> {
-    return this.#run('until-commit', (s) => ops.releaseAll(s, now, this.#announcer));
+    return this.run('until-commit', (s) => ops.releaseAll(s, now, this.announcer));
   }
 
   async nextRunAt(now: number): Promise<number | undefined> {
-    return this.#run('idempotent', (s) => ops.nextRunAt(s, now));
+    return this.run('idempotent', (s) => ops.nextRunAt(s, now));
   }
 
   async createTally(spec: TallySpec, now: number): Promise<{ id: number; created: boolean }> {
-    const tally = await this.#run('until-commit', (s) =>
-      ops.createTally(s, spec, now, this.#announcer),
+    const tally = await this.run('until-commit', (s) =>
+      ops.createTally(s, spec, now, this.announcer),
     );
-    if (tally.created) this.#grew(spec.keys);
+    if (tally.created) this.grew(spec.keys);
     return tally;
   }
 
   async tally(which: { id?: number; name?: string }): Promise<TallySummary | undefined> {
-    return this.#run('idempotent', (s) => ops.tally(s, which));
+    return this.run('idempotent', (s) => ops.tally(s, which));
   }
 
   async counts(): Promise<Record<TaskStatus, number>> {
-    return this.#run('idempotent', (s) => ops.counts(s));
+    return this.run('idempotent', (s) => ops.counts(s));
   }
 
-  #open(): Opened {
-    if (!this.#opened) throw new Error('store is not open');
-    return this.#opened;
+  private requireOpen(): Opened {
+    if (!this.opened) throw new Error('store is not open');
+    return this.opened;
   }
 
   /**
@@ -314,8 +314,8 @@ export class PostgresStore implements Store {
    * deadlock victim runs again; so does work a lost connection interrupted when `retry`
    * allows (a pooled connection may have died while idle, e.g. across a server restart).
    */
-  async #run<T>(retry: Retry, fn: (s: Session) => Promise<T>): Promise<T> {
-    const { pool, statements } = this.#open();
+  private async run<T>(retry: Retry, fn: (s: Session) => Promise<T>): Promise<T> {
+    const { pool, statements } = this.requireOpen();
     for (let tries = 1; ; tries++) {
       let client: pg.PoolClient;
       try {
@@ -323,7 +323,7 @@ export class PostgresStore implements Store {
       } catch (err) {
         throw toStoreError(err, true);
       }
-      const session = new Session(client, statements, this.#stats);
+      const session = new Session(client, statements, this.counters);
       // A checked-out connection that breaks also emits 'error' (the pending queries reject
       // as well); unheard, it would crash the process.
       client.on('error', ignore);

@@ -33,53 +33,53 @@ interface Undo {
 }
 
 export class ActiveLeases {
-  readonly #byToken = new Map<number, ActiveLease>();
-  #journal: Undo[] | undefined;
+  private readonly byToken = new Map<number, ActiveLease>();
+  private journal: Undo[] | undefined;
 
   /** How many leases are active. */
   get size(): number {
-    return this.#byToken.size;
+    return this.byToken.size;
   }
 
   /** Starts journaling the changes of one transaction. */
   begin(): void {
-    if (this.#journal !== undefined) throw new Error('active leases: a transaction is open');
-    this.#journal = [];
+    if (this.journal !== undefined) throw new Error('active leases: a transaction is open');
+    this.journal = [];
   }
 
   /** Keeps the transaction's changes. */
   commit(): void {
-    this.#journal = undefined;
+    this.journal = undefined;
   }
 
   /** Undoes the transaction's changes, newest first. */
   rollback(): void {
-    const journal = this.#journal ?? [];
-    this.#journal = undefined;
+    const journal = this.journal ?? [];
+    this.journal = undefined;
     for (let i = journal.length - 1; i >= 0; i--) {
       const { token, before } = journal[i]!;
-      if (before === undefined) this.#byToken.delete(token);
-      else this.#byToken.set(token, before);
+      if (before === undefined) this.byToken.delete(token);
+      else this.byToken.set(token, before);
     }
   }
 
   /** Records a new lease. */
   add(lease: ActiveLease): void {
-    this.#journal?.push({ token: lease.token, before: this.#byToken.get(lease.token) });
-    this.#byToken.set(lease.token, lease);
+    this.journal?.push({ token: lease.token, before: this.byToken.get(lease.token) });
+    this.byToken.set(lease.token, lease);
   }
 
   /** The active lease of a token; undefined when the token is stale or unknown. */
   get(token: number): ActiveLease | undefined {
-    return this.#byToken.get(token);
+    return this.byToken.get(token);
   }
 
   /** Ends a lease: removes and returns it; undefined when the token is stale or unknown. */
   take(token: number): ActiveLease | undefined {
-    const lease = this.#byToken.get(token);
+    const lease = this.byToken.get(token);
     if (lease === undefined) return undefined;
-    this.#journal?.push({ token, before: lease });
-    this.#byToken.delete(token);
+    this.journal?.push({ token, before: lease });
+    this.byToken.delete(token);
     return lease;
   }
 
@@ -88,7 +88,7 @@ export class ActiveLeases {
    * transaction is needed, as nothing of it is stored.
    */
   extend(token: number, deadline: number): boolean {
-    const lease = this.#byToken.get(token);
+    const lease = this.byToken.get(token);
     if (lease === undefined) return false;
     lease.deadline = deadline;
     return true;
@@ -97,13 +97,13 @@ export class ActiveLeases {
   /** The leases whose deadline is before `now`, in token order. */
   expired(now: number): ActiveLease[] {
     const out: ActiveLease[] = [];
-    for (const lease of this.#byToken.values()) if (lease.deadline < now) out.push(lease);
+    for (const lease of this.byToken.values()) if (lease.deadline < now) out.push(lease);
     return out.sort((a, b) => a.token - b.token);
   }
 
   /** Every active lease, in token order. */
   all(): ActiveLease[] {
-    return [...this.#byToken.values()].sort((a, b) => a.token - b.token);
+    return [...this.byToken.values()].sort((a, b) => a.token - b.token);
   }
 
   /**
@@ -112,7 +112,7 @@ export class ActiveLeases {
    */
   ofTask(taskId: number): AttemptRecord[] {
     const out: AttemptRecord[] = [];
-    for (const l of this.#byToken.values()) {
+    for (const l of this.byToken.values()) {
       if (l.taskId !== taskId) continue;
       out.push({
         token: l.token,

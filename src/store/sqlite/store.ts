@@ -124,21 +124,21 @@ function unclean(path: string, leases: number, cause: unknown): Error {
 /** A Store in one SQLite file. better-sqlite3 is synchronous: the async methods just wrap. */
 export class SqliteStore implements Store {
   readonly capabilities: StoreCapabilities = { exclusive: true, claimsInWrite: true };
-  readonly #opts: SqliteStoreOptions;
-  #db: Database.Database | undefined;
-  #parts: StoreParts | undefined;
-  #tx: Transactions | undefined;
+  private readonly opts: SqliteStoreOptions;
+  private db: Database.Database | undefined;
+  private parts: StoreParts | undefined;
+  private tx: Transactions | undefined;
   /** Units taken back at open from a server that stopped without closing; see releaseAll. */
-  #recovered = 0;
+  private recovered = 0;
 
   constructor(opts: SqliteStoreOptions) {
-    this.#opts = opts;
+    this.opts = opts;
   }
 
   async open(): Promise<void> {
-    if (this.#db) throw new Error('store is already open');
-    const timeout = this.#opts.busyTimeoutMs ?? BUSY_TIMEOUT_MS;
-    const db = new Database(this.#opts.path, { timeout });
+    if (this.db) throw new Error('store is already open');
+    const timeout = this.opts.busyTimeoutMs ?? BUSY_TIMEOUT_MS;
+    const db = new Database(this.opts.path, { timeout });
     try {
       // One process owns the file: it holds the lock from its first access to its close, so
       // a second server on the same file fails (SQLITE_BUSY) instead of sharing the queue,
@@ -146,7 +146,7 @@ export class SqliteStore implements Store {
       // costs. Set before the first access, so the WAL index lives in this process's heap.
       db.pragma('locking_mode = EXCLUSIVE');
       db.pragma('journal_mode = WAL');
-      db.pragma(`synchronous = ${this.#opts.fsync ? 'FULL' : 'NORMAL'}`);
+      db.pragma(`synchronous = ${this.opts.fsync ? 'FULL' : 'NORMAL'}`);
       db.pragma('foreign_keys = ON');
       db.pragma('temp_store = MEMORY');
       // 32 MiB of page cache: keeps the hot ends of the queue indexes in memory.
@@ -158,7 +158,7 @@ export class SqliteStore implements Store {
       // latency was as bad as with inline checkpoints.)
       db.pragma('wal_autocheckpoint = 4000');
       migrate(db, loadSqlDir(MIGRATIONS_DIR));
-      const { maxPageCount } = this.#opts;
+      const { maxPageCount } = this.opts;
       if (maxPageCount !== undefined) {
         if (!Number.isInteger(maxPageCount) || maxPageCount < 1) {
           throw new RangeError(`maxPageCount must be a positive integer: ${maxPageCount}`);
@@ -172,13 +172,13 @@ export class SqliteStore implements Store {
         tokens: new Tokens(st['store-state-get'], st['store-state-set']),
       };
       const tx = transactions(db, parts);
-      this.#recovered = tx.openLeases(Date.now());
-      this.#parts = parts;
-      this.#tx = tx;
-      this.#db = db;
+      this.recovered = tx.openLeases(Date.now());
+      this.parts = parts;
+      this.tx = tx;
+      this.db = db;
     } catch (err) {
       db.close();
-      throw (err as { code?: unknown }).code === 'SQLITE_BUSY' ? inUse(this.#opts.path, err) : err;
+      throw (err as { code?: unknown }).code === 'SQLITE_BUSY' ? inUse(this.opts.path, err) : err;
     }
   }
 
@@ -189,10 +189,10 @@ export class SqliteStore implements Store {
    * crash, and the call rejects to say so (with the SQLite error's code).
    */
   async close(): Promise<void> {
-    const db = this.#db;
-    const tx = this.#tx;
-    const leases = this.#parts?.leases.size ?? 0;
-    this.#db = this.#parts = this.#tx = undefined;
+    const db = this.db;
+    const tx = this.tx;
+    const leases = this.parts?.leases.size ?? 0;
+    this.db = this.parts = this.tx = undefined;
     let failure: unknown;
     try {
       tx?.closeLeases(Date.now());
@@ -200,12 +200,12 @@ export class SqliteStore implements Store {
       failure = error;
     }
     db?.close();
-    if (failure !== undefined) throw unclean(this.#opts.path, leases, failure);
+    if (failure !== undefined) throw unclean(this.opts.path, leases, failure);
   }
 
   /** Reads a pragma of the open connection (diagnostics and tests). */
   pragma(name: string): unknown {
-    return this.#open().db.pragma(name, { simple: true });
+    return this.requireOpen().db.pragma(name, { simple: true });
   }
 
   /**
@@ -213,8 +213,8 @@ export class SqliteStore implements Store {
    * with anything else syncs, its claims with it.
    */
   async write(batch: WriteBatch): Promise<WriteOutcome> {
-    const { tx } = this.#open();
-    if (batch.claims.length > 0 && !hasWrites(batch)) return this.#unsynced(() => tx.write(batch));
+    const { tx } = this.requireOpen();
+    if (batch.claims.length > 0 && !hasWrites(batch)) return this.unsynced(() => tx.write(batch));
     return tx.write(batch);
   }
 
@@ -225,8 +225,8 @@ export class SqliteStore implements Store {
    * the WAL up to and including this one. Spares an fsync per claim.
    */
   async claim(req: ClaimRequest): Promise<Lease[]> {
-    const { tx } = this.#open();
-    return this.#unsynced(() => tx.claim(req)).leases;
+    const { tx } = this.requireOpen();
+    return this.unsynced(() => tx.claim(req)).leases;
   }
 
   /**
@@ -235,18 +235,18 @@ export class SqliteStore implements Store {
    */
   async extend(tokens: number[], deadline: number, _now: number): Promise<boolean[]> {
     // Active leases are in memory only: nothing to write.
-    return ops.extend(this.#open().parts.leases, tokens, deadline);
+    return ops.extend(this.requireOpen().parts.leases, tokens, deadline);
   }
 
   async get(
     id: number,
     withAttempts = false,
   ): Promise<(TaskRecord & { attemptLog?: AttemptRecord[] }) | undefined> {
-    return this.#open().tx.get(id, withAttempts);
+    return this.requireOpen().tx.get(id, withAttempts);
   }
 
   async reclaimExpired(now: number): Promise<ExpiredLease[]> {
-    return this.#open().tx.reclaimExpired(now);
+    return this.requireOpen().tx.reclaimExpired(now);
   }
 
   /**
@@ -254,32 +254,32 @@ export class SqliteStore implements Store {
    * took back from a server that stopped without closing the store.
    */
   async releaseAll(now: number): Promise<number> {
-    const released = this.#open().tx.releaseAll(now) + this.#recovered;
-    this.#recovered = 0;
+    const released = this.requireOpen().tx.releaseAll(now) + this.recovered;
+    this.recovered = 0;
     return released;
   }
 
   async nextRunAt(now: number): Promise<number | undefined> {
-    const runAt = this.#open().parts.st['next-run-at'].get({ now }) as number | null;
+    const runAt = this.requireOpen().parts.st['next-run-at'].get({ now }) as number | null;
     return runAt ?? undefined;
   }
 
   async createTally(spec: TallySpec, now: number): Promise<{ id: number; created: boolean }> {
-    return this.#open().tx.createTally(spec, now);
+    return this.requireOpen().tx.createTally(spec, now);
   }
 
   async tally(which: { id?: number; name?: string }): Promise<TallySummary | undefined> {
-    return this.#open().tx.tally(which);
+    return this.requireOpen().tx.tally(which);
   }
 
   async counts(): Promise<Record<TaskStatus, number>> {
-    return ops.counts(this.#open().parts.st);
+    return ops.counts(this.requireOpen().parts.st);
   }
 
   /** Runs `fn` with synchronous=NORMAL when the store syncs every commit (see `claim`). */
-  #unsynced<T>(fn: () => T): T {
-    if (!this.#opts.fsync) return fn();
-    const { db } = this.#open();
+  private unsynced<T>(fn: () => T): T {
+    if (!this.opts.fsync) return fn();
+    const { db } = this.requireOpen();
     db.pragma('synchronous = NORMAL');
     try {
       return fn();
@@ -288,8 +288,8 @@ export class SqliteStore implements Store {
     }
   }
 
-  #open(): { db: Database.Database; parts: StoreParts; tx: Transactions } {
-    if (!this.#db || !this.#parts || !this.#tx) throw new Error('store is not open');
-    return { db: this.#db, parts: this.#parts, tx: this.#tx };
+  private requireOpen(): { db: Database.Database; parts: StoreParts; tx: Transactions } {
+    if (!this.db || !this.parts || !this.tx) throw new Error('store is not open');
+    return { db: this.db, parts: this.parts, tx: this.tx };
   }
 }

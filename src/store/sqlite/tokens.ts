@@ -12,52 +12,52 @@ const TOKEN_BLOCK = 100_000;
 const KEY = 'tokens_from';
 
 export class Tokens {
-  readonly #get: Database.Statement;
-  readonly #set: Database.Statement;
-  #next = 0;
+  private readonly get: Database.Statement;
+  private readonly set: Database.Statement;
+  private next = 0;
   /** The first token not reserved. */
-  #end = 0;
-  #saved: { next: number; end: number } | undefined;
+  private end = 0;
+  private saved: { next: number; end: number } | undefined;
 
   constructor(get: Database.Statement, set: Database.Statement) {
-    this.#get = get;
-    this.#set = set;
+    this.get = get;
+    this.set = set;
   }
 
   /** Starts handing out from the stored mark; runs inside the opening transaction. */
   load(): void {
-    const from = this.#get.get(KEY) as number | undefined;
-    this.#next = this.#end = from ?? 1;
+    const from = this.get.get(KEY) as number | undefined;
+    this.next = this.end = from ?? 1;
   }
 
   /** Starts a transaction: `rollback` returns to this point. */
   begin(): void {
-    this.#saved = { next: this.#next, end: this.#end };
+    this.saved = { next: this.next, end: this.end };
   }
 
   commit(): void {
-    this.#saved = undefined;
+    this.saved = undefined;
   }
 
   rollback(): void {
-    if (this.#saved) ({ next: this.#next, end: this.#end } = this.#saved);
-    this.#saved = undefined;
+    if (this.saved) ({ next: this.next, end: this.end } = this.saved);
+    this.saved = undefined;
   }
 
   /** The first of `count` consecutive new tokens; reserves more inside the transaction. */
   take(count: number): number {
-    const first = this.#next;
-    this.#next += count;
-    if (this.#next > this.#end) {
-      this.#end = this.#next + TOKEN_BLOCK;
-      this.#set.run(KEY, this.#end);
+    const first = this.next;
+    this.next += count;
+    if (this.next > this.end) {
+      this.end = this.next + TOKEN_BLOCK;
+      this.set.run(KEY, this.end);
     }
     return first;
   }
 
   /** Gives back the unused reservation (at a clean close): the next start continues here. */
   release(): void {
-    this.#end = this.#next;
-    this.#set.run(KEY, this.#end);
+    this.end = this.next;
+    this.set.run(KEY, this.end);
   }
 }
