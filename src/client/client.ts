@@ -7,6 +7,7 @@ import type net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TypedEmitter } from '../events/emitter.ts';
 import type { Json } from '../model/tasks.ts';
+import { ErrorCode } from '../protocol/errors.ts';
 import { decodeUtf8, encodeLine } from '../protocol/framing/ndjson.ts';
 import type {
   MethodName,
@@ -17,75 +18,31 @@ import type {
   WorkerInfo,
 } from '../protocol/messages.ts';
 import type { TaskSpec, TaskView } from '../protocol/tasks.ts';
-import {
-  AddressError,
-  formatAddress,
-  parseAddressList,
-  parsePort,
-  type ServerAddress,
-} from './address.ts';
+import { formatAddress } from './address.ts';
 import { backoffDelay, LineConnection, openSocket } from './connection.ts';
 import { ClientClosedError, ConnectError, ConnectionLostError, RpcError } from './errors.ts';
+import {
+  type ClientEvents,
+  type ClientOptions,
+  type ParamsArgs,
+  type ResolvedOptions,
+  resolveAddresses,
+  type SubmitOptions,
+  type WaitOptions,
+} from './options.ts';
 import { SubmitBatcher } from './submit-batcher.ts';
 
-export interface ClientOptions {
-  /** Default 127.0.0.1; the same as `addresses: [{host, port}]`. Not with `addresses`. */
-  host?: string;
-  /** Default 5000; with `addresses` as a string, the port of items that name none. */
-  port?: number;
-  /**
-   * Servers to connect to (all sharing one database), as a list or as `"a:5000,b,[::1]:7000"`
-   * (see `parseAddressList`). Connecting tries them in turn until one answers; after a drop
-   * the client reconnects starting with the next one.
-   */
-  addresses?: readonly ServerAddress[] | string;
-  /**
-   * Where the first connection attempt starts: `'ordered'` (default) at the first address,
-   * so the list reads as primary then fallbacks; `'random'` at a random one (then in list
-   * order), to spread many clients over the servers.
-   */
-  order?: 'ordered' | 'random';
-  /** Reconnect with backoff when the connection drops (default true). */
-  reconnect?: boolean;
-  /** Give up one connection attempt after this long (default 10 s). */
-  connectTimeoutMs?: number;
-  /** Longest line accepted from the server (default 16 MiB). */
-  maxLineBytes?: number;
-}
+export type {
+  ClientEvents,
+  ClientOptions,
+  ParamsArgs,
+  SubmitOptions,
+  WaitOptions,
+} from './options.ts';
+export { resolveAddresses } from './options.ts';
 
-export interface SubmitOptions {
-  reps?: number;
-  maxAttempts?: number;
-}
-
-export interface WaitOptions {
-  /** Called for each status or progress change the server pushes while waiting. */
-  onUpdate?: (task: TaskView) => void;
-  /** Stops waiting (the promise rejects with the signal's reason); the task keeps running. */
-  signal?: AbortSignal;
-}
-
-/** The client's events and their payloads; `address` is `host:port` of the server concerned. */
-export interface ClientEvents {
-  /** Connected to `address` (a reconnection after a drop when `reconnected`). */
-  'connection:opened': { address: string; reconnected: boolean };
-  /** The connection to `address` dropped. */
-  'connection:lost': { address: string; error: Error | undefined };
-  /**
-   * About to try `address`, after waiting `delayMs`: the first try of each round over the
-   * address list waits for the backoff, the others go at once. `attempt` counts every try
-   * since the drop (1-based); `round` counts passes over the list.
-   */
-  'connection:retrying': { address: string; attempt: number; round: number; delayMs: number };
-  /** Every notification the server sends, including the `task.update`s routed to waits. */
-  'server:notification': ServerNotification;
-  /** An error response the server could not tie to a request (its id is null). */
-  'server:error': { error: RpcError };
-}
-
-/** `call`'s params argument: optional for methods whose params may be undefined. */
-export type ParamsArgs<M extends MethodName> =
-  undefined extends ParamsOf<M> ? [params?: ParamsOf<M>] : [params: ParamsOf<M>];
+/** Request lines longer than this (UTF-16 units) have their byte length measured. */
+const LONG_LINE_CHARS = 16 * 1024;
 
 /** Calls that are safe to send again on a new connection; the rest reject when it drops. */
 const RESENDABLE: ReadonlySet<string> = new Set(['wait', 'status', 'cancel', 'ping', 'workers']);
@@ -96,6 +53,9 @@ interface PendingCall {
   /** The request id on the current connection; undefined while queued. */
   id: number | undefined;
   settled: boolean;
+  /** Length of the request line sent, in UTF-16 units; its bytes too when it is long. */
+  chars?: number;
+  bytes?: number;
   resolve: (value: unknown) => void;
   reject: (error: Error) => void;
   wait?: WaitState;
@@ -109,38 +69,9 @@ interface WaitState {
   detach: (() => void) | undefined;
 }
 
-interface ResolvedOptions {
-  addresses: readonly ServerAddress[];
-  reconnect: boolean;
-  connectTimeoutMs: number;
-  maxLineBytes: number;
-}
-
 /** Opens a connection to a taskwire server; rejects with ConnectError if it cannot. */
 export async function connect(opts: ClientOptions = {}): Promise<Client> {
   return Client.connect(opts);
-}
-
-/** The servers a client connects to: `addresses`, else `host`/`port` as a one-element list. */
-export function resolveAddresses(opts: ClientOptions): ServerAddress[] {
-  const defaultPort = opts.port ?? 5000;
-  if (opts.addresses === undefined) {
-    const host = opts.host ?? '127.0.0.1';
-    if (host === '') throw new AddressError('the server host is empty');
-    if (parsePort(String(defaultPort)) === undefined)
-      throw new AddressError(`invalid port ${defaultPort}: expected 1-65535`);
-    return [{ host, port: defaultPort }];
-  }
-  if (opts.host !== undefined) throw new TypeError('give either host or addresses, not both');
-  if (typeof opts.addresses === 'string') return parseAddressList(opts.addresses, defaultPort);
-  if (opts.addresses.length === 0) throw new AddressError('the server address list is empty');
-  return opts.addresses.map(({ host, port }) => {
-    if (typeof host !== 'string' || host === '')
-      throw new AddressError(`invalid server address: host '${String(host)}'`);
-    if (parsePort(String(port)) === undefined)
-      throw new AddressError(`invalid server address ${formatAddress(host, port)}: bad port`);
-    return { host, port };
-  });
 }
 
 /** A connection to a taskwire server, safe for many concurrent calls. */
@@ -314,6 +245,9 @@ export class Client extends TypedEmitter<ClientEvents> {
     return this.close();
   }
 
+  /** The server refused a line as too long and is closing: see onClose. */
+  private refusedLine: RpcError | undefined;
+
   private request(method: string, params: unknown, wait?: WaitState): Promise<unknown> {
     if (this.closed) return Promise.reject(new ClientClosedError(method));
     if (this.lost) return Promise.reject(new ConnectionLostError(method, this.address, this.lost));
@@ -352,6 +286,10 @@ export class Client extends TypedEmitter<ClientEvents> {
     }
     this.nextId += 1;
     call.id = id;
+    call.chars = line.length;
+    // Measured only for long lines: a refused over-long line can then be told apart from the
+    // calls that were merely in flight when the server closed (see onClose).
+    if (line.length > LONG_LINE_CHARS) call.bytes = Buffer.byteLength(line);
     this.inflight.set(id, call);
     this.conn!.send(line);
   }
@@ -391,7 +329,10 @@ export class Client extends TypedEmitter<ClientEvents> {
     if (msg.error !== undefined) {
       const error = new RpcError(msg.error as RpcErrorObject);
       if (call) this.rejectCall(call, error);
-      else if (msg.id === null) this.emit('server:error', { error });
+      else if (msg.id === null) {
+        if (error.code === ErrorCode.LINE_TOO_LONG) this.refusedLine = error;
+        this.emit('server:error', { error });
+      }
     } else if (call) {
       this.settle(call);
       call.resolve(msg.result);
@@ -424,9 +365,12 @@ export class Client extends TypedEmitter<ClientEvents> {
     const lost = [...this.inflight.values()];
     this.inflight.clear();
     const resend: PendingCall[] = [];
+    const refused = this.refusedLine;
+    this.refusedLine = undefined;
     for (const call of lost) {
       call.id = undefined;
-      if (this.opts.reconnect && RESENDABLE.has(call.method)) resend.push(call);
+      if (refused && overLimit(call, refused)) this.rejectCall(call, refused);
+      else if (this.opts.reconnect && RESENDABLE.has(call.method)) resend.push(call);
       else this.rejectCall(call, new ConnectionLostError(call.method, address, error));
     }
     this.queued = [...resend, ...this.queued];
@@ -516,4 +460,15 @@ export class Client extends TypedEmitter<ClientEvents> {
       if (set?.size === 0) this.waits.delete(wait.taskId);
     }
   }
+}
+
+/**
+ * Whether the server's LINE_TOO_LONG (its `data.limit` in bytes) was for this call's line:
+ * surely so when the line is over the limit; a call that may have fit is not said refused.
+ */
+function overLimit(call: PendingCall, refusal: RpcError): boolean {
+  const limit = (refusal.data as { limit?: unknown } | undefined)?.limit;
+  if (typeof limit !== 'number') return false;
+  const bytes = call.bytes ?? call.chars ?? 0;
+  return bytes > limit;
 }
