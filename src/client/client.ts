@@ -19,6 +19,7 @@ import type {
 } from '../protocol/messages.ts';
 import type { TaskSpec, TaskView } from '../protocol/tasks.ts';
 import { formatAddress } from './address.ts';
+import { overLimit, type PendingCall, PendingCalls, type WaitState } from './calls.ts';
 import { backoffDelay, LineConnection, openSocket } from './connection.ts';
 import { ClientClosedError, ConnectError, ConnectionLostError, RpcError } from './errors.ts';
 import {
@@ -41,33 +42,8 @@ export type {
 } from './options.ts';
 export { resolveAddresses } from './options.ts';
 
-/** Request lines longer than this (UTF-16 units) have their byte length measured. */
-const LONG_LINE_CHARS = 16 * 1024;
-
 /** Calls that are safe to send again on a new connection; the rest reject when it drops. */
 const RESENDABLE: ReadonlySet<string> = new Set(['wait', 'status', 'cancel', 'ping', 'workers']);
-
-interface PendingCall {
-  method: string;
-  params: unknown;
-  /** The request id on the current connection; undefined while queued. */
-  id: number | undefined;
-  settled: boolean;
-  /** Length of the request line sent, in UTF-16 units; its bytes too when it is long. */
-  chars?: number;
-  bytes?: number;
-  resolve: (value: unknown) => void;
-  reject: (error: Error) => void;
-  wait?: WaitState;
-}
-
-interface WaitState {
-  taskId: string;
-  onUpdate: ((task: TaskView) => void) | undefined;
-  /** The last update delivered, to drop repeats (e.g. after a resent wait). */
-  lastUpdate: string | undefined;
-  detach: (() => void) | undefined;
-}
 
 /** Opens a connection to a taskwire server; rejects with ConnectError if it cannot. */
 export async function connect(opts: ClientOptions = {}): Promise<Client> {
@@ -83,11 +59,7 @@ export class Client extends TypedEmitter<ClientEvents> {
   private index: number;
   private conn: LineConnection | undefined;
   private nextId = 1;
-  /** Calls waiting for a connection, in call order. */
-  private queued: PendingCall[] = [];
-  private inflight = new Map<number, PendingCall>();
-  /** Pending waits by task id, for routing `task.update`. */
-  private readonly waits = new Map<string, Set<PendingCall>>();
+  private readonly calls = new PendingCalls();
   private closed = false;
   private closing: Promise<void> | undefined;
   /** Set when the connection dropped and the client does not reconnect. */
@@ -198,9 +170,9 @@ export class Client extends TypedEmitter<ClientEvents> {
     const params: ParamsOf<'wait'> = onUpdate ? { id, updates: true } : { id };
     const wait: WaitState = { taskId: id, onUpdate, lastUpdate: undefined, detach: undefined };
     const promise = this.request('wait', params, wait) as Promise<TaskView>;
-    const call = this.findWait(wait);
+    const call = this.calls.findWait(wait);
     if (signal && call) {
-      const onAbort = () => this.rejectCall(call, signal.reason);
+      const onAbort = () => this.calls.reject(call, signal.reason);
       signal.addEventListener('abort', onAbort, { once: true });
       wait.detach = () => signal.removeEventListener('abort', onAbort);
     }
@@ -228,13 +200,8 @@ export class Client extends TypedEmitter<ClientEvents> {
     if (!this.closing) {
       this.closed = true;
       this.closeController.abort();
-      const pending = [...this.inflight.values(), ...this.queued];
-      this.inflight.clear();
-      this.queued = [];
-      for (const call of pending) {
-        call.id = undefined;
-        this.rejectCall(call, new ClientClosedError(call.method));
-      }
+      const pending = [...this.calls.takeInFlight(), ...this.calls.takeQueued()];
+      for (const call of pending) this.calls.reject(call, new ClientClosedError(call.method));
       this.closing = this.conn?.close() ?? Promise.resolve();
     }
     return this.closing;
@@ -260,17 +227,10 @@ export class Client extends TypedEmitter<ClientEvents> {
         resolve,
         reject,
       };
-      if (wait) {
-        call.wait = wait;
-        let set = this.waits.get(wait.taskId);
-        if (!set) {
-          set = new Set();
-          this.waits.set(wait.taskId, set);
-        }
-        set.add(call);
-      }
+      if (wait) call.wait = wait;
+      this.calls.add(call);
       if (this.conn) this.send(call);
-      else this.queued.push(call);
+      else this.calls.queued.push(call);
     });
   }
 
@@ -281,16 +241,11 @@ export class Client extends TypedEmitter<ClientEvents> {
       line = encodeLine({ jsonrpc: '2.0', id, method: call.method, params: call.params });
     } catch (err) {
       // Params JSON cannot carry (a BigInt, a cycle): this call fails, the connection is fine.
-      this.rejectCall(call, err instanceof Error ? err : new Error(String(err)));
+      this.calls.reject(call, err instanceof Error ? err : new Error(String(err)));
       return;
     }
     this.nextId += 1;
-    call.id = id;
-    call.chars = line.length;
-    // Measured only for long lines: a refused over-long line can then be told apart from the
-    // calls that were merely in flight when the server closed (see onClose).
-    if (line.length > LONG_LINE_CHARS) call.bytes = Buffer.byteLength(line);
-    this.inflight.set(id, call);
+    this.calls.sent(call, id, line);
     this.conn!.send(line);
   }
 
@@ -303,9 +258,7 @@ export class Client extends TypedEmitter<ClientEvents> {
       onClose: (error) => this.onClose(error),
     });
     this.emit('connection:opened', { address: this.address, reconnected });
-    const queued = this.queued;
-    this.queued = [];
-    for (const call of queued) this.send(call);
+    for (const call of this.calls.takeQueued()) this.send(call);
   }
 
   private onLine(line: Buffer): void {
@@ -325,17 +278,16 @@ export class Client extends TypedEmitter<ClientEvents> {
       this.onNotification(msg as ServerNotification);
       return;
     }
-    const call = typeof msg.id === 'number' ? this.inflight.get(msg.id) : undefined;
+    const call = typeof msg.id === 'number' ? this.calls.inFlight(msg.id) : undefined;
     if (msg.error !== undefined) {
       const error = new RpcError(msg.error as RpcErrorObject);
-      if (call) this.rejectCall(call, error);
+      if (call) this.calls.reject(call, error);
       else if (msg.id === null) {
         if (error.code === ErrorCode.LINE_TOO_LONG) this.refusedLine = error;
         this.emit('server:error', { error });
       }
     } else if (call) {
-      this.settle(call);
-      call.resolve(msg.result);
+      this.calls.resolve(call, msg.result);
     }
     // A response with an unknown id answers a call given up on (an aborted wait): drop it.
   }
@@ -344,17 +296,16 @@ export class Client extends TypedEmitter<ClientEvents> {
     this.emit('server:notification', notification);
     if (notification.method !== 'task.update') return;
     const task = notification.params?.task;
-    const waits = task ? this.waits.get(task.id) : undefined;
-    if (!task || !waits) return;
+    if (!task) return;
     const key = `${task.status}|${task.progress}|${task.unitsDone}|${task.updatedAt}`;
-    for (const call of [...waits]) {
+    for (const call of this.calls.waitsOn(task.id)) {
       const wait = call.wait!;
       if (!wait.onUpdate || wait.lastUpdate === key) continue;
       wait.lastUpdate = key;
       try {
         wait.onUpdate(task);
       } catch (err) {
-        this.rejectCall(call, err instanceof Error ? err : new Error(String(err)));
+        this.calls.reject(call, err instanceof Error ? err : new Error(String(err)));
       }
     }
   }
@@ -362,18 +313,15 @@ export class Client extends TypedEmitter<ClientEvents> {
   private onClose(error: Error | undefined): void {
     this.conn = undefined;
     const address = this.address;
-    const lost = [...this.inflight.values()];
-    this.inflight.clear();
     const resend: PendingCall[] = [];
     const refused = this.refusedLine;
     this.refusedLine = undefined;
-    for (const call of lost) {
-      call.id = undefined;
-      if (refused && overLimit(call, refused)) this.rejectCall(call, refused);
+    for (const call of this.calls.takeInFlight()) {
+      if (refused && overLimit(call, refused)) this.calls.reject(call, refused);
       else if (this.opts.reconnect && RESENDABLE.has(call.method)) resend.push(call);
-      else this.rejectCall(call, new ConnectionLostError(call.method, address, error));
+      else this.calls.reject(call, new ConnectionLostError(call.method, address, error));
     }
-    this.queued = [...resend, ...this.queued];
+    this.calls.queued = [...resend, ...this.calls.queued];
     if (this.closed) return;
     this.emit('connection:lost', { address, error });
     if (this.opts.reconnect) {
@@ -381,10 +329,8 @@ export class Client extends TypedEmitter<ClientEvents> {
       return;
     }
     this.lost = error ?? new Error('connection closed by the server');
-    const queued = this.queued;
-    this.queued = [];
-    for (const call of queued) {
-      this.rejectCall(call, new ConnectionLostError(call.method, address, error));
+    for (const call of this.calls.takeQueued()) {
+      this.calls.reject(call, new ConnectionLostError(call.method, address, error));
     }
   }
 
@@ -430,45 +376,4 @@ export class Client extends TypedEmitter<ClientEvents> {
       return;
     }
   }
-
-  /** The pending call of a wait, if it is still pending. */
-  private findWait(wait: WaitState): PendingCall | undefined {
-    for (const call of this.waits.get(wait.taskId) ?? []) if (call.wait === wait) return call;
-    return undefined;
-  }
-
-  private rejectCall(call: PendingCall | undefined, error: Error): void {
-    if (!call || call.settled) return;
-    this.settle(call);
-    call.reject(error);
-  }
-
-  /** Forgets a call that is being resolved or rejected. */
-  private settle(call: PendingCall): void {
-    call.settled = true;
-    if (call.id !== undefined) {
-      if (this.inflight.get(call.id) === call) this.inflight.delete(call.id);
-    } else {
-      const i = this.queued.indexOf(call);
-      if (i !== -1) this.queued.splice(i, 1);
-    }
-    const wait = call.wait;
-    if (wait) {
-      wait.detach?.();
-      const set = this.waits.get(wait.taskId);
-      set?.delete(call);
-      if (set?.size === 0) this.waits.delete(wait.taskId);
-    }
-  }
-}
-
-/**
- * Whether the server's LINE_TOO_LONG (its `data.limit` in bytes) was for this call's line:
- * surely so when the line is over the limit; a call that may have fit is not said refused.
- */
-function overLimit(call: PendingCall, refusal: RpcError): boolean {
-  const limit = (refusal.data as { limit?: unknown } | undefined)?.limit;
-  if (typeof limit !== 'number') return false;
-  const bytes = call.bytes ?? call.chars ?? 0;
-  return bytes > limit;
 }

@@ -92,9 +92,12 @@ export interface Methods {
   };
   'tally.status': { params: { id?: string } | undefined; result: TallyView };
   'worker.hello': {
-    params: { name?: string; types: string[]; concurrency: number };
+    /** `paused`: registered, but pushed no task until `worker.resume`. */
+    params: { name?: string; types: string[]; concurrency: number; paused?: boolean };
     result: { workerId: string; leaseMs: number; heartbeatMs: number };
   };
+  /** A worker that said hello `paused` starts taking tasks. */
+  'worker.resume': { params: Record<string, never> | undefined; result: { resumed: true } };
   'worker.complete': {
     params: { items: CompletionItem[] };
     result: { accepted: boolean[] };

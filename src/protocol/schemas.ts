@@ -65,8 +65,10 @@ const specs: { [M in MethodName]: ParamsSpec<M> } = {
         maxItems: 1000,
       }),
       concurrency: int(1, 100_000),
+      paused: Type.Optional(Type.Boolean()),
     }),
   },
+  'worker.resume': none,
   'worker.complete': {
     schema: strict({
       items: Type.Array(

@@ -84,6 +84,7 @@ export class TaskwireServer {
     }
     const { parts, core } = this.assemble();
     this.parts = parts;
+    await core.types.load();
     await parts.scheduler.start();
     parts.sync.start();
     if (parts.legacy) this.tallyAddress = await parts.legacy.start();
@@ -151,9 +152,11 @@ export class TaskwireServer {
     const local =
       opts.local === false ? undefined : new LocalExecutor(handlers, opts.concurrency, onError);
     const types = new TaskTypes(
-      [...(local?.types ?? []), ...(opts.types ?? [])],
+      store,
+      // The legacy tally port's workers run tally tasks.
+      [...(local?.types ?? []), ...(opts.types ?? []), ...(opts.tally ? ['tally'] : [])],
       opts.maxAttempts,
-      !store.capabilities.exclusive,
+      now,
     );
     local?.attach(scheduler);
     const remote = new RemoteWorkers(scheduler, types, events, log, { leaseMs: opts.leaseMs, now });

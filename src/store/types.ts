@@ -240,6 +240,10 @@ export interface Store {
   tally(which: { id?: number; name?: string }): Promise<TallySummary | undefined>;
   /** Counts of tasks by status. */
   counts(): Promise<Record<TaskStatus, number>>;
+  /** Records task types as accepted (a worker declared them); known ones stay as they are. */
+  declareTypes(types: readonly string[], now: number): Promise<void>;
+  /** Every task type recorded as accepted, by name. */
+  taskTypes(): Promise<string[]>;
 }
 
 /** An empty batch, to fill in. */

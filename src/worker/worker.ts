@@ -26,6 +26,11 @@ export interface WorkerOptions
   name?: string;
   /** Tasks run at once (default 1). */
   concurrency?: number;
+  /**
+   * Take tasks as soon as `start()` registers (default true). With false, `start()` connects
+   * and registers but the server pushes no task until `run()`.
+   */
+  autorun?: boolean;
 }
 
 export interface WorkerEvents {
@@ -64,8 +69,12 @@ export class Worker extends TypedEmitter<WorkerEvents> {
   /** Finished tasks, accepted by the server or refused as stale, and the units accepted. */
   readonly counts = { done: 0, failed: 0, refused: 0, units: 0 };
 
+  /** Whether the server may push tasks (false until `run()` with `autorun: false`). */
+  private taking: boolean;
+
   constructor(private readonly opts: WorkerOptions = {}) {
     super();
+    this.taking = opts.autorun !== false;
   }
 
   /** Registers the handler of a task type; call before `start()`. */
@@ -88,6 +97,21 @@ export class Worker extends TypedEmitter<WorkerEvents> {
       if (reconnected) void this.register(true).catch((e: unknown) => this.report(e, 'register'));
     });
     await this.register(false);
+  }
+
+  /**
+   * Starts taking tasks: registers first if `start()` was not called, and with
+   * `autorun: false` tells the server to begin pushing.
+   */
+  async run(): Promise<void> {
+    if (!this.client) {
+      this.taking = true;
+      await this.start();
+      return;
+    }
+    if (this.taking) return;
+    this.taking = true;
+    await this.client.call('worker.resume');
   }
 
   get inFlight(): number {
@@ -121,6 +145,7 @@ export class Worker extends TypedEmitter<WorkerEvents> {
       ...(this.opts.name ? { name: this.opts.name } : {}),
       types: [...this.handlers.keys()],
       concurrency: this.opts.concurrency ?? 1,
+      ...(this.taking ? {} : { paused: true }),
     });
     clearInterval(this.heartbeat);
     this.heartbeat = setInterval(() => this.beat(), hello.heartbeatMs);
@@ -151,7 +176,7 @@ export class Worker extends TypedEmitter<WorkerEvents> {
   private onNotification(n: ServerNotification): void {
     switch (n.method) {
       case 'task.assign':
-        for (const task of n.params.tasks) this.run(task);
+        for (const task of n.params.tasks) this.take(task);
         return;
       case 'task.revoke':
         for (const token of n.params.tokens) {
@@ -164,7 +189,7 @@ export class Worker extends TypedEmitter<WorkerEvents> {
     }
   }
 
-  private run(task: Assignment): void {
+  private take(task: Assignment): void {
     if (this.closing) return; // not taken; the lease goes back when the connection closes
     const abort = new LazyAbort();
     // In the table before the handler starts, so that it counts in `inFlight` from its start.

@@ -57,7 +57,7 @@ describe('taskwire CLI end to end', () => {
     const store = new SqliteStore({ path: join(tmp.dir, 'full.db'), maxPageCount: 40 });
     // No executor: nothing else commits after the failed write (a commit that succeeds
     // reports the store available again).
-    await using t = await startServer({ store, local: false });
+    await using t = await startServer({ store, local: false, types: ['noop'] });
     const ok = await taskwire(t.port, 'ping');
     assert.equal(ok.code, 0, ok.stderr);
     assert.match(ok.stdout, /store ok/);

@@ -1,7 +1,7 @@
 /** A request line over the server's limit is refused with LINE_TOO_LONG, and the library says so. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { connect, ConnectionLostError, RpcError } from '../../src/client/index.ts';
+import { ConnectionLostError, connect, RpcError } from '../../src/client/index.ts';
 import { ErrorCode } from '../../src/protocol/errors.ts';
 import { startServer } from '../support/server.ts';
 

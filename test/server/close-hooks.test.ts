@@ -49,7 +49,13 @@ async function withCore(
       for (const t of outcome.completions) if (t && isRecord(t)) waiters.changed(t);
     },
   });
-  const core = { store, committer, waiters, types: new TaskTypes([], 3), now } as unknown as Core;
+  const core = {
+    store,
+    committer,
+    waiters,
+    types: new TaskTypes(store, ['noop'], 3),
+    now,
+  } as unknown as Core;
   const finish = async (taskId: number) => {
     const leases = await store.claim({
       worker: 'w',

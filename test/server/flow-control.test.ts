@@ -13,7 +13,7 @@ import { startServer } from '../support/server.ts';
 
 describe('flow control', () => {
   it('stops reading a client that does not read its answers, and serves it all once it does', async () => {
-    await using s = await startServer({ local: false });
+    await using s = await startServer({ local: false, types: ['noop'] });
     const client = await connect({ port: s.port, reconnect: false });
     const id = await client.submit('noop', 'x'.repeat(20_000));
     await client.close();
@@ -60,7 +60,7 @@ describe('flow control', () => {
   });
 
   it('stops reading a connection at its cap of requests in flight, and reads again at half', async () => {
-    await using s = await startServer({ local: false, maxInFlight: 4 });
+    await using s = await startServer({ local: false, maxInFlight: 4, types: ['noop'] });
     const a = await connect({ port: s.port, reconnect: false });
     const b = await connect({ port: s.port, reconnect: false });
     try {

@@ -75,7 +75,8 @@ describe('several servers on one PostgreSQL database', {
   it('three servers: tasks submitted anywhere run on workers of any server, each once, results pushed across', async () => {
     const schema = await db.schema();
     // Three servers start at once on an empty schema: the migrations run exactly once.
-    const [a, b, c] = await startServers(schema.url, 3);
+    // nothing-runs-this: accepted (--types), though no worker runs it: it stays enqueued below.
+    const [a, b, c] = await startServers(schema.url, 3, ['--types', 'nothing-runs-this']);
     const all = [a!, b!, c!];
     // One worker per server, each listing its own server first.
     for (const [i, s] of all.entries()) {

@@ -50,7 +50,7 @@ describe('native protocol', () => {
   });
 
   it('run answers even when its task is canceled in the very batch that stores it', async () => {
-    await using t = await startServer({ local: false });
+    await using t = await startServer({ local: false, types: ['flip'] });
     const c = await RawClient.connect(t.port);
     const before = Number((await c.call('submit', { type: 'flip', data: 'a' })).result.id);
     // One write, so one read and one batch: the cancel names the id the run's task gets, and
@@ -72,7 +72,7 @@ describe('native protocol', () => {
   });
 
   it('the client library batches concurrent submits; a bad one fails alone, the others are stored', async () => {
-    await using t = await startServer({ local: false });
+    await using t = await startServer({ local: false, types: ['flip'] });
     const client = await connect({ port: t.port });
     const results = await Promise.allSettled(
       Array.from({ length: 200 }, (_, i) => client.submit('flip', i === 150 ? '' : `t${i}`)),

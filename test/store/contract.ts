@@ -11,6 +11,7 @@ import { leasesContract } from './contract/leases.ts';
 import { reportsContract } from './contract/reports.ts';
 import { submitClaimContract } from './contract/submit-claim.ts';
 import { talliesContract } from './contract/tallies.ts';
+import { taskTypesContract } from './contract/task-types.ts';
 
 /** A fresh, open store and how to dispose of it. */
 export interface StoreHarness {
@@ -48,5 +49,6 @@ export function storeContract(name: string, make: () => Promise<StoreHarness>): 
     batchesContract(test);
     leasesContract(test);
     talliesContract(test);
+    taskTypesContract(test);
   });
 }

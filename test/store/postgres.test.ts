@@ -167,7 +167,10 @@ if ('skip' in available) {
           const rows = await withAdmin(fresh.url, (c) =>
             c.query('SELECT version, name FROM schema_migrations ORDER BY version'),
           );
-          assert.deepEqual(rows.rows, [{ version: 1, name: '001_init' }]);
+          assert.deepEqual(rows.rows, [
+            { version: 1, name: '001_init' },
+            { version: 2, name: '002_task_types' },
+          ]);
           const ids = (await stores[0]!.write({ ...emptyBatch(T0), submits: tasks(2) })).ids;
           assert.deepEqual((await stores[3]!.get(ids[1]!))?.data, { i: 1 });
         } finally {

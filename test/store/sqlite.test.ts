@@ -192,6 +192,7 @@ describe('SqliteStore', () => {
         { version: 2, name: '002_tallies' },
         { version: 3, name: '003_delayed_index' },
         { version: 4, name: '004_attempts' },
+        { version: 5, name: '005_task_types' },
       ]);
       const second = await openStore({ path: file });
       await second.close();
@@ -275,7 +276,7 @@ describe('SqliteStore', () => {
       try {
         assert.deepEqual(
           db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all(),
-          [1, 2, 3, 4],
+          [1, 2, 3, 4, 5],
         );
         assert.deepEqual(db.prepare('SELECT tally_id FROM tasks ORDER BY id').pluck().all(), [
           null,
@@ -286,6 +287,7 @@ describe('SqliteStore', () => {
       }
       const store = await openStore({ path: file });
       try {
+        assert.deepEqual(await store.taskTypes(), ['flip'], 'the types of stored tasks are kept');
         const first = await store.get(ids[0]!, true);
         assert.deepEqual(first?.data, { keep: 1 });
         assert.equal(first?.unitsDone, 1);

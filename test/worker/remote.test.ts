@@ -2,10 +2,11 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import net from 'node:net';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { connect } from '../../src/client/client.ts';
 import { Worker } from '../../src/worker/worker.ts';
-import { startServer } from '../support/server.ts';
+import { startServer, tempDir } from '../support/server.ts';
 
 /**
  * A TCP relay to `port` that counts the lines going each way on each connection and tells
@@ -48,8 +49,14 @@ async function lineRelay(
 }
 
 describe('remote workers', () => {
-  it('queues built-in types with no executor and no worker yet; a worker that comes runs them', async () => {
-    await using t = await startServer({ local: false });
+  it('refuses a type nothing runs; --types queues it before its worker comes, who runs it', async () => {
+    {
+      await using t = await startServer({ local: false });
+      const client = await connect({ port: t.port });
+      await assert.rejects(client.submit('flip', 'x'), /unknown task type "flip": nothing runs it/);
+      await client.close();
+    }
+    await using t = await startServer({ local: false, types: ['flip'] });
     const client = await connect({ port: t.port });
     const id = await client.submit('flip', 'queued');
     await assert.rejects(client.submit('resize', {}), /unknown task type/);
@@ -58,6 +65,46 @@ describe('remote workers', () => {
     worker.handle('flip', (task) => [...String(task.data)].reverse().join(''));
     await worker.start();
     assert.equal((await client.wait(id)).result, 'deueuq');
+    await worker.close();
+    await client.close();
+  });
+
+  it('a type a worker declared stays accepted after a restart, before the worker is back', async () => {
+    const tmp = tempDir();
+    const db = join(tmp.dir, 'tasks.db');
+    {
+      await using t = await startServer({ local: false, db });
+      const worker = new Worker({ port: t.port }).handle('resize', () => null);
+      await worker.start();
+      await worker.close();
+    }
+    await using t = await startServer({ local: false, db });
+    const client = await connect({ port: t.port });
+    const id = await client.submit('resize', { w: 1 });
+    assert.equal((await client.status(id)).status, 'enqueued');
+    await client.close();
+    tmp.remove();
+  });
+
+  it('autorun: false registers without taking work until run()', async () => {
+    await using t = await startServer({ local: false });
+    const worker = new Worker({ port: t.port, autorun: false }).handle(
+      'later',
+      (task) => task.data,
+    );
+    await worker.start();
+    const client = await connect({ port: t.port });
+    // Registered: its type is accepted, and it is listed, but nothing is pushed to it.
+    const id = await client.submit('later', 'x');
+    const listed = await client.workers();
+    assert.deepEqual(
+      listed.map((w) => [w.types, w.inFlight]),
+      [[['later'], 0]],
+    );
+    assert.equal((await client.status(id)).status, 'enqueued');
+    assert.equal(worker.inFlight, 0);
+    await worker.run();
+    assert.equal((await client.wait(id)).result, 'x');
     await worker.close();
     await client.close();
   });

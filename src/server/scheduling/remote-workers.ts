@@ -27,6 +27,7 @@ export interface WorkerMethods {
   fail(params: ParamsOf<'worker.fail'>): Promise<ResultOf<'worker.fail'>>;
   extend(params: ParamsOf<'worker.extend'>): Promise<ResultOf<'worker.extend'>>;
   progress(params: ParamsOf<'worker.progress'>): Promise<ResultOf<'worker.progress'>>;
+  resume(): Promise<ResultOf<'worker.resume'>>;
 }
 
 /** What a remote worker needs of its connection (session/connection.ts is one). */
@@ -93,8 +94,11 @@ class RemoteWorker implements WorkerSlot {
     if (reason === 'expired') this.conn.destroy();
   }
 
+  /** Said hello `paused`, and has not said `worker.resume` yet. */
+  paused = false;
+
   ready(): boolean {
-    return this.conn.writable;
+    return !this.paused && this.conn.writable;
   }
 }
 
@@ -117,7 +121,15 @@ export class RemoteWorkers {
     this.watchdog.unref();
   }
 
-  hello(conn: WorkerConnection, params: ParamsOf<'worker.hello'>): ResultOf<'worker.hello'> {
+  /**
+   * Makes the connection a worker. Answers once the types it declared are recorded in the
+   * store (a producer on any server may then submit them), or failed to be: it is a worker
+   * all the same.
+   */
+  async hello(
+    conn: WorkerConnection,
+    params: ParamsOf<'worker.hello'>,
+  ): Promise<ResultOf<'worker.hello'>> {
     if (conn.worker)
       throw new TaskwireError(ErrorCode.INVALID_REQUEST, 'this connection is already a worker');
     const id = `w${++this.seq}`;
@@ -130,8 +142,13 @@ export class RemoteWorkers {
       conn,
       this.opts.now(),
     );
+    worker.paused = params.paused === true;
     this.workers.set(id, worker);
-    this.types.add(params.types);
+    const declared = this.types
+      .declare(params.types)
+      .catch((error: unknown) =>
+        this.log.error({ err: error, types: params.types }, 'recording declared task types failed'),
+      );
     conn.worker = this.methods(worker);
     conn.onClose(() => void this.remove(worker, 'disconnected'));
     conn.onDrain(() => this.scheduler.workerReady());
@@ -141,6 +158,7 @@ export class RemoteWorkers {
       { worker: id, name: worker.name, types: params.types, concurrency: params.concurrency },
       'worker joined',
     );
+    await declared;
     return { workerId: id, leaseMs: this.opts.leaseMs, heartbeatMs: this.heartbeatMs };
   }
 
@@ -203,6 +221,11 @@ export class RemoteWorkers {
       progress: async ({ token, progress }) => ({
         accepted: await s.progress(w.id, tokenOf(token), progress),
       }),
+      resume: async () => {
+        w.paused = false;
+        s.workerReady();
+        return { resumed: true };
+      },
     };
   }
 }

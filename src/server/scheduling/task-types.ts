@@ -1,46 +1,88 @@
 /**
- * Which task types the server accepts: the built-in types (even with no built-in executor:
- * remote workers run them), the types of the executor's extra handlers, and those declared
- * by workers that have connected. With `open` (a store shared by several servers) any type
- * is accepted: its worker may be connected to another server. Built-in types also check
- * their data.
+ * Which task types the server accepts, one rule on every store: a type is accepted when
+ * this server's built-in executor runs it (its built-in and extra handlers), when it was
+ * named with `--types`, or when a worker has ever declared it (`worker.hello`), to this
+ * server or to any server sharing its store: declared types are kept in the store, so they
+ * survive restarts and a producer may submit before the worker of its type reconnects.
+ * Anything else is refused with UNKNOWN_TASK_TYPE: a task nothing would run is never queued.
+ * Built-in types also check their data.
  */
-
-import { BUILTIN_TYPES, builtinType } from '../../handlers/builtins.ts';
+import { builtinType } from '../../handlers/builtins.ts';
 import type { Json } from '../../model/tasks.ts';
 import { ErrorCode, TaskwireError } from '../../protocol/errors.ts';
 import type { TaskSpec } from '../../protocol/tasks.ts';
-import type { NewTask } from '../../store/types.ts';
+import type { NewTask, Store } from '../../store/types.ts';
+
+/** How often a shared store is asked again for types declared through other servers. */
+const REFRESH_MS = 1000;
 
 export class TaskTypes {
   private readonly known = new Set<string>();
+  private refreshing: Promise<void> | undefined;
+  private refreshedAt = Number.NEGATIVE_INFINITY;
 
   constructor(
+    private readonly store: Store,
     initial: Iterable<string>,
     private readonly defaultMaxAttempts: number,
-    private readonly open = false,
+    private readonly now: () => number = Date.now,
   ) {
-    for (const t of BUILTIN_TYPES) this.known.add(t.name);
     for (const t of initial) this.known.add(t);
   }
 
-  add(types: Iterable<string>): void {
-    for (const t of types) this.known.add(t);
+  /** Reads the types the store holds (at start). */
+  async load(): Promise<void> {
+    for (const t of await this.store.taskTypes()) this.known.add(t);
+    this.refreshedAt = this.now();
+  }
+
+  /** A worker declared these types: accepted from now on, and recorded in the store. */
+  declare(types: readonly string[]): Promise<void> {
+    const fresh = types.filter((t) => !this.known.has(t));
+    for (const t of fresh) this.known.add(t);
+    return fresh.length > 0 ? this.store.declareTypes(fresh, this.now()) : Promise.resolve();
   }
 
   list(): string[] {
     return [...this.known].sort();
   }
 
-  /** Checks a task spec and turns it into a row to insert, or throws a wire error. */
-  prepare(spec: TaskSpec): NewTask {
+  /**
+   * Checks a task spec and turns it into a row to insert, or throws a wire error. Answers at
+   * once for a known type; an unknown one on a shared store is looked up there first (other
+   * servers' workers may have declared it), at most once a second.
+   */
+  accept(spec: TaskSpec): NewTask | Promise<NewTask> {
+    const name = builtinType(spec.type)?.name ?? spec.type;
+    if (this.known.has(name) || this.store.capabilities.exclusive) return this.prepare(spec);
+    return this.refresh().then(() => this.prepare(spec));
+  }
+
+  /** `accept` for many specs: one row each, in order. */
+  acceptMany(specs: readonly TaskSpec[]): NewTask[] | Promise<NewTask[]> {
+    const rows = specs.map((s) => this.accept(s));
+    return rows.some((r) => r instanceof Promise) ? Promise.all(rows) : (rows as NewTask[]);
+  }
+
+  private refresh(): Promise<void> {
+    if (this.now() - this.refreshedAt < REFRESH_MS) return Promise.resolve();
+    this.refreshing ??= this.load().finally(() => {
+      this.refreshing = undefined;
+    });
+    return this.refreshing;
+  }
+
+  private prepare(spec: TaskSpec): NewTask {
     const builtin = builtinType(spec.type);
     const type = builtin?.name ?? spec.type;
-    if (!this.open && !this.known.has(type)) {
+    if (!this.known.has(type)) {
+      const known = this.list();
       throw new TaskwireError(
         ErrorCode.UNKNOWN_TASK_TYPE,
-        `unknown task type "${spec.type}"; this server runs: ${this.list().join(', ') || 'none yet'}`,
-        { data: { type: spec.type, known: this.list() } },
+        `unknown task type "${spec.type}": nothing runs it here. This server accepts ` +
+          `${known.join(', ') || 'no type yet'}: the types its executor runs, those named with ` +
+          '--types, and those a worker has declared',
+        { data: { type: spec.type, known } },
       );
     }
     const problem = builtin?.validate(spec.data as Json);

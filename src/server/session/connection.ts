@@ -29,7 +29,10 @@ export interface ConnectionDeps {
   events: TypedEmitter<ServerEvents>;
   closing(): boolean;
   /** Turns the connection into a remote worker (`worker.hello`). */
-  helloWorker(conn: Connection, params: ParamsOf<'worker.hello'>): ResultOf<'worker.hello'>;
+  helloWorker(
+    conn: Connection,
+    params: ParamsOf<'worker.hello'>,
+  ): Promise<ResultOf<'worker.hello'>>;
 }
 
 const OPEN_BRACE = 0x7b;
@@ -111,7 +114,7 @@ export class Connection implements Session, WorkerConnection {
     return () => void this.cleanups.delete(hook);
   }
 
-  becomeWorker(params: ParamsOf<'worker.hello'>): ResultOf<'worker.hello'> {
+  becomeWorker(params: ParamsOf<'worker.hello'>): Promise<ResultOf<'worker.hello'>> {
     return this.deps.helloWorker(this, params);
   }
 

@@ -34,7 +34,7 @@ export interface Session {
   onClose(fn: () => void): () => void;
   /** Worker methods, once the connection said `worker.hello`. */
   worker?: WorkerMethods;
-  becomeWorker(params: ParamsOf<'worker.hello'>): ResultOf<'worker.hello'>;
+  becomeWorker(params: ParamsOf<'worker.hello'>): Promise<ResultOf<'worker.hello'>>;
 }
 
 export interface Core {
@@ -148,21 +148,23 @@ async function run(
     case 'ping':
       return { pong: true, server: core.serverName, store: core.storeStatus() };
     case 'submit': {
-      const [id] = await core.committer.submit([core.types.prepare(call.params)]);
+      const row = core.types.accept(call.params);
+      const [id] = await core.committer.submit([row instanceof Promise ? await row : row]);
       return { id: String(id) };
     }
     case 'run': {
       // The waiter is registered as the submit commits, before any change to the task can
       // be reported (even one in the same batch), so no read back is needed.
       let done: Promise<TaskView> | undefined;
-      await core.committer.submit([core.types.prepare(call.params)], ([id]) => {
+      const row = core.types.accept(call.params);
+      await core.committer.submit([row instanceof Promise ? await row : row], ([id]) => {
         done = watch(core, session, id!, false).done;
       });
       return done!;
     }
     case 'submitMany': {
-      const rows = call.params.tasks.map((t) => core.types.prepare(t));
-      const ids = await core.committer.submit(rows);
+      const rows = core.types.acceptMany(call.params.tasks);
+      const ids = await core.committer.submit(rows instanceof Promise ? await rows : rows);
       return { ids: ids.map(String) };
     }
     case 'status': {
@@ -185,6 +187,9 @@ async function run(
     case 'workers':
       return { workers: core.listWorkers() };
     case 'tally.create': {
+      // Refused like a submit when nothing here runs tally tasks.
+      const check = core.types.accept({ type: 'tally', data: 0 });
+      if (check instanceof Promise) await check;
       const { id, created } = await core.store.createTally(
         { ...call.params, maxAttempts: core.maxAttempts },
         core.now(),
@@ -217,5 +222,7 @@ async function run(
       return requireWorker(session).extend(call.params);
     case 'worker.progress':
       return requireWorker(session).progress(call.params);
+    case 'worker.resume':
+      return requireWorker(session).resume();
   }
 }

@@ -11,6 +11,7 @@ import {
   seedStatus,
 } from '../../protocol/compat/seed-lines.ts';
 import { TaskwireError } from '../../protocol/errors.ts';
+import type { NewTask } from '../../store/types.ts';
 import type { Core } from './dispatch.ts';
 import { toWireError } from './errors.ts';
 import { parseTaskId } from './views.ts';
@@ -27,9 +28,9 @@ export async function handleSeedLine(
   try {
     switch (req.kind) {
       case 'submit': {
-        let row: ReturnType<Core['types']['prepare']>;
+        let row: NewTask;
         try {
-          row = core.types.prepare({ type: SEED_TYPES[req.type], data: req.data });
+          row = await core.types.accept({ type: SEED_TYPES[req.type], data: req.data });
         } catch (error) {
           if (error instanceof TaskwireError) return seedImpossible(String(req.type), req.data);
           throw error;

@@ -229,3 +229,22 @@ export async function counts(s: Session): Promise<Record<TaskStatus, number>> {
   for (const row of groups.rows) out[row.status] = row.n;
   return out;
 }
+
+/** Records task types as accepted; known ones are left as they are. */
+export async function declareTypes(
+  s: Session,
+  types: readonly string[],
+  now: number,
+): Promise<void> {
+  const p = s.pipeline();
+  p.run('types-declare', [types, now]);
+  await p.send();
+}
+
+/** Every task type recorded as accepted. */
+export async function taskTypes(s: Session): Promise<string[]> {
+  const p = s.pipeline();
+  const rows = p.run<{ name: string }>('types-list', []);
+  await p.send();
+  return rows.rows.map((r) => r.name);
+}

@@ -31,6 +31,8 @@ const NAMES = [
   'tasks-lock',
   'tasks-progress',
   'tasks-release',
+  'types-declare',
+  'types-list',
 ] as const;
 
 export type StatementName = (typeof NAMES)[number];

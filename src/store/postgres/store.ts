@@ -304,6 +304,14 @@ export class PostgresStore implements Store {
     return this.run('idempotent', (s) => ops.counts(s));
   }
 
+  async declareTypes(types: readonly string[], now: number): Promise<void> {
+    await this.run('idempotent', (s) => ops.declareTypes(s, types, now));
+  }
+
+  async taskTypes(): Promise<string[]> {
+    return this.run('idempotent', (s) => ops.taskTypes(s));
+  }
+
   private requireOpen(): Opened {
     if (!this.opened) throw new Error('store is not open');
     return this.opened;

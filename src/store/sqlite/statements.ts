@@ -34,6 +34,8 @@ const NAMES = [
   'tally-summary',
   'tally-task-insert',
   'tally-workers',
+  'types-declare',
+  'types-list',
 ] as const;
 
 /** Statements whose callers want the first column's value rather than a row object. */
@@ -44,6 +46,7 @@ const PLUCKED: ReadonlySet<StatementName> = new Set([
   'tally-by-name',
   'tally-latest',
   'tally-workers',
+  'types-list',
 ]);
 
 /** Statements read as arrays (cheaper than objects), with the columns their mapping expects. */

@@ -18,6 +18,7 @@ import type {
 } from '../types.ts';
 import { hasWrites } from '../types.ts';
 import { ActiveLeases } from './active-leases.ts';
+import { openFailed, unclean } from './errors.ts';
 import { migrate } from './migrate.ts';
 import type { StoreParts } from './operations.ts';
 import * as ops from './operations.ts';
@@ -62,6 +63,7 @@ interface Transactions {
   ): (TaskRecord & { attemptLog?: AttemptRecord[] }) | undefined;
   createTally(spec: TallySpec, now: number): { id: number; created: boolean };
   tally(which: { id?: number; name?: string }): TallySummary | undefined;
+  declareTypes(types: readonly string[], now: number): void;
 }
 
 function transactions(db: Database.Database, p: StoreParts): Transactions {
@@ -94,6 +96,9 @@ function transactions(db: Database.Database, p: StoreParts): Transactions {
     openLeases: writer((now: number) => openLeases(p, now)),
     closeLeases: writer((now: number) => closeLeases(p, now)),
     createTally: writer((spec: TallySpec, now: number) => ops.createTally(st, spec, now)),
+    declareTypes: writer((types: readonly string[], now: number) => {
+      for (const name of types) st['types-declare'].run({ name, now });
+    }),
     // A read transaction, so the numbers and the workers are one snapshot.
     tally: db.transaction((which: { id?: number; name?: string }) => ops.tally(st, which)),
     // A read transaction, so the task and its attempt log are one snapshot.
@@ -103,22 +108,6 @@ function transactions(db: Database.Database, p: StoreParts): Transactions {
       return { ...task, attemptLog: ops.attemptLog(p, id) };
     }),
   };
-}
-
-/** The error for a file another process holds (SQLITE_BUSY, kept as its code). */
-function inUse(path: string, cause: unknown): Error {
-  const message = `${path} is in use by another process (one taskwire server owns a SQLite file)`;
-  return Object.assign(new Error(message, { cause }), { code: 'SQLITE_BUSY' });
-}
-
-/** The error of a close that could not write the release of its active leases. */
-function unclean(path: string, leases: number, cause: unknown): Error {
-  const reason = cause instanceof Error ? cause.message : String(cause);
-  const message =
-    `${path}: the release of ${leases} active lease(s) could not be written at close ` +
-    `(${reason}); the file is closed, and the next start takes them back as after a crash`;
-  const code = (cause as { code?: unknown }).code;
-  return Object.assign(new Error(message, { cause }), code === undefined ? {} : { code });
 }
 
 /** A Store in one SQLite file. better-sqlite3 is synchronous: the async methods just wrap. */
@@ -138,7 +127,12 @@ export class SqliteStore implements Store {
   async open(): Promise<void> {
     if (this.db) throw new Error('store is already open');
     const timeout = this.opts.busyTimeoutMs ?? BUSY_TIMEOUT_MS;
-    const db = new Database(this.opts.path, { timeout });
+    let db: Database.Database;
+    try {
+      db = new Database(this.opts.path, { timeout });
+    } catch (err) {
+      throw openFailed(this.opts.path, err);
+    }
     try {
       // One process owns the file: it holds the lock from its first access to its close, so
       // a second server on the same file fails (SQLITE_BUSY) instead of sharing the queue,
@@ -178,7 +172,7 @@ export class SqliteStore implements Store {
       this.db = db;
     } catch (err) {
       db.close();
-      throw (err as { code?: unknown }).code === 'SQLITE_BUSY' ? inUse(this.opts.path, err) : err;
+      throw openFailed(this.opts.path, err);
     }
   }
 
@@ -274,6 +268,14 @@ export class SqliteStore implements Store {
 
   async counts(): Promise<Record<TaskStatus, number>> {
     return ops.counts(this.requireOpen().parts.st);
+  }
+
+  async declareTypes(types: readonly string[], now: number): Promise<void> {
+    this.requireOpen().tx.declareTypes(types, now);
+  }
+
+  async taskTypes(): Promise<string[]> {
+    return this.requireOpen().parts.st['types-list'].all() as string[];
   }
 
   /** Runs `fn` with synchronous=NORMAL when the store syncs every commit (see `claim`). */
