@@ -4,7 +4,7 @@ import { createLogger, type LogFormat } from '../server/logger.ts';
 import { TaskwireServer } from '../server/server.ts';
 import { openStoreFromOption } from '../store/open.ts';
 import type { Store } from '../store/types.ts';
-import { onStopSignals } from './signals.ts';
+import { onStopSignals, startedByNpm } from './signals.ts';
 
 function number(min: number, integer = false) {
   return (value: string): number => {
@@ -152,9 +152,9 @@ export function serverCommand(): Command {
         process.exit(1);
       }
       onStopSignals(
-        (signal) => {
+        (reason) => {
           logger.info(
-            { signal },
+            { reason },
             'stopping: running tasks get the grace period, then go back to the queue',
           );
           server.close().then(
@@ -169,6 +169,7 @@ export function serverCommand(): Command {
           logger.warn({ signal }, 'second signal: exiting now');
           process.exit(1);
         },
+        { watchParent: startedByNpm() },
       );
     });
 }
