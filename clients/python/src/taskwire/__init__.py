@@ -1,0 +1,85 @@
+"""taskwire: the Python client and worker library for the taskwire task server.
+
+>>> with taskwire.Client("127.0.0.1:5000") as client:       # doctest: +SKIP
+...     task = client.run("flip", "hello")
+...     task.result
+'olleh'
+"""
+from __future__ import annotations
+
+from .address import Address, parse_address, parse_address_list
+from .client import Client, wire_options
+from .errors import (
+    ERROR_CLASSES,
+    AddressError,
+    AuthError,
+    ClientClosedError,
+    ConnectError,
+    ConnectionLostError,
+    InternalError,
+    InvalidParamsError,
+    InvalidRequestError,
+    InvalidTaskDataError,
+    InvalidUtf8Error,
+    LineTooLongError,
+    MethodNotFoundError,
+    NotAWorkerError,
+    ParseError,
+    ShuttingDownError,
+    StaleLeaseError,
+    StoreUnavailableError,
+    TallyNotFoundError,
+    TaskNotCancelableError,
+    TaskNotFoundError,
+    TaskwireError,
+    TaskwireTimeoutError,
+    UnknownTaskTypeError,
+    error_class,
+    error_from_wire,
+)
+from .models import TERMINAL_STATUSES, Attempt, Pong, Task, WorkerInfo
+from .worker import Handler, Job, Worker
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Client",
+    "Worker",
+    "Job",
+    "Handler",
+    "Task",
+    "Attempt",
+    "WorkerInfo",
+    "Pong",
+    "TERMINAL_STATUSES",
+    "Address",
+    "parse_address",
+    "parse_address_list",
+    "wire_options",
+    "ERROR_CLASSES",
+    "error_class",
+    "error_from_wire",
+    "TaskwireError",
+    "ConnectError",
+    "ConnectionLostError",
+    "ClientClosedError",
+    "AuthError",
+    "TaskwireTimeoutError",
+    "AddressError",
+    "ParseError",
+    "InvalidRequestError",
+    "MethodNotFoundError",
+    "InvalidParamsError",
+    "InternalError",
+    "TaskNotFoundError",
+    "UnknownTaskTypeError",
+    "InvalidTaskDataError",
+    "TaskNotCancelableError",
+    "LineTooLongError",
+    "InvalidUtf8Error",
+    "StaleLeaseError",
+    "NotAWorkerError",
+    "TallyNotFoundError",
+    "ShuttingDownError",
+    "StoreUnavailableError",
+]
