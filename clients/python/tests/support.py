@@ -64,10 +64,13 @@ class LineReader:
         self._thread.start()
 
     def _pump(self, stream: Any) -> None:
-        for raw in stream:
-            with self._cond:
-                self.lines.append(raw.rstrip("\n"))
-                self._cond.notify_all()
+        try:
+            for raw in stream:
+                with self._cond:
+                    self.lines.append(raw.rstrip("\n"))
+                    self._cond.notify_all()
+        except (OSError, ValueError):
+            pass  # closed under us: the process is gone
         with self._cond:
             self._eof = True
             self._cond.notify_all()
@@ -112,7 +115,9 @@ class Server:
         return f"127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 20.0) -> "Server":
-        """Starts the server and returns once it logged that it listens."""
+        """Starts the server (again, after a stop) and returns once it logged that it listens."""
+        if self.proc is not None and self.proc.stdout is not None:
+            self.proc.stdout.close()
         command = [
             node(), str(MAIN_JS), "server", "-H", "127.0.0.1", "-P", str(self.port),
             "--db", self.db, "--delay-scale", str(self.delay_scale), *self.args,

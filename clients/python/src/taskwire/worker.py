@@ -350,7 +350,11 @@ class Worker:
             self._held.clear()
         for job in jobs:
             job._cancel("connection lost")
-        log.warning("taskwire worker: connection to %s lost (%s); reconnecting", address, reason)
+        log.warning(
+            "taskwire worker: connection to %s lost (%s); reconnecting",
+            address,
+            reason or "closed by the server",
+        )
 
     def _execute(self, job: Job) -> None:
         try:

@@ -1,0 +1,87 @@
+"""SIGTERM/SIGINT of a Python worker process while a task runs: the task is never lost."""
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+import unittest
+
+from tests.support import CHILD_ENV, PY_ROOT, LineReader, ServerTestCase, wait_until
+from tests.test_worker import new_type
+
+import taskwire
+
+SCRIPT = PY_ROOT / "tests" / "worker_script.py"
+
+
+class SignalTest(ServerTestCase):
+    def spawn(self, type_: str, name: str, grace: float, seconds: float) -> "tuple[subprocess.Popen[str], LineReader]":
+        proc = subprocess.Popen(
+            [sys.executable, str(SCRIPT), self.server.address, type_, name, str(grace), str(seconds)],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=CHILD_ENV,
+        )
+
+        def reap() -> None:
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait(5)
+            assert proc.stdout is not None
+            proc.stdout.close()
+
+        self.addCleanup(reap)
+        output = LineReader(proc.stdout)
+        output.wait_for(lambda line: line == "ready", 15, "the worker's 'ready'")
+        return proc, output
+
+    def test_sigterm_lets_the_running_task_finish_within_the_grace(self) -> None:
+        type_ = new_type("sig")
+        proc, output = self.spawn(type_, "py-sig-a", grace=10, seconds=1.0)
+        client = self.client()
+        task_id = client.submit(type_, "graceful")
+        output.wait_for(lambda line: line == f"started {task_id}", 10, "the task to start")
+        proc.send_signal(signal.SIGTERM)
+        task = client.wait(task_id, timeout=20)
+        self.assertEqual((task.status, task.result, task.attempts), ("done", "GRACEFUL", 1))
+        self.assertEqual(proc.wait(10), 0)
+        output.wait_for(lambda line: line == "stopped", 5, "'stopped'")
+        log = client.status(task_id, attempts=True).attempt_log
+        assert log is not None
+        self.assertEqual([(a.state, a.worker.split("@")[0]) for a in log], [("done", "py-sig-a")])
+
+    def test_sigterm_past_the_grace_gives_the_task_back(self) -> None:
+        type_ = new_type("sig")
+        proc, output = self.spawn(type_, "py-sig-b", grace=0.3, seconds=60)
+        client = self.client()
+        task_id = client.submit(type_, "handed back")
+        output.wait_for(lambda line: line == f"started {task_id}", 10, "the task to start")
+        began = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        self.assertEqual(proc.wait(10), 0)
+        self.assertLess(time.monotonic() - began, 5, "a stuck handler does not keep the process alive")
+        other = taskwire.Worker(self.server.address, name="py-sig-other")
+        other.register(type_, lambda job: f"{job.data} by another")
+        self.addCleanup(other.stop)
+        other.start()
+        task = self.client().wait(task_id, timeout=20)
+        self.assertEqual((task.status, task.result), ("done", "handed back by another"))
+        log = client.status(task_id, attempts=True).attempt_log
+        assert log is not None
+        self.assertEqual([a.state for a in log], ["released", "done"])
+
+    def test_a_second_signal_exits_at_once(self) -> None:
+        type_ = new_type("sig")
+        proc, output = self.spawn(type_, "py-sig-c", grace=30, seconds=60)
+        client = self.client()
+        task_id = client.submit(type_, "x")
+        output.wait_for(lambda line: line == f"started {task_id}", 10, "the task to start")
+        proc.send_signal(signal.SIGTERM)
+        output.wait_for(lambda line: "stopping" in line, 10, "the first signal's log line")
+        proc.send_signal(signal.SIGTERM)
+        self.assertEqual(proc.wait(5), 128 + signal.SIGTERM)
+        # The connection closed with the process: the task is enqueued again, not lost.
+        wait_until(lambda: client.status(task_id).status == "enqueued", 10, "the task back in the queue")
+
+
+if __name__ == "__main__":
+    unittest.main()
