@@ -43,7 +43,7 @@ class WorkerTest(ServerTestCase):
         out = run_cli("task", "upper", "hello", "--packet", port=self.server.port)
         self.assertEqual(out.returncode, 0, out.stderr)
         self.assertEqual(out.stdout.strip().splitlines()[-1], "HELLO")
-        self.assertEqual(worker.counts["done"], 1)
+        wait_until(lambda: worker.counts["done"] == 1, 5, "the worker to count its report")
 
     def test_handler_that_raises_is_retried_then_failed(self) -> None:
         type_ = new_type("boom")
@@ -116,6 +116,7 @@ class WorkerTest(ServerTestCase):
         task = client.wait(client.submit(type_, "x"), timeout=20)
         # Without worker.extend the 1 s lease would expire and the task run again.
         self.assertEqual((task.status, task.result, task.attempts), ("done", "slept", 1))
+        wait_until(lambda: worker.counts["done"] == 1, 5, "the worker to count its report")
         self.assertEqual(worker.counts, {"done": 1, "failed": 0, "refused": 0})
         time.sleep(1.5)  # idle for over three heartbeats: only the idle pings keep it connected
         self.assertIn("py-long", [w.name for w in client.workers()])

@@ -6,6 +6,7 @@ registers again, and stops gracefully: see :meth:`Worker.stop` and :meth:`Worker
 """
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import queue
@@ -169,6 +170,7 @@ class Worker:
         self._stopping = threading.Event()
         self._stopped = threading.Event()
         self._shutdown_lock = threading.Lock()
+        self._signals = itertools.count(1)
         #: The id the server gave this worker at its last ``worker.hello``.
         self.worker_id: Optional[str] = None
         #: Finished tasks: accepted by the server (done, failed) or refused as stale.
@@ -258,16 +260,17 @@ class Worker:
             threading.Thread(target=self._shutdown, name="taskwire-stop", daemon=True).start()
 
     def _on_signal(self, signum: int, _frame: Any) -> None:
-        if self._stopping.is_set():
+        # next() first: a second signal may arrive while this handler still runs.
+        if next(self._signals) > 1:
             log.warning("taskwire worker: second signal, exiting now")
             sys.stderr.flush()
             os._exit(128 + signum)
+        self._stopping.set()
         log.info(
             "taskwire worker: stopping; %d running task(s) get %g s to finish (signal again to exit now)",
             len(self._running),
             self.grace,
         )
-        self._stopping.set()
 
     def _shutdown(self) -> None:
         with self._shutdown_lock:
