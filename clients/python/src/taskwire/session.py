@@ -48,7 +48,7 @@ Handshake = Callable[[Callable[[str, Any], Any]], None]
 class _Call:
     """One request until its answer: where it was sent, and the queue its caller reads."""
 
-    __slots__ = ("id", "method", "line", "conn", "answers", "wait_id", "last_update", "handshake")
+    __slots__ = ("id", "method", "line", "conn", "answers", "wait_id", "last_update", "handshake", "detached")
 
     def __init__(self, call_id: int, method: str, line: bytes, wait_id: Optional[str]) -> None:
         self.id = call_id
@@ -61,6 +61,8 @@ class _Call:
         self.wait_id = wait_id
         self.last_update: Optional[str] = None
         self.handshake = False
+        #: Nobody waits for the answer (see Session.send).
+        self.detached = False
 
 
 class Session:
@@ -249,6 +251,22 @@ class Session:
                 self._conn.send(call.line)
         return self._await(call, timeout, on_update)
 
+    def send(self, method: str, params: Any = None) -> None:
+        """Sends a request without waiting for its answer (an error answer is logged).
+
+        Unlike a notification it is queued while there is no connection, and sent once
+        there is one, after the handshake. If the connection drops first it is dropped.
+        """
+        call = self._new_call(method, params, None)
+        call.detached = True
+        with self._lock:
+            if self._closed.is_set() or self._lost is not None:
+                return
+            self._calls[call.id] = call
+            if self._conn is not None:
+                call.conn = self._conn
+                self._conn.send(call.line)
+
     def notify(self, method: str, params: Any = None) -> bool:
         """Sends a notification (no answer); returns False, sending nothing, while disconnected."""
         message: Dict[str, Any] = {"jsonrpc": "2.0", "method": method}
@@ -327,6 +345,10 @@ class Session:
             if call_id is None and "error" in message:
                 log.warning("taskwire: server error: %s", error_from_wire(message["error"]))
             return  # an answer to a call given up on (timed out)
+        if call.detached:
+            if "error" in message:
+                log.info("taskwire: %s failed: %s", call.method, error_from_wire(message["error"]))
+            return
         if "error" in message:
             call.answers.put(("error", error_from_wire(message["error"])))
         else:

@@ -401,7 +401,7 @@ class Worker:
 
     def _progress(self, job: Job, fraction: float) -> None:
         if not job.cancelled:
-            self._session.notify("worker.progress", {"token": job.token, "progress": fraction})
+            self._session.send("worker.progress", {"token": job.token, "progress": fraction})
 
     def _beat_loop(self) -> None:
         """Heartbeats: extends the running leases, or says it is alive with a ping."""
