@@ -169,6 +169,24 @@ def start_server(case: Any, *args: str, delay_scale: float = 0.01, cls: bool = F
     return server.start()
 
 
+def spawn_python(case: unittest.TestCase, *args: str) -> "tuple[subprocess.Popen[str], LineReader]":
+    """Starts ``python ARGS`` (the package on its path), killed at the test's end."""
+    proc = subprocess.Popen(
+        [sys.executable, *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env=CHILD_ENV,
+    )
+
+    def reap() -> None:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(5)
+        assert proc.stdout is not None
+        proc.stdout.close()
+
+    case.addCleanup(reap)
+    return proc, LineReader(proc.stdout)
+
+
 def run_cli(*args: str, port: int, timeout: float = 20.0) -> "subprocess.CompletedProcess[str]":
     """Runs the Node CLI (``node dist/cli/main.js ARGS -P PORT``)."""
     return subprocess.run(

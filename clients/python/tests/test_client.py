@@ -171,6 +171,16 @@ class BadInputTest(ServerTestCase):
             client.submit("flip", "x", max_attempts=0)  # out of range: the server checked it
         self.assertEqual(client.wait(client.submit("flip", "ok", max_attempts=1, reps=1)).result, "ko")
 
+    def test_large_data_and_a_line_over_the_server_limit(self) -> None:
+        client = self.client()
+        big = "é" * (400 * 1024)  # 800 KiB of UTF-8: under the server's 1 MiB line limit
+        task = client.run("noop", big, timeout=10)
+        self.assertEqual(client.status(task.id).data, big)
+        with self.assertRaises(taskwire.ConnectionLostError) as caught:
+            client.submit("noop", "x" * (1024 * 1024 + 1))
+        self.assertIn("line longer than", str(caught.exception))  # what the server said
+        self.assertTrue(client.ping().store_ok)  # on a new connection
+
     def test_unserialisable_data_fails_the_call_not_the_connection(self) -> None:
         client = self.client()
         with self.assertRaises(TypeError):

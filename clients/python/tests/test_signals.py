@@ -3,11 +3,10 @@ from __future__ import annotations
 
 import signal
 import subprocess
-import sys
 import time
 import unittest
 
-from tests.support import CHILD_ENV, PY_ROOT, LineReader, ServerTestCase, wait_until
+from tests.support import PY_ROOT, LineReader, ServerTestCase, spawn_python, wait_until
 from tests.test_worker import new_type
 
 import taskwire
@@ -17,20 +16,7 @@ SCRIPT = PY_ROOT / "tests" / "worker_script.py"
 
 class SignalTest(ServerTestCase):
     def spawn(self, type_: str, name: str, grace: float, seconds: float) -> "tuple[subprocess.Popen[str], LineReader]":
-        proc = subprocess.Popen(
-            [sys.executable, str(SCRIPT), self.server.address, type_, name, str(grace), str(seconds)],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=CHILD_ENV,
-        )
-
-        def reap() -> None:
-            if proc.poll() is None:
-                proc.kill()
-            proc.wait(5)
-            assert proc.stdout is not None
-            proc.stdout.close()
-
-        self.addCleanup(reap)
-        output = LineReader(proc.stdout)
+        proc, output = spawn_python(self, str(SCRIPT), self.server.address, type_, name, str(grace), str(seconds))
         output.wait_for(lambda line: line == "ready", 15, "the worker's 'ready'")
         return proc, output
 

@@ -206,6 +206,17 @@ class WorkerTest(ServerTestCase):
         with self.assertRaises(ValueError):
             empty.start()
 
+    def test_cannot_connect(self) -> None:
+        from tests.test_client import free_port
+
+        worker = taskwire.Worker(f"127.0.0.1:{free_port()}", connect_timeout=2)
+        worker.register("x", lambda job: None)
+        before = threading.active_count()
+        with self.assertRaises(taskwire.ConnectError):
+            worker.start()
+        self.assertTrue(worker.stopped)
+        wait_until(lambda: threading.active_count() <= before, 5, "the handler threads to end")
+
     def test_decorator(self) -> None:
         type_ = new_type("deco")
         worker = self.worker(start=False)

@@ -7,6 +7,8 @@
 """
 from __future__ import annotations
 
+import logging
+
 from .address import Address, parse_address, parse_address_list
 from .client import Client, wire_options
 from .errors import (
@@ -41,6 +43,9 @@ from .models import TERMINAL_STATUSES, Attempt, Pong, Task, WorkerInfo
 from .worker import Handler, Job, Worker
 
 __version__ = "0.1.0"
+
+# A library logs to "taskwire" and leaves where it goes to the application.
+logging.getLogger("taskwire").addHandler(logging.NullHandler())
 
 __all__ = [
     "Client",

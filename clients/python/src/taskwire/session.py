@@ -219,7 +219,9 @@ class Session:
                 self._give_up(lambda method: AuthError(refused.code, refused.message, refused.data))
                 return
             except (OSError, TaskwireError) as error:
-                log.info("taskwire: reconnect to %s failed: %s", self.addresses[index], _reason(error))
+                # A refused connection is expected while a server restarts; an error answer is not.
+                level = logging.WARNING if getattr(error, "code", None) is not None else logging.INFO
+                log.log(level, "taskwire: reconnect to %s failed: %s", self.addresses[index], _reason(error))
 
     # --- calls ---------------------------------------------------------------------------
 
@@ -332,9 +334,9 @@ class Session:
             return
         for item in message if isinstance(message, list) else [message]:
             if isinstance(item, dict):
-                self._on_message(item)
+                self._on_message(conn, item)
 
-    def _on_message(self, message: Dict[str, Any]) -> None:
+    def _on_message(self, conn: Connection, message: Dict[str, Any]) -> None:
         if "id" not in message and isinstance(message.get("method"), str):
             self._on_server_notification(message["method"], message.get("params"))
             return
@@ -343,7 +345,9 @@ class Session:
             call = self._calls.pop(call_id, None) if isinstance(call_id, int) else None
         if call is None:
             if call_id is None and "error" in message:
-                log.warning("taskwire: server error: %s", error_from_wire(message["error"]))
+                # Tied to no request, e.g. a line over the server's limit; it may close next.
+                conn.server_error = str(error_from_wire(message["error"]))
+                log.warning("taskwire: server error: %s", conn.server_error)
             return  # an answer to a call given up on (timed out)
         if call.detached:
             if "error" in message:
@@ -378,7 +382,8 @@ class Session:
 
     def _on_close(self, conn: Connection, reason: Optional[str]) -> None:
         address = str(conn.address)
-        why = reason or "closed by the server"
+        said = f"the server said: {conn.server_error}" if conn.server_error else None
+        why = reason or said or "closed by the server"
         with self._lock:
             current = conn is self._conn
             if current:

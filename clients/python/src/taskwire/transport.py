@@ -78,6 +78,8 @@ class Connection:
         max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
     ) -> None:
         self.address = address
+        #: The last error the server sent tied to no request (it explains a close after it).
+        self.server_error: Optional[str] = None
         self._sock = sock
         self._on_line = on_line
         self._on_close = on_close

@@ -215,9 +215,16 @@ class Worker:
         missing = [t for t in types if t not in self._handlers]
         if missing:
             raise ValueError(f"no handler for the declared type(s) {', '.join(missing)}")
+        # The pool exists before hello: the server pushes tasks as soon as it answers.
         self._pool = _Pool(self.concurrency, self._execute)
+        try:
+            self._session.connect()
+        except BaseException:
+            self._pool.stop()
+            self._stopping.set()
+            self._stopped.set()
+            raise
         self._heartbeat = threading.Thread(target=self._beat_loop, name="taskwire-heartbeat", daemon=True)
-        self._session.connect()
         self._heartbeat.start()
 
     def run(self) -> None:
