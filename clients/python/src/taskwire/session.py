@@ -159,6 +159,9 @@ class Session:
             if self._closed.is_set():
                 conn.close()
                 return
+            if conn.closed:
+                # It dropped after the handshake: its close was not this session's drop.
+                raise ConnectionLostError("the handshake", str(address))
             self._conn = conn
             self._index = index
             waiting = sorted((c for c in self._calls.values() if c.conn is None), key=lambda c: c.id)
@@ -178,11 +181,9 @@ class Session:
                 f"(it has no '{AUTH_METHOD}' method)",
                 error.data,
             ) from error
-        except (ConnectionLostError, TaskwireTimeoutError):
+        except (AuthError, ConnectionLostError, TaskwireTimeoutError, ClientClosedError):
             raise
-        except TaskwireError as error:
-            if isinstance(error, AuthError):
-                raise
+        except TaskwireError as error:  # any other answer refuses the token
             raise AuthError(error.code, f"authentication refused: {error.message}", error.data) from error
 
     def _handshake_call(self, conn: Connection, method: str, params: Any) -> Any:

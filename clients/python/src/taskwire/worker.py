@@ -234,13 +234,13 @@ class Worker:
         tasks and lets the running ones finish within ``grace`` (then gives the rest back);
         a second exits the process at once.
         """
-        if self._pool is None:
-            self.start()
         restore: Dict[int, Any] = {}
         if threading.current_thread() is threading.main_thread():
             for sig in (signal.SIGTERM, signal.SIGINT):
                 restore[sig] = signal.signal(sig, self._on_signal)
         try:
+            if self._pool is None:
+                self.start()
             while not self._stopping.wait(0.5):
                 lost = self._session.lost
                 if lost is not None:
@@ -368,6 +368,8 @@ class Worker:
 
     def _execute(self, job: Job) -> None:
         try:
+            if job.cancelled:
+                return  # waited for a thread until its lease was gone
             handler = self._handlers.get(job.type)
             try:
                 if handler is None:
