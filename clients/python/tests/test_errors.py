@@ -55,6 +55,12 @@ class CatalogueTest(unittest.TestCase):
                 self.assertIn(cls.code, codes)
                 self.assertIs(taskwire.ERROR_CLASSES[cls.code], cls)
 
+    def test_every_exception_is_exported(self) -> None:
+        for name, value in vars(errors).items():
+            if isinstance(value, type) and issubclass(value, taskwire.TaskwireError):
+                self.assertIn(name, errors.__all__)
+                self.assertIs(getattr(taskwire, name), value)
+
     def test_a_code_cannot_be_registered_twice(self) -> None:
         with self.assertRaises(ValueError):
             @taskwire.error_class(1001, "TASK_NOT_FOUND_AGAIN")

@@ -11,34 +11,8 @@ import logging
 
 from .address import Address, parse_address, parse_address_list
 from .client import Client, wire_options
-from .errors import (
-    ERROR_CLASSES,
-    AddressError,
-    AuthError,
-    ClientClosedError,
-    ConnectError,
-    ConnectionLostError,
-    InternalError,
-    InvalidParamsError,
-    InvalidRequestError,
-    InvalidTaskDataError,
-    InvalidUtf8Error,
-    LineTooLongError,
-    MethodNotFoundError,
-    NotAWorkerError,
-    ParseError,
-    ShuttingDownError,
-    StaleLeaseError,
-    StoreUnavailableError,
-    TallyNotFoundError,
-    TaskNotCancelableError,
-    TaskNotFoundError,
-    TaskwireError,
-    TaskwireTimeoutError,
-    UnknownTaskTypeError,
-    error_class,
-    error_from_wire,
-)
+from . import errors
+from .errors import *  # noqa: F403 - the exceptions, listed once in errors.__all__
 from .models import TERMINAL_STATUSES, Attempt, Pong, Task, WorkerInfo
 from .worker import Handler, Job, Worker
 
@@ -61,30 +35,5 @@ __all__ = [
     "parse_address",
     "parse_address_list",
     "wire_options",
-    "ERROR_CLASSES",
-    "error_class",
-    "error_from_wire",
-    "TaskwireError",
-    "ConnectError",
-    "ConnectionLostError",
-    "ClientClosedError",
-    "AuthError",
-    "TaskwireTimeoutError",
-    "AddressError",
-    "ParseError",
-    "InvalidRequestError",
-    "MethodNotFoundError",
-    "InvalidParamsError",
-    "InternalError",
-    "TaskNotFoundError",
-    "UnknownTaskTypeError",
-    "InvalidTaskDataError",
-    "TaskNotCancelableError",
-    "LineTooLongError",
-    "InvalidUtf8Error",
-    "StaleLeaseError",
-    "NotAWorkerError",
-    "TallyNotFoundError",
-    "ShuttingDownError",
-    "StoreUnavailableError",
 ]
+__all__ += errors.__all__

@@ -88,6 +88,24 @@ def token_of(token: Optional[str]) -> Optional[str]:
     return token if token is not None else (os.environ.get("TASKWIRE_TOKEN") or None)
 
 
+def new_session(
+    address: AddressArg,
+    port: Optional[int],
+    token: Optional[str],
+    tls: TlsArg,
+    ca: Optional[str],
+    insecure_skip_verify: bool,
+    **options: Any,
+) -> Session:
+    """A (not yet connected) Session from the arguments Client and Worker share."""
+    return Session(
+        addresses_of(address, port),
+        tls=tls_context(tls, ca, insecure_skip_verify),
+        token=token_of(token),
+        **options,
+    )
+
+
 class Client:
     """A connection to a taskwire server, safe to share between threads.
 
@@ -115,10 +133,13 @@ class Client:
         max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
     ) -> None:
         self.timeout = timeout
-        self._session = Session(
-            addresses_of(address, port),
-            tls=tls_context(tls, ca, insecure_skip_verify),
-            token=token_of(token),
+        self._session = new_session(
+            address,
+            port,
+            token,
+            tls,
+            ca,
+            insecure_skip_verify,
             connect_timeout=connect_timeout,
             reconnect=reconnect,
             order=order,

@@ -10,15 +10,33 @@ from typing import Any, Callable, Dict, Optional, Sequence, Type, TypeVar
 
 __all__ = [
     "TaskwireError",
+    "ERROR_CLASSES",
+    "error_class",
+    "error_from_wire",
+    # One class per code of the server's catalogue.
+    "ParseError",
+    "InvalidRequestError",
+    "MethodNotFoundError",
+    "InvalidParamsError",
+    "InternalError",
+    "TaskNotFoundError",
+    "UnknownTaskTypeError",
+    "InvalidTaskDataError",
+    "TaskNotCancelableError",
+    "LineTooLongError",
+    "InvalidUtf8Error",
+    "StaleLeaseError",
+    "NotAWorkerError",
+    "TallyNotFoundError",
+    "ShuttingDownError",
+    "StoreUnavailableError",
+    # Raised on this side.
     "ConnectError",
     "ConnectionLostError",
     "ClientClosedError",
     "AuthError",
     "TaskwireTimeoutError",
     "AddressError",
-    "ERROR_CLASSES",
-    "error_class",
-    "error_from_wire",
 ]
 
 

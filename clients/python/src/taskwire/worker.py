@@ -16,10 +16,9 @@ import threading
 import time
 from typing import Any, Callable, Dict, List, Optional, Sequence, Set, TypeVar
 
-from .client import AddressArg, TlsArg, addresses_of, tls_context, token_of
+from .client import AddressArg, TlsArg, new_session
 from .errors import TaskwireError
 from .framing import DEFAULT_MAX_LINE_BYTES, encode_message
-from .session import Session
 
 __all__ = ["Worker", "Job", "Handler"]
 
@@ -148,10 +147,13 @@ class Worker:
         self._types = list(types) if types is not None else None
         self._report_timeout = report_timeout
         self._handlers: Dict[str, Handler] = {}
-        self._session = Session(
-            addresses_of(address, port),
-            tls=tls_context(tls, ca, insecure_skip_verify),
-            token=token_of(token),
+        self._session = new_session(
+            address,
+            port,
+            token,
+            tls,
+            ca,
+            insecure_skip_verify,
             connect_timeout=connect_timeout,
             order=order,
             max_line_bytes=max_line_bytes,
