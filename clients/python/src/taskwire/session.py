@@ -136,22 +136,13 @@ class Session:
     def _open(self, index: int) -> None:
         """Opens a connection to ``addresses[index]``, runs the handshake and makes it current."""
         address = self.addresses[index]
-        sock = open_socket(address, self._connect_timeout, self._tls)
-        conn: Optional[Connection] = None
-
-        def on_line(line: bytes) -> None:
-            self._on_line(conn, line)  # type: ignore[arg-type]
-
-        def on_close(reason: Optional[str]) -> None:
-            self._on_close(conn, reason)  # type: ignore[arg-type]
-
-        conn = Connection(sock, address, on_line, on_close, self._max_line_bytes)
-        conn.start()
+        conn = Connection(open_socket(address, self._connect_timeout, self._tls), address, self._max_line_bytes)
+        conn.start(lambda line: self._on_line(conn, line), lambda reason: self._on_close(conn, reason))
         try:
             if self._token is not None:
                 self._authenticate(conn)
             if self._handshake is not None:
-                self._handshake(lambda method, params: self._handshake_call(conn, method, params))  # type: ignore[arg-type]
+                self._handshake(lambda method, params: self._handshake_call(conn, method, params))
         except BaseException:
             conn.close("handshake failed")
             raise

@@ -30,7 +30,7 @@ _MAX_BACKOFF = 5.0
 
 def backoff_delay(attempt: int, rand: Callable[[], float] = random.random) -> float:
     """Seconds before reconnect round ``attempt`` (1-based): 0.1 s doubling to 5 s, ±20 %."""
-    base = min(_MAX_BACKOFF, _INITIAL_BACKOFF * 2 ** max(0, attempt - 1))
+    base = min(_MAX_BACKOFF, _INITIAL_BACKOFF * 2.0 ** max(0, attempt - 1))
     return min(_MAX_BACKOFF, base * (0.8 + 0.4 * rand()))
 
 
@@ -62,27 +62,17 @@ def open_socket(address: Address, timeout: float, tls: Optional[ssl.SSLContext])
 
 
 class Connection:
-    """A connected socket that sends and receives newline-delimited messages.
-
-    ``on_line(line)`` gets each non-empty line and ``on_close(reason)`` is called once when
-    the connection ends (``reason`` is ``None`` for a clean close); both run on the I/O
-    thread and must not block.
-    """
+    """A connected socket that sends and receives newline-delimited messages."""
 
     def __init__(
-        self,
-        sock: socket.socket,
-        address: Address,
-        on_line: Callable[[bytes], None],
-        on_close: Callable[[Optional[str]], None],
-        max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
+        self, sock: socket.socket, address: Address, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES
     ) -> None:
         self.address = address
         #: The last error the server sent tied to no request (it explains a close after it).
         self.server_error: Optional[str] = None
         self._sock = sock
-        self._on_line = on_line
-        self._on_close = on_close
+        self._on_line: Callable[[bytes], None] = lambda line: None
+        self._on_close: Callable[[Optional[str]], None] = lambda reason: None
         self._framer = LineFramer(max_line_bytes)
         self._lock = threading.Lock()
         self._outbox: List[bytes] = []
@@ -99,8 +89,15 @@ class Connection:
             target=self._run, name=f"taskwire-io {address}", daemon=True
         )
 
-    def start(self) -> None:
-        """Starts the I/O thread (after the owner has stored this object)."""
+    def start(self, on_line: Callable[[bytes], None], on_close: Callable[[Optional[str]], None]) -> None:
+        """Starts the I/O thread.
+
+        ``on_line(line)`` gets each non-empty line and ``on_close(reason)`` is called once
+        when the connection ends (``reason`` is ``None`` for a clean close); both run on the
+        I/O thread and must not block.
+        """
+        self._on_line = on_line
+        self._on_close = on_close
         self._thread.start()
 
     @property

@@ -251,8 +251,8 @@ class Worker:
             try:
                 self._shutdown()
             finally:
-                for sig, previous in restore.items():
-                    signal.signal(sig, previous)
+                for signum, previous in restore.items():
+                    signal.signal(signum, previous)
 
     def stop(self, grace: Optional[float] = None, wait: bool = True) -> None:
         """Stops: takes no new task, gives running ones ``grace`` seconds (default: the
