@@ -63,6 +63,9 @@ class WorkerTest(ServerTestCase):
         log = client.status(task.id, attempts=True).attempt_log
         assert log is not None
         self.assertEqual([(a.state, a.error) for a in log], [("failed", "cannot handle this")] * 2)
+        assert log[0].ended_at is not None and log[1].started_at is not None
+        backoff = (log[1].started_at - log[0].ended_at).total_seconds()
+        self.assertGreaterEqual(backoff, 0.9, "the retry waited for the server's backoff (1 s)")
         # max_attempts reaches the wire as maxAttempts: one attempt, then failed.
         once = client.wait(client.submit(type_, "once", max_attempts=1), timeout=20)
         self.assertEqual((once.status, once.attempts), ("failed", 1))
