@@ -19,8 +19,9 @@ class SignalTest(ServerTestCase):
         """A worker process running one task (each takes ``seconds``); returns it, its output, the id."""
         type_ = new_type("sig")
         proc, output = spawn_python(self, str(SCRIPT), self.server.address, type_, name, str(grace), str(seconds))
-        output.wait_for(lambda line: line == "ready", 15, "the worker's 'ready'")
-        task_id = self.client().submit(type_, name)
+        client = self.client()
+        wait_until(lambda: name in [w.name for w in client.workers()], 15, f"{name} to register")
+        task_id = client.submit(type_, name)
         output.wait_for(lambda line: line == f"started {task_id}", 10, "the task to start")
         return proc, output, task_id
 

@@ -3,7 +3,8 @@
     python worker_script.py ADDRESS TYPE NAME GRACE SECONDS
 
 Runs TYPE tasks, each sleeping SECONDS without looking at cancellation, then returning the
-data upper-cased. Prints ``ready``, ``started ID`` and, once run() returns, ``stopped``.
+data upper-cased. Prints ``started ID`` and, once run() returns, ``stopped``. (run() installs
+its signal handlers before it connects: once the worker is registered, they are in place.)
 """
 from __future__ import annotations
 
@@ -25,8 +26,6 @@ def main() -> None:
         time.sleep(float(seconds))
         return str(job.data).upper()
 
-    worker.start()
-    print("ready", flush=True)
     worker.run()
     print("stopped", flush=True)
 
