@@ -141,9 +141,11 @@ class Connection:
             selector.register(self._wake_r, selectors.EVENT_READ)
             selector.register(self._sock, selectors.EVENT_READ)
             want_write = False
+            mask = selectors.EVENT_READ
             while not self._closing:
-                mask = selectors.EVENT_READ | (selectors.EVENT_WRITE if want_write else 0)
-                selector.modify(self._sock, mask)
+                wanted = selectors.EVENT_READ | (selectors.EVENT_WRITE if want_write else 0)
+                if wanted != mask:
+                    mask = selector.modify(self._sock, wanted).events
                 for key, _ in selector.select():
                     if key.fileobj is self._wake_r:
                         self._drain_wake()
@@ -156,6 +158,9 @@ class Connection:
                 want_write = self._write() or self._read_wants_write
         except (OSError, ValueError) as error:
             reason = str(error) or type(error).__name__
+        except Exception as error:  # noqa: BLE001 - a bug in a callback: drop, do not hang
+            log.exception("taskwire: error on the connection to %s", self.address)
+            reason = f"internal error: {error}"
         finally:
             with self._lock:
                 self._closing = True
