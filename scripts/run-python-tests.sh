@@ -24,5 +24,19 @@ fi
 
 echo "== python tests with $("$py" --version 2>&1) ($(command -v "$py"))"
 export PYTHONDONTWRITEBYTECODE=1
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
 # A hang fails the run instead of blocking CI (the suite takes well under a minute).
-exec timeout --kill-after=10 300 "$py" -m unittest discover -s clients/python/tests -t clients/python -v
+set +e
+timeout --kill-after=10 300 "$py" -m unittest discover -s clients/python/tests -t clients/python -v 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+
+# unittest's summary ("Ran N tests", "FAILED (failures=F, errors=E, skipped=S)") as one plain line.
+last_number() { { grep -Eo "$1" "$log" || true; } | tail -n 1 | grep -Eo '[0-9]+' || echo 0; }
+ran=$(last_number '^Ran [0-9]+ test')
+failed=$(( $(last_number 'failures=[0-9]+') + $(last_number 'errors=[0-9]+') ))
+skipped=$(last_number 'skipped=[0-9]+')
+echo "python: $(( ran - failed - skipped )) passed, $failed failed, $skipped skipped"
+if [ "$status" -ne 0 ]; then exit "$status"; fi
+if [ "$ran" -eq 0 ]; then echo "run-python-tests: no test ran" >&2; exit 1; fi
