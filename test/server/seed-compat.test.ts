@@ -7,7 +7,8 @@ import { RawClient, startServer } from '../support/server.ts';
 
 const run = promisify(execFile);
 
-// Packet mode of the original client: send a task, then poll its status until done.
+// Packet mode of the original client: send a task, then poll its status until done (each
+// poll waits for its answer before the next).
 const PYTHON_CLIENT = `
 import socket, sys, time
 host, port, kind, data = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
@@ -28,7 +29,6 @@ while True:
         print(status)
     if state == 'done':
         break
-    time.sleep(0.01)
 print(ask('status: nosuchid'))
 print(ask('7: whatever'))
 print(ask('no colon here'))

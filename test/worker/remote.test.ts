@@ -229,12 +229,27 @@ describe('remote workers', () => {
     const worker = new Worker({ port: t.port, concurrency: 3 });
     let running = 0;
     let peak = 0;
+    let remaining = 30;
+    // Each task waits until the worker holds as many as it may (3, or all that are left): a
+    // fourth one handed out meanwhile would be seen running beside them.
+    let release = () => {};
+    let gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
     worker.handle('slow', async () => {
+      const wave = gate;
       running += 1;
       peak = Math.max(peak, running);
-      await new Promise((resolve) => setImmediate(resolve));
-      await new Promise((resolve) => setTimeout(resolve, 2));
+      if (running >= Math.min(3, remaining)) {
+        const open = release;
+        gate = new Promise<void>((resolve) => {
+          release = resolve;
+        });
+        open();
+      }
+      await wave;
       running -= 1;
+      remaining -= 1;
       return null;
     });
     await worker.start();

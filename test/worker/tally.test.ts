@@ -164,12 +164,10 @@ n = 0
 while key != -1:
     if key == -2:
         waits += 1
-        time.sleep(0.005)
         send('{}')
         key = recv()
         continue
     units = random.choice([1, 2])
-    time.sleep(0.002)
     n += 1
     last = '{%d: %d}' % (key, units)
     send(last)
