@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- --quick] [--runs N] [--json FILE] [--only NAME,...] [--peers]
- * [--store postgres://…] [--servers 1,2,3]`: runs each measurement on a fresh server, N
+ * [--store postgres://…] [--servers 1,2,3] [--peers-pg]`: runs each measurement on a fresh server, N
  * times, and prints the median with the min–max spread. Every load goes to 127.0.0.1, is
  * bounded in count and time, and stops by itself; Ctrl-C stops the run in progress and
  * cleans it up (a second Ctrl-C exits at once).
@@ -8,13 +8,15 @@
  * `--store postgres://user@host:port/db` runs taskwire's workloads on PostgreSQL: each run
  * gets a fresh database on that server (created and dropped through the URL's database).
  * `--servers` (PostgreSQL only) runs drain-w4 and steady with that many servers sharing the
- * database, once per count in the list.
+ * database, once per count in the list. `--peers-pg` (PostgreSQL only) runs submit,
+ * drain-w4, steady and latency against graphile-worker and pg-boss on the same server, each
+ * run in a fresh database.
  */
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { machineInfo } from './lib/machine.ts';
-import { loadPeerWorkloads } from './lib/peers.ts';
+import { loadPeerWorkloads, loadPgPeerWorkloads } from './lib/peers.ts';
 import { ProgressLine } from './lib/progress.ts';
 import { formatReport } from './lib/report.ts';
 import { summarize } from './lib/results.ts';
@@ -31,6 +33,7 @@ interface Flags {
   json?: string;
   only: string[];
   peers: boolean;
+  peersPg: boolean;
   list: boolean;
   store: string;
   servers?: number[];
@@ -91,12 +94,21 @@ async function bench(flags: Flags): Promise<number> {
     );
     return 2;
   }
+  if (store.kind !== 'postgres' && flags.peersPg) {
+    process.stderr.write(
+      'bench: --peers-pg needs --store postgres://…: graphile-worker and pg-boss run on that server\n',
+    );
+    return 2;
+  }
   const progress = new ProgressLine();
   const log = (line: string) => progress.log(line);
   const { signal } = interruptions(progress);
   const taskwire = taskwireWorkloads({ store, servers });
   const workloads: Workload[] = [...taskwire.workloads];
   if (flags.peers) workloads.push(...(await loadPeerWorkloads(flags.quick, log, signal)));
+  if (flags.peersPg && store.kind === 'postgres') {
+    workloads.push(...(await loadPgPeerWorkloads(flags.quick, store.adminUrl, log, signal)));
+  }
   const selected = selectWorkloads(workloads, flags.only);
   const skipped = taskwire.skipped.filter((s) => selectWorkloads([s.workload], flags.only).length);
   if (flags.list) {
@@ -158,6 +170,11 @@ const program = new Command('bench')
   .option('--json <file>', 'also write the results as JSON to FILE')
   .option('--only <names>', 'measurement names or workload id prefixes, comma-separated', names, [])
   .option('--peers', 'also measure the peers (bench/peers): beanstalkd, BullMQ', false)
+  .option(
+    '--peers-pg',
+    'also measure the PostgreSQL peers (bench/peers/pg), graphile-worker and pg-boss, on the --store server',
+    false,
+  )
   .option('--list', 'list the workloads that would run, and exit', false)
   .option(
     '--store <url>',

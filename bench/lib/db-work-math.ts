@@ -98,7 +98,8 @@ export function dbWorkSamples(name: string, work: DbWork): Sample[] {
 export function describeTables(work: DbWork): string {
   const f = (n: number) => {
     const v = n / work.tasks;
-    return Number.isInteger(v) ? String(v) : v.toFixed(3);
+    if (Number.isInteger(v)) return String(v);
+    return Math.abs(v) < 0.01 ? v.toPrecision(2) : v.toFixed(3);
   };
   const parts = Object.entries(work.tables)
     .sort(([a], [b]) => a.localeCompare(b))
