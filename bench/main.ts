@@ -37,6 +37,7 @@ interface Flags {
   list: boolean;
   store: string;
   servers?: number[];
+  latencyServers: boolean;
 }
 
 /** Servers sharing one database at most: one per worker of drain-w4 and steady. */
@@ -103,7 +104,7 @@ async function bench(flags: Flags): Promise<number> {
   const progress = new ProgressLine();
   const log = (line: string) => progress.log(line);
   const { signal } = interruptions(progress);
-  const taskwire = taskwireWorkloads({ store, servers });
+  const taskwire = taskwireWorkloads({ store, servers, latencyServers: flags.latencyServers });
   const workloads: Workload[] = [...taskwire.workloads];
   if (flags.peers) workloads.push(...(await loadPeerWorkloads(flags.quick, log, signal)));
   if (flags.peersPg && store.kind === 'postgres') {
@@ -187,6 +188,11 @@ const program = new Command('bench')
     '--servers <n,...>',
     `taskwire servers sharing the database in drain-w4 and steady, one run per count (1–${MAX_SERVERS}; PostgreSQL only)`,
     serverCounts,
+  )
+  .option(
+    '--latency-servers',
+    'run latency (remote worker) once per --servers count too: the client on the first server, the worker on the last',
+    false,
   )
   .option(
     '--cpu-prof <dir>',
