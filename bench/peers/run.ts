@@ -332,8 +332,10 @@ async function runSteady(peer: PeerSystem, tier: Tier, size: Sizes, r: Run): Pro
 async function runLatency(peer: PeerSystem, tier: Tier, size: Sizes, r: Run): Promise<Sample[]> {
   const server = await r.server(peer, tier);
   const slow = peer.slowLatency;
-  const warmup = slow ? Math.min(slow.warmup, size.latencyWarmup) : size.latencyWarmup;
-  const samples = slow ? Math.min(slow.samples, size.latencySamples) : size.latencySamples;
+  // A slow system's counts are for a full run; a quick run takes as large a share of them.
+  const share = size.latencySamples / sizes(false).latencySamples;
+  const warmup = slow ? Math.ceil(slow.warmup * share) : size.latencyWarmup;
+  const samples = slow ? Math.ceil(slow.samples * share) : size.latencySamples;
   const total = warmup + samples;
   // At least 50 round trips a second overall (a third of the expected rate for a slow
   // system), and none longer than ROUND_TRIP_TIMEOUT_MS.

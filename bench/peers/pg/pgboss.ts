@@ -118,7 +118,7 @@ export function pgBoss(adminUrl: string): PeerSystem {
           'latency: `send`, then the producer re-reads the job by id back to back until its state ' +
           'is `completed` (pg-boss pushes no completion to the sender); one worker process, one ' +
           `\`work()\` loop of batchSize 1 polling every ${INTERVAL_S} s (pg-boss’s shortest interval); ` +
-          '10 warm-up round trips and 200 samples (quick: 40), not 2,000, at about 0.5 s each'
+          '10 warm-up round trips and 200 samples (quick: 2 and 30), not 2,000, at about 0.5 s each'
         );
       }
       return (
