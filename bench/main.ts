@@ -10,7 +10,9 @@
  * `--servers` (PostgreSQL only) runs drain-w4 and steady with that many servers sharing the
  * database, once per count in the list. `--peers-pg` (PostgreSQL only) runs submit,
  * drain-w4, steady and latency against graphile-worker and pg-boss on the same server, each
- * run in a fresh database.
+ * run in a fresh database. `--netem 0,1,5` (root) runs steady and latency for each
+ * `--servers` count (default 1,2,3) with a throwaway PostgreSQL behind each round-trip
+ * delay, in network namespaces of its own (bench/netem/run.ts).
  */
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -23,6 +25,8 @@ import { summarize } from './lib/results.ts';
 import { runWorkloads } from './lib/runner.ts';
 import { selectWorkloads } from './lib/select.ts';
 import type { Workload } from './lib/types.ts';
+import { type DelayVia, parseDelays, parseVia } from './netem/args.ts';
+import { runNetem } from './netem/run.ts';
 import { taskwireWorkloads } from './taskwire/index.ts';
 import { CPU_PROF_ENV, checkBuilt } from './taskwire/server.ts';
 import { type BenchStore, checkPostgres, isPostgresUrl, redactUrl } from './taskwire/store.ts';
@@ -38,6 +42,8 @@ interface Flags {
   store: string;
   servers?: number[];
   latencyServers: boolean;
+  netem?: number[];
+  netemVia: DelayVia;
 }
 
 /** Servers sharing one database at most: one per worker of drain-w4 and steady. */
@@ -60,6 +66,15 @@ function serverCounts(value: string): number[] {
 function storeOption(value: string): string {
   if (value === 'sqlite' || isPostgresUrl(value)) return value;
   throw new InvalidArgumentError('expected sqlite or postgres://user@host:port/database.');
+}
+
+/** A parser's error as commander's, so that it prints as a usage error. */
+function wrap<T>(parse: (value: string) => T, value: string): T {
+  try {
+    return parse(value);
+  } catch (error) {
+    throw new InvalidArgumentError(error instanceof Error ? error.message : String(error));
+  }
 }
 
 function names(value: string): string[] {
@@ -87,6 +102,27 @@ async function bench(flags: Flags): Promise<number> {
   const store: BenchStore = isPostgresUrl(flags.store)
     ? { kind: 'postgres', adminUrl: flags.store }
     : { kind: 'sqlite' };
+  if (flags.netem) {
+    if (store.kind === 'postgres' || flags.peers || flags.peersPg) {
+      process.stderr.write(
+        'bench: --netem runs its own PostgreSQL inside a network namespace, and taskwire only: ' +
+          'leave out --store, --peers and --peers-pg\n',
+      );
+      return 2;
+    }
+    const progress = new ProgressLine();
+    const { signal } = interruptions(progress);
+    return runNetem({
+      delays: flags.netem,
+      via: flags.netemVia,
+      servers: flags.servers ?? [1, 2, 3],
+      runs: flags.runs,
+      quick: flags.quick,
+      ...(flags.json ? { json: flags.json } : {}),
+      log: (line) => progress.log(line),
+      signal,
+    });
+  }
   const servers = flags.servers ?? [1];
   if (store.kind !== 'postgres' && flags.servers !== undefined) {
     process.stderr.write(
@@ -193,6 +229,17 @@ const program = new Command('bench')
     '--latency-servers',
     'run latency (remote worker) once per --servers count too: the client on the first server, the worker on the last',
     false,
+  )
+  .option(
+    '--netem <ms,...>',
+    'steady and latency with PostgreSQL behind each round-trip delay (ms), in network namespaces the bench makes (root; --servers, default 1,2,3)',
+    (v: string) => wrap(parseDelays, v),
+  )
+  .option(
+    '--netem-via <how>',
+    'netem (tc qdisc netem on the veth pair) or relay (a userspace TCP relay, where the kernel has no netem)',
+    (v: string) => wrap(parseVia, v),
+    'netem',
   )
   .option(
     '--cpu-prof <dir>',
