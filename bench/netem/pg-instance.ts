@@ -10,7 +10,7 @@
  * machine's cluster). Stopped (fast shutdown, then SIGKILL) and deleted when the run ends.
  */
 import { execFileSync } from 'node:child_process';
-import { chownSync, existsSync, readdirSync, rmSync } from 'node:fs';
+import { appendFileSync, chownSync, existsSync, readdirSync, rmSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
@@ -104,6 +104,8 @@ export async function startPgInstance(signal: AbortSignal): Promise<PgInstance> 
       '--no-sync',
       '--no-instructions',
     ]);
+    // initdb's pg_hba.conf trusts loopback and the socket only: the pair's /30 too.
+    appendFileSync(path.join(data, 'pg_hba.conf'), `host all all ${DB_ADDR}/30 trust\n`);
     proc = spawnProc(
       'ip',
       [

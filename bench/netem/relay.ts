@@ -7,8 +7,10 @@
  * the handshake) are not delayed, and the relay's copying costs CPU (also at 0 ms, which
  * goes through it too, so the delays compare like with like).
  *
- * Usage: node --import tsx relay.ts '{"listenPort":P,"targetHost":H,"targetPort":T,"delayMs":D}'
- * Prints `listening` once bound; exits when its stdin ends (the bench died) or on SIGTERM.
+ * Usage: node --import tsx relay.ts '{"listenPort":P,"targetHost":H,"targetPort":T,"delayMs":D,
+ *        "maxMs":M}'
+ * Prints `listening` once bound; exits on SIGTERM, after maxMs in any case, and with its
+ * namespace (the bench kills what runs in it when it tears it down).
  */
 import net from 'node:net';
 
@@ -17,6 +19,7 @@ interface Config {
   targetHost: string;
   targetPort: number;
   delayMs: number;
+  maxMs: number;
 }
 
 const cfg = JSON.parse(process.argv[2] ?? '{}') as Config;
@@ -73,6 +76,6 @@ server.on('error', (err) => {
   process.exit(1);
 });
 server.listen(cfg.listenPort, '127.0.0.1', () => process.stdout.write('listening\n'));
-process.stdin.resume();
-process.stdin.on('end', () => process.exit(0));
+if (!(cfg.maxMs > 0)) throw new Error('relay: maxMs missing');
+setTimeout(() => process.exit(2), cfg.maxMs).unref();
 process.on('SIGTERM', () => process.exit(0));

@@ -109,6 +109,7 @@ async function startRelay(targetUrl: string, delayMs: number, signal: AbortSigna
     targetHost: target.hostname,
     targetPort: Number(target.port),
     delayMs,
+    maxMs: CHILD_TIMEOUT_MS + 10 * 60_000,
   };
   const proc = spawnProc(
     'ip',
