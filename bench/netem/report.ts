@@ -1,6 +1,6 @@
 /** The `--netem` table: each measurement and server count against each delay. */
 import { formatNumber } from '../lib/report.ts';
-import type { Result } from '../lib/results.ts';
+import type { Result, RunFailure } from '../lib/results.ts';
 import { type DelayVia, extraRoundTrips } from './args.ts';
 
 /** One delay's figures: what the child bench measured, and the round trip probed before it. */
@@ -9,6 +9,8 @@ export interface DelayRun {
   /** `SELECT 1` from the servers' namespace, median and minimum, µs. */
   rtt: { medianUs: number; minUs: number };
   results: Result[];
+  /** Runs whose check failed: no figure. */
+  failures: RunFailure[];
 }
 
 /** The measurements the table shows, in order. */
@@ -104,5 +106,16 @@ export function formatNetemReport(runs: readonly DelayRun[], via: DelayVia): str
     'delay − at the base) ÷ (the probed round trip at the delay − at the base); docs/scaling.md',
     'predicts 3 (submit, claim and completion: one commit and one round trip each). Latency with',
     'N servers: the client on the first server, the worker on the last.',
+    ...failureLines(runs),
   ].join('\n');
+}
+
+function failureLines(runs: readonly DelayRun[]): string[] {
+  const all = runs.flatMap((r) => r.failures.map((f) => ({ ...f, delayMs: r.delayMs })));
+  if (all.length === 0) return [];
+  return [
+    '',
+    `Failed runs (${all.length}), which gave no figure:`,
+    ...all.map((f) => `  - ${f.delayMs} ms: ${f.workload} run ${f.run}: ${f.error}`),
+  ];
 }

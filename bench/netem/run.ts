@@ -18,7 +18,6 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { machineInfo } from '../lib/machine.ts';
 import { type Proc, spawnProc } from '../lib/processes.ts';
-import type { Result } from '../lib/results.ts';
 import { within } from '../lib/wait.ts';
 import type { DelayVia } from './args.ts';
 import { APP_NS, checkCapabilities, removeAll, setNetemDelay, setUp, teardown } from './netns.ts';
@@ -123,7 +122,11 @@ async function startRelay(targetUrl: string, delayMs: number, signal: AbortSigna
   return proc;
 }
 
-async function childBench(url: string, opts: NetemOptions, delayMs: number): Promise<Result[]> {
+async function childBench(
+  url: string,
+  opts: NetemOptions,
+  delayMs: number,
+): Promise<Pick<DelayRun, 'results' | 'failures'>> {
   const dir = await mkdtemp(path.join(tmpdir(), 'twbench-results-'));
   const json = path.join(dir, 'results.json');
   try {
@@ -186,8 +189,7 @@ async function measureDelay(
     opts.log(
       `bench: --netem ${delayMs} ms: SELECT 1 round trip ${Math.round(rtt.medianUs)} µs (median)`,
     );
-    const results = await childBench(url, opts, delayMs);
-    return { delayMs, rtt, results };
+    return { delayMs, rtt, ...(await childBench(url, opts, delayMs)) };
   } finally {
     if (relay) await relay.stop(5000);
   }
@@ -241,5 +243,5 @@ export async function runNetem(opts: NetemOptions): Promise<number> {
     await writeFile(opts.json, `${JSON.stringify(out, null, 2)}\n`);
     opts.log(`wrote ${opts.json}`);
   }
-  return 0;
+  return runs.some((r) => r.failures.length > 0) ? 1 : 0;
 }
