@@ -151,16 +151,12 @@ async function childBench(
     try {
       const exit = await within(child.exited, CHILD_TIMEOUT_MS, `the bench at ${delayMs} ms`);
       if (exit.code !== 0 && !existsSync(json)) throw new Error(child.describeExit(exit));
-      const out = JSON.parse(await readFile(json, 'utf8')) as {
-        results: Result[];
-        failures: unknown[];
-      };
-      if (out.failures.length > 0) {
-        throw new Error(
-          `the bench at ${delayMs} ms had failed runs: ${JSON.stringify(out.failures)}`,
-        );
-      }
-      return out.results;
+      const out = JSON.parse(await readFile(json, 'utf8')) as Pick<
+        DelayRun,
+        'results' | 'failures'
+      >;
+      // A failed run gave no figure: the report lists it under the table.
+      return { results: out.results, failures: out.failures };
     } finally {
       opts.signal.removeEventListener('abort', stop);
       child.kill('SIGKILL');
