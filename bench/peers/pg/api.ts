@@ -111,3 +111,72 @@ export function packageVersion(name: 'graphile-worker' | 'pg-boss'): string | nu
     return null;
   }
 }
+
+// Observing completions ------------------------------------------------------------------
+
+/** Completions whose statement is still running, so that a stopping worker can wait for them. */
+const pending = new Set<Promise<unknown>>();
+
+/** Waits (bounded by the caller) until every completion the hook saw has settled. */
+export async function completionsSettled(): Promise<void> {
+  while (pending.size > 0) await Promise.allSettled([...pending]);
+}
+
+function observe<A extends unknown[]>(
+  fn: (...args: A) => Promise<unknown>,
+  count: (args: A) => number,
+  onCommitted: (tasks: number) => void,
+): (...args: A) => Promise<unknown> {
+  return function (this: unknown, ...args: A) {
+    const done = fn.apply(this, args);
+    pending.add(done);
+    return done.then(
+      (result) => {
+        pending.delete(done);
+        onCommitted(count(args));
+        return result;
+      },
+      (error: unknown) => {
+        pending.delete(done);
+        throw error;
+      },
+    );
+  };
+}
+
+/**
+ * Calls `onCommitted(n)` once graphile-worker's completion of n jobs (the delete of their
+ * rows) has returned from the database: its own `batchCompleteJobs`, which both its batched
+ * and its unbatched completion call through the module's exports, wrapped (not changed)
+ * before the runner starts. Neither peer offers an event for "completion committed": their
+ * success events fire when the task function returns, before the completion is written.
+ */
+export function observeGraphileCompletions(onCommitted: (tasks: number) => void): void {
+  const mod = benchRequire('graphile-worker/dist/sql/completeJobs.js') as {
+    batchCompleteJobs: (...args: unknown[]) => Promise<unknown>;
+  };
+  mod.batchCompleteJobs = observe(
+    mod.batchCompleteJobs,
+    (args) => (args[3] as unknown[]).length,
+    onCommitted,
+  );
+}
+
+/**
+ * The same for pg-boss: its workers complete a fetched batch with `Manager#complete(name,
+ * ids, …)`, not awaited by the worker loop; the prototype's method is wrapped before any
+ * PgBoss is made, and only calls for `queue` count.
+ */
+export function observePgBossCompletions(queue: string, onCommitted: (tasks: number) => void) {
+  const Manager = benchRequire('pg-boss/src/manager.js') as {
+    prototype: { complete: (...args: unknown[]) => Promise<unknown> };
+  };
+  Manager.prototype.complete = observe(
+    Manager.prototype.complete,
+    (args) => {
+      if (args[0] !== queue) return 0;
+      return Array.isArray(args[1]) ? args[1].length : 1;
+    },
+    onCommitted,
+  );
+}

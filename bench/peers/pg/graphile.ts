@@ -115,8 +115,9 @@ export function graphileWorker(adminUrl: string): PeerSystem {
         `a worker process (concurrency ${GW_CONCURRENCY}, local queue ${GW_LOCAL_QUEUE}, ` +
         'completions batched with `completeJobBatchDelay: 0`), and deleted when it succeeded: ' +
         'no row, no result and no attempt kept after success (a failed job stays, with its ' +
-        'last error); a task counts as done when its function returned (`job:success`), its ' +
-        'delete issued in the next batch; all deleted is checked after the run'
+        'last error); a task counts as done once the delete of its row returned from the ' +
+        'database (graphile-worker’s own completion function, observed in the worker process); ' +
+        'all deleted is checked after the run'
       );
     },
   };

@@ -19,7 +19,7 @@ import { dbUrl, freshDatabase, openClient, pollUntil, queryRows } from './databa
 
 const QUEUE = 'bench';
 export const PGB_BATCH = 1000;
-export const PGB_LOOPS = 2;
+export const PGB_LOOPS = 1;
 const INTERVAL_S = 0.5;
 const DATA = JSON.parse(PAYLOAD) as { p: string };
 const WORKER = workerScript('./pg/pgboss-worker.ts');
@@ -126,8 +126,8 @@ export function pgBoss(adminUrl: string): PeerSystem {
         `queue's partition, fetched \`active\` by a worker process (${PGB_LOOPS} \`work()\` loops of ` +
         `batchSize ${PGB_BATCH}, polling every ${INTERVAL_S} s) and updated to \`completed\` with ` +
         'its output (null), batch by batch: the row stays (archived after 12 h by default); ' +
-        'a task counts as done when its batch handler returned, its completion issued then; ' +
-        'all completed is checked after the run'
+        'a task counts as done once that update returned from the database (pg-boss’s own ' +
+        '`complete`, observed in the worker process); all completed is checked after the run'
       );
     },
   };
