@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- --quick] [--runs N] [--json FILE] [--only NAME,...] [--peers]
- * [--store postgres://…] [--servers 1,2,3]`: runs each measurement on a fresh server, N
+ * [--store postgres://…] [--servers 1,2,3] [--peers-pg]`: runs each measurement on a fresh server, N
  * times, and prints the median with the min–max spread. Every load goes to 127.0.0.1, is
  * bounded in count and time, and stops by itself; Ctrl-C stops the run in progress and
  * cleans it up (a second Ctrl-C exits at once).
@@ -8,19 +8,25 @@
  * `--store postgres://user@host:port/db` runs taskwire's workloads on PostgreSQL: each run
  * gets a fresh database on that server (created and dropped through the URL's database).
  * `--servers` (PostgreSQL only) runs drain-w4 and steady with that many servers sharing the
- * database, once per count in the list.
+ * database, once per count in the list. `--peers-pg` (PostgreSQL only) runs submit,
+ * drain-w4, steady and latency against graphile-worker and pg-boss on the same server, each
+ * run in a fresh database. `--netem 0,1,5` (root) runs steady and latency for each
+ * `--servers` count (default 1,2,3) with a throwaway PostgreSQL behind each round-trip
+ * delay, in network namespaces of its own (bench/netem/run.ts).
  */
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { machineInfo } from './lib/machine.ts';
-import { loadPeerWorkloads } from './lib/peers.ts';
+import { loadPeerWorkloads, loadPgPeerWorkloads } from './lib/peers.ts';
 import { ProgressLine } from './lib/progress.ts';
 import { formatReport } from './lib/report.ts';
 import { summarize } from './lib/results.ts';
 import { runWorkloads } from './lib/runner.ts';
 import { selectWorkloads } from './lib/select.ts';
 import type { Workload } from './lib/types.ts';
+import { type DelayVia, parseDelays, parseVia } from './netem/args.ts';
+import { runNetem } from './netem/run.ts';
 import { taskwireWorkloads } from './taskwire/index.ts';
 import { CPU_PROF_ENV, checkBuilt } from './taskwire/server.ts';
 import { type BenchStore, checkPostgres, isPostgresUrl, redactUrl } from './taskwire/store.ts';
@@ -31,9 +37,13 @@ interface Flags {
   json?: string;
   only: string[];
   peers: boolean;
+  peersPg: boolean;
   list: boolean;
   store: string;
   servers?: number[];
+  latencyServers: boolean;
+  netem?: number[];
+  netemVia: DelayVia;
 }
 
 /** Servers sharing one database at most: one per worker of drain-w4 and steady. */
@@ -56,6 +66,15 @@ function serverCounts(value: string): number[] {
 function storeOption(value: string): string {
   if (value === 'sqlite' || isPostgresUrl(value)) return value;
   throw new InvalidArgumentError('expected sqlite or postgres://user@host:port/database.');
+}
+
+/** A parser's error as commander's, so that it prints as a usage error. */
+function wrap<T>(parse: (value: string) => T, value: string): T {
+  try {
+    return parse(value);
+  } catch (error) {
+    throw new InvalidArgumentError(error instanceof Error ? error.message : String(error));
+  }
 }
 
 function names(value: string): string[] {
@@ -83,6 +102,27 @@ async function bench(flags: Flags): Promise<number> {
   const store: BenchStore = isPostgresUrl(flags.store)
     ? { kind: 'postgres', adminUrl: flags.store }
     : { kind: 'sqlite' };
+  if (flags.netem) {
+    if (store.kind === 'postgres' || flags.peers || flags.peersPg) {
+      process.stderr.write(
+        'bench: --netem runs its own PostgreSQL inside a network namespace, and taskwire only: ' +
+          'leave out --store, --peers and --peers-pg\n',
+      );
+      return 2;
+    }
+    const progress = new ProgressLine();
+    const { signal } = interruptions(progress);
+    return runNetem({
+      delays: flags.netem,
+      via: flags.netemVia,
+      servers: flags.servers ?? [1, 2, 3],
+      runs: flags.runs,
+      quick: flags.quick,
+      ...(flags.json ? { json: flags.json } : {}),
+      log: (line) => progress.log(line),
+      signal,
+    });
+  }
   const servers = flags.servers ?? [1];
   if (store.kind !== 'postgres' && flags.servers !== undefined) {
     process.stderr.write(
@@ -91,12 +131,21 @@ async function bench(flags: Flags): Promise<number> {
     );
     return 2;
   }
+  if (store.kind !== 'postgres' && flags.peersPg) {
+    process.stderr.write(
+      'bench: --peers-pg needs --store postgres://…: graphile-worker and pg-boss run on that server\n',
+    );
+    return 2;
+  }
   const progress = new ProgressLine();
   const log = (line: string) => progress.log(line);
   const { signal } = interruptions(progress);
-  const taskwire = taskwireWorkloads({ store, servers });
+  const taskwire = taskwireWorkloads({ store, servers, latencyServers: flags.latencyServers });
   const workloads: Workload[] = [...taskwire.workloads];
   if (flags.peers) workloads.push(...(await loadPeerWorkloads(flags.quick, log, signal)));
+  if (flags.peersPg && store.kind === 'postgres') {
+    workloads.push(...(await loadPgPeerWorkloads(flags.quick, store.adminUrl, log, signal)));
+  }
   const selected = selectWorkloads(workloads, flags.only);
   const skipped = taskwire.skipped.filter((s) => selectWorkloads([s.workload], flags.only).length);
   if (flags.list) {
@@ -158,6 +207,11 @@ const program = new Command('bench')
   .option('--json <file>', 'also write the results as JSON to FILE')
   .option('--only <names>', 'measurement names or workload id prefixes, comma-separated', names, [])
   .option('--peers', 'also measure the peers (bench/peers): beanstalkd, BullMQ', false)
+  .option(
+    '--peers-pg',
+    'also measure the PostgreSQL peers (bench/peers/pg), graphile-worker and pg-boss, on the --store server',
+    false,
+  )
   .option('--list', 'list the workloads that would run, and exit', false)
   .option(
     '--store <url>',
@@ -170,6 +224,22 @@ const program = new Command('bench')
     '--servers <n,...>',
     `taskwire servers sharing the database in drain-w4 and steady, one run per count (1–${MAX_SERVERS}; PostgreSQL only)`,
     serverCounts,
+  )
+  .option(
+    '--latency-servers',
+    'run latency (remote worker) once per --servers count too: the client on the first server, the worker on the last',
+    false,
+  )
+  .option(
+    '--netem <ms,...>',
+    'steady and latency with PostgreSQL behind each round-trip delay (ms), in network namespaces the bench makes (root; --servers, default 1,2,3)',
+    (v: string) => wrap(parseDelays, v),
+  )
+  .option(
+    '--netem-via <how>',
+    'netem (tc qdisc netem on the veth pair) or relay (a userspace TCP relay, where the kernel has no netem)',
+    (v: string) => wrap(parseVia, v),
+    'netem',
   )
   .option(
     '--cpu-prof <dir>',

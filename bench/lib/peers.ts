@@ -20,9 +20,13 @@ const BENCH_DIR = fileURLToPath(new URL('../', import.meta.url));
 const PEERS_INDEX = new URL('../peers/index.ts', import.meta.url);
 const INSTALL_TIMEOUT_MS = 10 * 60_000;
 
-async function installPeerDependencies(log: (line: string) => void, signal: AbortSignal) {
+async function installPeerDependencies(
+  log: (line: string) => void,
+  signal: AbortSignal,
+  what = 'bullmq',
+) {
   const args = ['install', '--prefix', BENCH_DIR, '--no-audit', '--no-fund'];
-  log(`bench/node_modules/bullmq is missing: running npm ${args.join(' ')}`);
+  log(`bench/node_modules/${what} is missing: running npm ${args.join(' ')}`);
   const npm = spawnProc('npm', args, { name: 'npm install' });
   const stop = () => npm.kill('SIGTERM');
   signal.addEventListener('abort', stop, { once: true });
@@ -69,4 +73,31 @@ export async function loadPeerWorkloads(
     for (const system of systemsNamed(line)) skipped.add(system);
   }
   return peers.peerWorkloads({ quick }).filter((w) => !skipped.has(w.system));
+}
+
+/** What bench/peers/pg/index.ts exports. */
+interface PgPeersModule {
+  pgPeerWorkloads(opts: { quick: boolean; adminUrl: string }): Workload[];
+  missingPgPeers(): string[];
+}
+
+const PG_PACKAGES = ['graphile-worker', 'pg-boss'];
+
+/** `--peers-pg`: graphile-worker's and pg-boss's workloads on the PostgreSQL at `adminUrl`. */
+export async function loadPgPeerWorkloads(
+  quick: boolean,
+  adminUrl: string,
+  log: (line: string) => void,
+  signal: AbortSignal,
+): Promise<Workload[]> {
+  const missing = PG_PACKAGES.filter(
+    (name) => !existsSync(new URL(`../node_modules/${name}/package.json`, import.meta.url)),
+  );
+  if (missing.length > 0) await installPeerDependencies(log, signal, missing.join(', '));
+  const href: string = new URL('../peers/pg/index.ts', import.meta.url).href;
+  const peers = (await import(href)) as PgPeersModule;
+  const lines = peers.missingPgPeers();
+  for (const line of lines) log(line);
+  const skipped = new Set(PG_PACKAGES.filter((name) => lines.some((l) => l.startsWith(name))));
+  return peers.pgPeerWorkloads({ quick, adminUrl }).filter((w) => !skipped.has(w.system));
 }

@@ -6,8 +6,17 @@
 import type { Result, RunFailure } from './results.ts';
 import type { System, Tier, Workload } from './types.ts';
 
-const SYSTEMS: readonly System[] = ['taskwire', 'beanstalkd', 'bullmq'];
+const SYSTEMS: readonly System[] = [
+  'taskwire',
+  'beanstalkd',
+  'bullmq',
+  'graphile-worker',
+  'pg-boss',
+];
+/** The peers on Redis and beanstalkd's binlog (`--peers`). */
 const PEERS: readonly System[] = ['beanstalkd', 'bullmq'];
+/** The peers on PostgreSQL (`--peers-pg`): taskwire's PostgreSQL rows are compared with them. */
+const PG_PEERS: readonly System[] = ['graphile-worker', 'pg-boss'];
 const TIERS: readonly Tier[] = ['default', 'fsync'];
 
 /** A figure with about three significant digits and thousands separators. */
@@ -68,12 +77,19 @@ function rows(results: readonly Result[]): Row[] {
       const variants = ours.length > 0 ? [...new Set(ours.map(variantKey))] : [undefined];
       for (const variant of variants) {
         const taskwire = ours.find((r) => variantKey(r) === variant);
+        // The PostgreSQL peers sit beside taskwire's one-server PostgreSQL row.
+        const pgRow = taskwire
+          ? taskwire.store === 'postgres' && (taskwire.servers ?? 1) === 1
+          : true;
+        const peerCell = (s: System) =>
+          PG_PEERS.includes(s) && !pgRow ? undefined : same.find((r) => r.system === s);
         const cells = Object.fromEntries(
-          SYSTEMS.map((s) => [s, s === 'taskwire' ? taskwire : same.find((r) => r.system === s)]),
+          SYSTEMS.map((s) => [s, s === 'taskwire' ? taskwire : peerCell(s)]),
         ) as Record<System, Result | undefined>;
+        const store = taskwire ? taskwire.store : same[0]!.store;
         out.push({
           measurement: `${name} (${same[0]!.unit})`,
-          tier: taskwire?.store === 'postgres' ? `${tier}/pg` : tier,
+          tier: store === 'postgres' ? `${tier}/pg` : tier,
           servers: taskwire ? String(taskwire.servers ?? 1) : '',
           cells,
         });
@@ -104,16 +120,21 @@ export function formatReport(
 ): string {
   // The servers column only when taskwire ran on PostgreSQL (on SQLite it is always 1).
   const shared = results.some((r) => r.store === 'postgres' || (r.servers ?? 1) > 1);
+  // taskwire's column always; a peer's only when it ran.
+  const systems = SYSTEMS.filter((s) => s === 'taskwire' || results.some((r) => r.system === s));
   const table: string[][] = [
-    ['measurement', 'tier', ...(shared ? ['servers'] : []), ...SYSTEMS, 'ratio to best peer'],
+    ['measurement', 'tier', ...(shared ? ['servers'] : []), ...systems, 'ratio to best peer'],
     ...rows(results).map((row) => {
-      const peers = PEERS.map((p) => row.cells[p]).filter((r): r is Result => r !== undefined);
-      const ratio = ratioToBestPeer(row.cells.taskwire, peers);
+      const present = (list: readonly System[]) =>
+        list.map((p) => row.cells[p]).filter((r): r is Result => r !== undefined);
+      // A PostgreSQL row is compared with the PostgreSQL peers when they ran.
+      const pgPeers = present(PG_PEERS);
+      const ratio = ratioToBestPeer(row.cells.taskwire, pgPeers.length ? pgPeers : present(PEERS));
       return [
         row.measurement,
         row.tier,
         ...(shared ? [row.servers] : []),
-        ...SYSTEMS.map((s) => cell(row.cells[s])),
+        ...systems.map((s) => cell(row.cells[s])),
         ratio === undefined ? '–' : `${ratio.toFixed(2)}×`,
       ];
     }),
@@ -130,8 +151,14 @@ export function formatReport(
       'database, the workers and the producer’s connections spread over them.',
     );
   }
+  if (results.some((r) => PG_PEERS.includes(r.system))) {
+    lines.push(
+      'graphile-worker, pg-boss (--peers-pg): on the same PostgreSQL server, a fresh database per',
+      'run; the default/pg rows with one server compare taskwire with the better of them.',
+    );
+  }
   const measured = new Set(results.map((r) => r.workload));
-  for (const system of SYSTEMS) {
+  for (const system of systems) {
     const notes = [
       ...new Set(
         workloads

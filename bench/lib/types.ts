@@ -4,7 +4,7 @@
  * stops everything it started (by PID) and returns what it measured.
  */
 
-export type System = 'taskwire' | 'beanstalkd' | 'bullmq';
+export type System = 'taskwire' | 'beanstalkd' | 'bullmq' | 'graphile-worker' | 'pg-boss';
 
 /** default: each system's usual durability; fsync: every commit synced to disk. */
 export type Tier = 'default' | 'fsync';
@@ -39,7 +39,7 @@ export interface Workload {
   id: string;
   system: System;
   tier: Tier;
-  /** taskwire's store (the peers have none). */
+  /** taskwire's store; 'postgres' for the PostgreSQL peers (the other peers have none). */
   store?: StoreKind;
   /** taskwire servers sharing the store in the run (`--servers`); 1 when not given. */
   servers?: number;

@@ -17,7 +17,7 @@ export const beanstalkd: PeerSystem = {
   system: 'beanstalkd',
   startServer: startBeanstalkd,
 
-  worker(port, index, latency, maxMs) {
+  worker({ port }, index, latency, maxMs) {
     return new WorkerProc(`beanstalkd worker ${index + 1}`, WORKER, {
       port,
       tube: TUBE,
@@ -27,7 +27,7 @@ export const beanstalkd: PeerSystem = {
     });
   },
 
-  async producer(port) {
+  async producer({ port }) {
     const client = await BeanstalkClient.connect(port);
     await client.use(TUBE);
     return new BeanstalkProducer(client);

@@ -17,7 +17,7 @@ export const bullmq: PeerSystem = {
   system: 'bullmq',
   startServer: startRedis,
 
-  worker(port, index, latency, maxMs) {
+  worker({ port }, index, latency, maxMs) {
     return new WorkerProc(`bullmq worker ${index + 1}`, WORKER, {
       port,
       queue: QUEUE,
@@ -26,7 +26,7 @@ export const bullmq: PeerSystem = {
     });
   },
 
-  async producer(port) {
+  async producer({ port }) {
     const { Queue, QueueEvents } = loadBullMQ();
     const connection: RedisConnectionOptions = { host: '127.0.0.1', port };
     const queue = new Queue(QUEUE, { connection });

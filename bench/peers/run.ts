@@ -11,8 +11,9 @@
  *            as timestamped by its worker, while the producer submits in batches of 1,000.
  *  - latency: per sample, submit → the client sees the result (details in the notes).
  */
+import { DB_WORK_NOTE, type DbWorkMeter, meterDbWork } from '../lib/db-work.ts';
 import { cpuPerTask, meterCpu } from '../lib/procfs.ts';
-import type { RunContext, Sample, Tier, Workload } from '../lib/types.ts';
+import type { RunContext, Sample, System, Tier, Workload } from '../lib/types.ts';
 import type { PeerServer } from './servers.ts';
 import { bounded, Cleanup, fmt, hrnow, PeerRunError, percentile, seconds, sleep } from './util.ts';
 import { awaitDone, startWorkers, type WorkerProc } from './workers.ts';
@@ -35,14 +36,33 @@ export interface Producer {
 }
 
 export interface PeerSystem {
-  system: 'beanstalkd' | 'bullmq';
+  system: Exclude<System, 'taskwire'>;
+  /** The PostgreSQL peers: their results sit beside taskwire's on PostgreSQL. */
+  store?: 'postgres';
+  /** The workloads it runs (default all). */
+  kinds?: readonly Kind[];
+  /** A fresh server (or, for the PostgreSQL peers, a fresh database) for one run. */
   startServer(tier: Tier, signal: AbortSignal): Promise<PeerServer>;
   /** A worker process; latency: the latency workload's one idle worker. */
-  worker(port: number, index: number, latency: boolean, maxMs: number): WorkerProc;
-  producer(port: number): Promise<Producer>;
+  worker(server: PeerServer, index: number, latency: boolean, maxMs: number): WorkerProc;
+  producer(server: PeerServer): Promise<Producer>;
+  /**
+   * Checks in the store, once the workers stopped, that the run's tasks all ended as
+   * expected: `done` tasks completed, or (submit) `queued` tasks waiting; throws otherwise.
+   */
+  verify?(server: PeerServer, expected: { done: number } | { queued: number }): Promise<void>;
   /** What the system does per task (the report prints each distinct note once). */
   note(kind: Kind, tier: Tier): string;
+  /**
+   * A system whose round trip is bound by a polling interval (pg-boss: 0.5 s at least) takes
+   * fewer latency samples, so that a run stays within minutes: these counts then, and the
+   * round trip it expects, for the run's time bound.
+   */
+  slowLatency?: { warmup: number; samples: number; expectedMs: number };
 }
+
+/** Every workload, in the order they run. */
+const KINDS: readonly Kind[] = ['submit', 'drain-w1', 'drain-w4', 'steady', 'latency'];
 
 export interface Sizes {
   tasks: number;
@@ -68,14 +88,17 @@ type Measure = (peer: PeerSystem, tier: Tier, size: Sizes, r: Run) => Promise<Sa
 
 export function peerSystemWorkloads(peer: PeerSystem, tier: Tier, quick: boolean): Workload[] {
   const size = sizes(quick);
+  const pg = peer.store === 'postgres';
   const make = (kind: Kind, measures: string[], measure: Measure): Workload => {
-    const id = `${peer.system}/${tier}/${kind}`;
+    const id = `${peer.system}/${tier}/${kind}${pg ? '@pg' : ''}`;
+    const dbNote = pg && (kind === 'steady' || kind.startsWith('drain'));
     return {
       id,
       system: peer.system,
       tier,
-      note: peer.note(kind, tier),
-      measures,
+      ...(pg ? { store: 'postgres' as const } : {}),
+      note: dbNote ? `${peer.note(kind, tier)}; ${DB_WORK_NOTE}` : peer.note(kind, tier),
+      measures: dbNote ? [...measures, ...dbMeasures(kind)] : measures,
       run: async (ctx) => {
         const r = new Run(id, ctx);
         try {
@@ -87,13 +110,18 @@ export function peerSystemWorkloads(peer: PeerSystem, tier: Tier, quick: boolean
       },
     };
   };
-  return [
-    make('submit', ['submit'], runSubmit),
-    make('drain-w1', drainMeasures(1), (...a) => runDrain(1, ...a)),
-    make('drain-w4', drainMeasures(4), (...a) => runDrain(4, ...a)),
-    make('steady', ['steady'], runSteady),
-    make('latency', ['latency-p50', 'latency-p99'], runLatency),
-  ];
+  const all: Record<Kind, () => Workload> = {
+    submit: () => make('submit', ['submit'], runSubmit),
+    'drain-w1': () => make('drain-w1', drainMeasures(1), (...a) => runDrain(1, ...a)),
+    'drain-w4': () => make('drain-w4', drainMeasures(4), (...a) => runDrain(4, ...a)),
+    steady: () => make('steady', ['steady'], runSteady),
+    latency: () => make('latency', ['latency-p50', 'latency-p99'], runLatency),
+  };
+  return KINDS.filter((k) => (peer.kinds ?? KINDS).includes(k)).map((k) => all[k]());
+}
+
+function dbMeasures(name: string): string[] {
+  return ['xacts', 'rows', 'wal'].map((m) => `${name}-db-${m}`);
 }
 
 /** The rate, and the CPU per task of the server and of the worker processes. */
@@ -139,23 +167,44 @@ class Run {
     return server;
   }
 
-  async producer(peer: PeerSystem, port: number): Promise<Producer> {
-    const producer = await this.guard(peer.producer(port), 15_000, 'connecting the client');
+  async producer(peer: PeerSystem, server: PeerServer): Promise<Producer> {
+    const producer = await this.guard(peer.producer(server), 15_000, 'connecting the client');
     this.cleanup.add('close the client', () => producer.close());
     return producer;
   }
 
-  async workers(peer: PeerSystem, port: number, count: number, latency: boolean, maxMs: number) {
+  async workers(
+    peer: PeerSystem,
+    server: PeerServer,
+    count: number,
+    latency: boolean,
+    maxMs: number,
+  ) {
     this.progress(`starting ${count} worker process(es)`);
     return startWorkers(
       count,
-      (i) => peer.worker(port, i, latency, maxMs),
+      (i) => peer.worker(server, i, latency, maxMs),
       this.signal,
       (w) => {
         this.cleanup.add(`stop ${w.name}`, () => w.stop().then(() => {}));
         this.failures.push(w.failure);
       },
     );
+  }
+
+  /** The PostgreSQL peers: the database counters before a window (undefined for the others). */
+  async dbMeter(server: PeerServer): Promise<DbWorkMeter | undefined> {
+    if (!server.db) return undefined;
+    this.progress('reading the database counters');
+    return meterDbWork(server.db, this.signal);
+  }
+
+  /** The window's `-db-` samples, read once every process that worked in the database stopped. */
+  async dbSamples(meter: DbWorkMeter | undefined, name: string, tasks: number): Promise<Sample[]> {
+    if (!meter) return [];
+    const { samples, line } = await meter.finish(name, tasks, this.signal);
+    this.ctx.log?.(line);
+    return samples;
   }
 
   /** Submits `tasks` in batches of BATCH, one batch in flight at a time. */
@@ -194,10 +243,12 @@ function workerLifetime(tasks: number): number {
 
 async function runSubmit(peer: PeerSystem, tier: Tier, size: Sizes, r: Run): Promise<Sample[]> {
   const server = await r.server(peer, tier);
-  const producer = await r.producer(peer, server.port);
+  const producer = await r.producer(peer, server);
   const t0 = hrnow();
   await r.guard(r.submit(producer, size.tasks, 'submitted'), limits(size.tasks).totalMs, 'submit');
   const rate = size.tasks / seconds(t0, hrnow());
+  await producer.close();
+  await peer.verify?.(server, { queued: size.tasks });
   return [{ name: 'submit', unit: 'tasks/s', value: rate, higherIsBetter: true }];
 }
 
@@ -210,12 +261,14 @@ async function runDrain(
 ): Promise<Sample[]> {
   const name = `drain-w${count}`;
   const server = await r.server(peer, tier);
-  const producer = await r.producer(peer, server.port);
+  const producer = await r.producer(peer, server);
+  // The database work counts each task whole, from before it is queued (as steady does).
+  const db = await r.dbMeter(server);
   await r.guard(r.submit(producer, size.tasks, 'queued'), limits(size.tasks).totalMs, 'queueing');
   await producer.close();
-  const workers = await r.workers(peer, server.port, count, false, workerLifetime(size.tasks));
+  const workers = await r.workers(peer, server, count, false, workerLifetime(size.tasks));
   r.progress('running');
-  const serverCpu = await meterCpu([server.pid]);
+  const serverCpu = server.pid === null ? null : await meterCpu([server.pid]);
   const workersCpu = await meterCpu(workers.map((w) => w.pid));
   const t0 = hrnow();
   for (const worker of workers) worker.go();
@@ -226,19 +279,24 @@ async function runDrain(
     what: name,
     onProgress: (done) => r.progress(`${fmt(done)}/${fmt(size.tasks)} done`),
   });
-  const [serverSeconds, workersSeconds] = await Promise.all([serverCpu.read(), workersCpu.read()]);
+  const [serverSeconds, workersSeconds] = await Promise.all([serverCpu?.read(), workersCpu.read()]);
   const rate = await stopAndRate(workers, size.tasks, t0);
+  await peer.verify?.(server, { done: size.tasks });
   return [
     { name, unit: 'tasks/s', value: rate, higherIsBetter: true },
-    cpuPerTask(`${name}-cpu-server`, serverSeconds, size.tasks),
+    ...(serverSeconds === undefined
+      ? []
+      : [cpuPerTask(`${name}-cpu-server`, serverSeconds, size.tasks)]),
     cpuPerTask(`${name}-cpu-workers`, workersSeconds, size.tasks),
+    ...(await r.dbSamples(db, name, size.tasks)),
   ];
 }
 
 async function runSteady(peer: PeerSystem, tier: Tier, size: Sizes, r: Run): Promise<Sample[]> {
   const server = await r.server(peer, tier);
-  const workers = await r.workers(peer, server.port, 4, false, workerLifetime(size.tasks));
-  const producer = await r.producer(peer, server.port);
+  const workers = await r.workers(peer, server, 4, false, workerLifetime(size.tasks));
+  const producer = await r.producer(peer, server);
+  const db = await r.dbMeter(server);
   for (const worker of workers) worker.go();
   // Lets the workers' first (blocking) fetch reach the server before the clock starts.
   await sleep(200);
@@ -263,17 +321,28 @@ async function runSteady(peer: PeerSystem, tier: Tier, size: Sizes, r: Run): Pro
     local.abort();
   }
   const rate = await stopAndRate(workers, size.tasks, t0);
-  return [{ name: 'steady', unit: 'tasks/s', value: rate, higherIsBetter: true }];
+  await producer.close();
+  await peer.verify?.(server, { done: size.tasks });
+  return [
+    { name: 'steady', unit: 'tasks/s', value: rate, higherIsBetter: true },
+    ...(await r.dbSamples(db, 'steady', size.tasks)),
+  ];
 }
 
 async function runLatency(peer: PeerSystem, tier: Tier, size: Sizes, r: Run): Promise<Sample[]> {
   const server = await r.server(peer, tier);
-  const total = size.latencyWarmup + size.latencySamples;
-  // At least 50 round trips a second overall, and none longer than ROUND_TRIP_TIMEOUT_MS.
-  const loopMs = 60_000 + total * 20;
-  const [worker] = await r.workers(peer, server.port, 1, true, loopMs + 120_000);
+  const slow = peer.slowLatency;
+  // A slow system's counts are for a full run; a quick run takes as large a share of them.
+  const share = size.latencySamples / sizes(false).latencySamples;
+  const warmup = slow ? Math.ceil(slow.warmup * share) : size.latencyWarmup;
+  const samples = slow ? Math.ceil(slow.samples * share) : size.latencySamples;
+  const total = warmup + samples;
+  // At least 50 round trips a second overall (a third of the expected rate for a slow
+  // system), and none longer than ROUND_TRIP_TIMEOUT_MS.
+  const loopMs = 60_000 + total * Math.max(20, 3 * (slow?.expectedMs ?? 0));
+  const [worker] = await r.workers(peer, server, 1, true, loopMs + 120_000);
   worker!.go();
-  const producer = await r.producer(peer, server.port);
+  const producer = await r.producer(peer, server);
   await r.guard(producer.prepareRoundTrip(), 15_000, 'setting up');
   const micros: number[] = [];
   const deadline = Date.now() + loopMs;
@@ -283,16 +352,19 @@ async function runLatency(peer: PeerSystem, tier: Tier, size: Sizes, r: Run): Pr
     }
     const t0 = hrnow();
     const t1 = await r.guard(producer.roundTrip(), ROUND_TRIP_TIMEOUT_MS, `round trip ${i + 1}`);
-    if (i >= size.latencyWarmup) micros.push(Number(t1 - t0) / 1000);
-    if ((i + 1) % 100 === 0) {
+    if (i >= warmup) micros.push(Number(t1 - t0) / 1000);
+    if ((i + 1) % (slow ? 10 : 100) === 0) {
       r.progress(
-        i < size.latencyWarmup
-          ? `warm-up ${i + 1}/${size.latencyWarmup}`
-          : `${i + 1 - size.latencyWarmup}/${size.latencySamples} samples`,
+        i < warmup ? `warm-up ${i + 1}/${warmup}` : `${i + 1 - warmup}/${samples} samples`,
       );
     }
   }
   micros.sort((a, b) => a - b);
+  if (peer.verify) {
+    await worker!.stop();
+    await producer.close();
+    await peer.verify(server, { done: total });
+  }
   return [
     { name: 'latency-p50', unit: 'µs', value: percentile(micros, 50), higherIsBetter: false },
     { name: 'latency-p99', unit: 'µs', value: percentile(micros, 99), higherIsBetter: false },

@@ -10,14 +10,19 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { DbTarget } from '../lib/db-work.ts';
 import type { Tier } from '../lib/types.ts';
 import { abortError, PeerRunError, sleep, Tail, track, trackDir, untrackDir } from './util.ts';
 
 export interface PeerServer {
   /** e.g. "beanstalkd -b DIR -f 0". */
   label: string;
+  /** The server's port on 127.0.0.1 (0 for the PostgreSQL peers: see `db`). */
   port: number;
-  pid: number;
+  /** The server process, whose CPU drain meters; null when it is not one process of ours. */
+  pid: number | null;
+  /** The PostgreSQL peers: the run's fresh database (its URL, name and admin URL). */
+  db?: DbTarget;
   /** Rejects if the server exits before stop() was called. */
   failure: Promise<never>;
   /** Stops the server by PID and removes its data; safe to call twice. */

@@ -7,6 +7,7 @@
  * connected to server i mod N; the tasks are queued through the first server and the
  * completions counted on all of them.
  */
+import { DB_WORK_NOTE, type DbWorkMeter, meterDbWork } from '../lib/db-work.ts';
 import { cpuPerTask, meterCpu } from '../lib/procfs.ts';
 import type { Tier, Workload } from '../lib/types.ts';
 import { within } from '../lib/wait.ts';
@@ -41,8 +42,13 @@ export function drainWorkload(
     family: name,
     store,
     servers,
-    measures: [name, `${name}-cpu-server`, `${name}-cpu-workers`],
-    note: WORKER_NOTE,
+    measures: [
+      name,
+      `${name}-cpu-server`,
+      `${name}-cpu-workers`,
+      ...(store.kind === 'postgres' ? ['xacts', 'rows', 'wal'].map((m) => `${name}-db-${m}`) : []),
+    ],
+    note: store.kind === 'postgres' ? `${WORKER_NOTE}; ${DB_WORK_NOTE}` : WORKER_NOTE,
     async measure(ctx, scope, setup) {
       const n = sizes(ctx.quick).tasks;
       const runStore = await setup.newStore();
@@ -64,6 +70,9 @@ export function drainWorkload(
         types: [TASK_TYPE],
       });
       const clients = await connectEach(scope, ports);
+      // The database work counts each task whole, from before it is queued (as steady does).
+      let dbMeter: DbWorkMeter | undefined;
+      if (runStore.kind === 'postgres') dbMeter = await meterDbWork(runStore, scope.signal);
       ctx.progress(`queuing ${n.toLocaleString('en-US')} tasks`);
       await within(clients[0]!.submitMany(noopTasks(n)), boundMs(n / 10), 'queuing', scope.signal);
       const serverCpu = await meterCpu(handles.map((s) => s.proc.pid));
@@ -83,12 +92,18 @@ export function drainWorkload(
       ctx.progress('verifying');
       await killWorkers(procs);
       await stopServers(handles);
-      await expectCounts(runStore, { done: n });
-      return [
+      const samples = [
         rate(name, n, elapsed),
         cpuPerTask(`${name}-cpu-server`, serverSeconds, n),
         cpuPerTask(`${name}-cpu-workers`, workersSeconds, n),
       ];
+      if (dbMeter) {
+        const { samples: db, line } = await dbMeter.finish(name, n, scope.signal);
+        ctx.log?.(line);
+        samples.push(...db);
+      }
+      await expectCounts(runStore, { done: n });
+      return samples;
     },
   });
 }

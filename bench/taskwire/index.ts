@@ -21,6 +21,8 @@ export interface TaskwireOptions {
   store: BenchStore;
   /** Server counts for the workloads that spread over several servers (drain-w4, steady). */
   servers: readonly number[];
+  /** Run latency (remote) once per server count too (`--latency-servers`, `--netem`). */
+  latencyServers?: boolean;
 }
 
 export interface SkippedWorkload {
@@ -45,13 +47,14 @@ const FSYNC_ON_PG =
 
 export function taskwireWorkloads(opts: TaskwireOptions = DEFAULTS): TaskwireWorkloads {
   const { store, servers } = opts;
+  const latencyCounts = opts.latencyServers ? servers : [1];
   const pg = store.kind === 'postgres';
   const tierWorkloads = (tier: Tier) => [
     submitWorkload(tier, store),
     drainWorkload(tier, 1, store),
     ...servers.map((n) => drainWorkload(tier, 4, store, n)),
     ...servers.map((n) => steadyWorkload(tier, store, n)),
-    latencyWorkload(tier, 'remote', store),
+    ...latencyCounts.map((n) => latencyWorkload(tier, 'remote', store, n)),
     latencyWorkload(tier, 'builtin', store),
   ];
   const defaultOnly = [clientsWorkload(store), idleWorkersWorkload(store)];

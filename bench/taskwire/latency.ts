@@ -4,6 +4,11 @@
  * is committed) is a sample.
  * remote: the server runs no executor and one idle worker process (concurrency 1) runs
  * each task; builtin: the server's own executor runs it.
+ *
+ * On PostgreSQL with `--servers N` (remote only; `--netem` runs it): N servers on the run's
+ * database, the client on the first and the worker on the last, so that each task is
+ * submitted on one server, claimed by another (woken by the first's NOTIFY) and its result
+ * pushed back to the client's server through the database.
  */
 import { type Client, connect } from '../../src/client/index.ts';
 import { percentile } from '../lib/stats.ts';
@@ -11,7 +16,7 @@ import type { Sample, Tier, Workload } from '../lib/types.ts';
 import { abortReason, within } from '../lib/wait.ts';
 import { payload, TASK_TYPE } from './producer.ts';
 import { taskwireWorkload } from './run.ts';
-import { startServer, stopServer } from './server.ts';
+import { startServers, stopServers } from './server.ts';
 import { boundMs, sizes } from './sizes.ts';
 import type { BenchStore } from './store.ts';
 import { expectCounts } from './verify.ts';
@@ -52,27 +57,40 @@ async function roundTrips(
   return micros;
 }
 
-export function latencyWorkload(tier: Tier, executor: Executor, store: BenchStore): Workload {
+export function latencyWorkload(
+  tier: Tier,
+  executor: Executor,
+  store: BenchStore,
+  servers = 1,
+): Workload {
   const prefix = executor === 'remote' ? 'latency' : 'latency-builtin';
   const names = [`${prefix}-p50`, `${prefix}-p99`];
+  if (servers > 1 && executor !== 'remote') throw new Error(`${prefix}: one server only`);
   return taskwireWorkload({
     tier,
     family: prefix,
     store,
+    servers,
     measures: names,
     note:
       'latency: `run` (submit and wait in one request, answered once the result is committed); remote: one idle ' +
       'worker process with concurrency 1, builtin: the server’s own executor (--delay-scale 0)',
     async measure(ctx, scope, setup) {
       const { latencyWarmup: warmup, latencySamples: samples } = sizes(ctx.quick);
-      const server = await startServer(scope, {
-        store: await setup.newStore(),
-        fsync: tier === 'fsync',
-        local: executor === 'builtin',
-        args: executor === 'builtin' ? ['--delay-scale', '0'] : [],
-      });
+      const handles = await startServers(
+        scope,
+        {
+          store: await setup.newStore(),
+          fsync: tier === 'fsync',
+          local: executor === 'builtin',
+          args: executor === 'builtin' ? ['--delay-scale', '0'] : [],
+        },
+        setup.servers,
+      );
+      const server = handles[0]!;
       if (executor === 'remote') {
-        await startWorkers(scope, server.port, { count: 1, concurrency: 1, types: [TASK_TYPE] });
+        const last = handles.at(-1)!;
+        await startWorkers(scope, last.port, { count: 1, concurrency: 1, types: [TASK_TYPE] });
       }
       const client = await connect({ port: server.port, reconnect: false });
       scope.defer(() => client.close());
@@ -84,7 +102,7 @@ export function latencyWorkload(tier: Tier, executor: Executor, store: BenchStor
       );
       await client.close();
       ctx.progress('verifying');
-      await stopServer(server);
+      await stopServers(handles);
       await expectCounts(server.store, { done: warmup + samples });
       return names.map(
         (name, i): Sample => ({

@@ -7,8 +7,10 @@
  *
  * On PostgreSQL with `--servers N`: N servers on the run's database, worker i connected to
  * server i mod N, the producer submitting round-robin over one connection to each server;
- * and `steady-db-xacts`, the transactions PostgreSQL committed in the database per task.
+ * and the database work per task (lib/db-work.ts): `steady-db-xacts`, `steady-db-rows` and
+ * `steady-db-wal`.
  */
+import { DB_WORK_NOTE, type DbWorkMeter, meterDbWork } from '../lib/db-work.ts';
 import { cpuPerTask, meterCpu } from '../lib/procfs.ts';
 import type { Tier, Workload } from '../lib/types.ts';
 import { within } from '../lib/wait.ts';
@@ -18,16 +20,11 @@ import { submitPipelined, TASK_TYPE } from './producer.ts';
 import { rate, taskwireWorkload } from './run.ts';
 import { connectEach, startServers, stopServers } from './server.ts';
 import { boundMs, sizes } from './sizes.ts';
-import { type BenchStore, type Transactions, transactions } from './store.ts';
+import type { BenchStore } from './store.ts';
 import { expectCounts } from './verify.ts';
 import { killWorkers, startWorkers, WORKER_CONCURRENCY } from './workers.ts';
 
 const WORKERS = 4;
-
-const XACTS_NOTE =
-  'steady-db-xacts: pg_stat_database.xact_commit of the run’s database from just before the ' +
-  'first submit to after the servers stopped (their background sweeps and shutdown included), ' +
-  'per task; steady-db-rows: its tup_inserted + tup_updated + tup_deleted, per task';
 
 export function steadyWorkload(tier: Tier, store: BenchStore, servers = 1): Workload {
   const pg = store.kind === 'postgres';
@@ -41,9 +38,9 @@ export function steadyWorkload(tier: Tier, store: BenchStore, servers = 1): Work
       'steady-cpu-server',
       'steady-cpu-workers',
       'steady-cpu-producer',
-      ...(pg ? ['steady-db-xacts', 'steady-db-rows'] : []),
+      ...(pg ? ['steady-db-xacts', 'steady-db-rows', 'steady-db-wal'] : []),
     ],
-    note: pg ? `${WORKER_NOTE}; ${XACTS_NOTE}` : WORKER_NOTE,
+    note: pg ? `${WORKER_NOTE}; ${DB_WORK_NOTE}` : WORKER_NOTE,
     async measure(ctx, scope, setup) {
       const n = sizes(ctx.quick).tasks;
       const runStore = await setup.newStore();
@@ -63,10 +60,10 @@ export function steadyWorkload(tier: Tier, store: BenchStore, servers = 1): Work
       // Separate connections, so the completion polls do not queue behind the submits.
       const producers = await connectEach(scope, ports);
       const watchers = await connectEach(scope, ports);
-      let xactsBefore: Transactions | undefined;
+      let dbMeter: DbWorkMeter | undefined;
       if (runStore.kind === 'postgres') {
-        ctx.progress('reading transaction counts');
-        xactsBefore = await transactions(runStore, scope.signal);
+        ctx.progress('reading the database counters');
+        dbMeter = await meterDbWork(runStore, scope.signal);
       }
       const serverCpu = await meterCpu(handles.map((s) => s.proc.pid));
       const workersCpu = await meterCpu(procs.map((p) => p.pid));
@@ -102,24 +99,10 @@ export function steadyWorkload(tier: Tier, store: BenchStore, servers = 1): Work
         cpuPerTask('steady-cpu-workers', workersSeconds, n),
         cpuPerTask('steady-cpu-producer', (producerCpu.user + producerCpu.system) / 1e6, n),
       ];
-      if (runStore.kind === 'postgres' && xactsBefore) {
-        const xactsAfter = await transactions(runStore, scope.signal);
-        const rollbacks = xactsAfter.rollbacks - xactsBefore.rollbacks;
-        if (rollbacks > 0) ctx.log?.(`${rollbacks} transaction(s) rolled back in the database`);
-        samples.push(
-          {
-            name: 'steady-db-xacts',
-            unit: 'xact/task',
-            value: (xactsAfter.commits - xactsBefore.commits) / n,
-            higherIsBetter: false,
-          },
-          {
-            name: 'steady-db-rows',
-            unit: 'rows/task',
-            value: (xactsAfter.rowsWritten - xactsBefore.rowsWritten) / n,
-            higherIsBetter: false,
-          },
-        );
+      if (dbMeter) {
+        const { samples: db, line } = await dbMeter.finish('steady', n, scope.signal);
+        ctx.log?.(line);
+        samples.push(...db);
       }
       await expectCounts(runStore, { done: n });
       return samples;

@@ -13,7 +13,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { RunScope } from '../lib/scope.ts';
-import { sleep, within } from '../lib/wait.ts';
+import { within } from '../lib/wait.ts';
 
 /** The `--store` of the whole bench run. */
 export type BenchStore = { kind: 'sqlite' } | { kind: 'postgres'; adminUrl: string };
@@ -40,9 +40,6 @@ export interface PostgresRunStore {
 const PREFIX = 'taskwire_bench_';
 const CONNECT_TIMEOUT_MS = 10_000;
 const QUERY_TIMEOUT_MS = 60_000;
-/** Statistics of ended sessions reach pg_stat_database soon after; how long to wait for them. */
-const SETTLE_TIMEOUT_MS = 5000;
-const SETTLE_POLL_MS = 250;
 
 /** Whether `value` names a PostgreSQL server (`postgres://` or `postgresql://`). */
 export function isPostgresUrl(value: string): boolean {
@@ -172,59 +169,4 @@ export async function newRunStore(
     scope.signal,
   );
   return { kind: 'postgres', url: url.toString(), database, adminUrl: bench.adminUrl };
-}
-
-/** Transactions (and rows written) PostgreSQL counted for one database. */
-export interface Transactions {
-  commits: number;
-  rollbacks: number;
-  /** Rows inserted, updated and deleted. */
-  rowsWritten: number;
-}
-
-function same(a: Transactions, b: Transactions): boolean {
-  return a.commits === b.commits && a.rollbacks === b.rollbacks && a.rowsWritten === b.rowsWritten;
-}
-
-async function readTransactions(store: PostgresRunStore): Promise<Transactions> {
-  // Read from the admin database, so that these reads do not count themselves.
-  return withPg(store.adminUrl, async (client) => {
-    const { rows } = await client.query<{ commits: string; rollbacks: string; rows: string }>(
-      `SELECT xact_commit AS commits, xact_rollback AS rollbacks,
-              tup_inserted + tup_updated + tup_deleted AS rows
-         FROM pg_stat_database WHERE datname = $1`,
-      [store.database],
-    );
-    const row = rows[0];
-    if (!row) throw new Error(`no statistics for database ${store.database}`);
-    return {
-      commits: Number(row.commits),
-      rollbacks: Number(row.rollbacks),
-      rowsWritten: Number(row.rows),
-    };
-  });
-}
-
-/**
- * `pg_stat_database.xact_commit`/`xact_rollback` of the run's database, once settled.
- *
- * A backend publishes its counts at most once a second while busy and may keep them up to
- * 10 s once idle (PG 15+); `pg_stat_force_next_flush()` only flushes the calling backend's,
- * so it cannot help here. A backend that exits publishes them at once, so read this after
- * the servers stopped (or, before a measurement, while they are idle): the value is read
- * until two reads SETTLE_POLL_MS apart agree, for at most SETTLE_TIMEOUT_MS.
- */
-export async function transactions(
-  store: PostgresRunStore,
-  signal: AbortSignal,
-): Promise<Transactions> {
-  const deadline = performance.now() + SETTLE_TIMEOUT_MS;
-  let last = await readTransactions(store);
-  for (;;) {
-    await sleep(SETTLE_POLL_MS, signal);
-    const now = await readTransactions(store);
-    if (same(now, last)) return now;
-    last = now;
-    if (performance.now() > deadline) return now;
-  }
 }
