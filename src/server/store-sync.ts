@@ -8,10 +8,20 @@ import type { Store, StoreEvent } from '../store/types.ts';
 import type { Scheduler } from './scheduling/scheduler.ts';
 import type { Waiters } from './waiters.ts';
 
+/** How many recent changes of unwatched tasks are remembered (see `recent`). */
+const RECENT_CHANGES = 4096;
+
 export class StoreSync {
   private unsubscribe: (() => void) | undefined;
   /** Watched tasks changed elsewhere, read in one go per event-loop turn. */
   private readonly changed = new Set<number>();
+  /**
+   * Tasks changed elsewhere that nobody here waited on yet, most recent last. A `run`
+   * registers its waiter when its submit's commit is reported, and another server may have
+   * run the task and told of it before (a busy process reads its sockets late): the first
+   * waiter of a task in this set has it read at once.
+   */
+  private readonly recent = new Set<number>();
   private scheduled = false;
 
   constructor(
@@ -24,6 +34,14 @@ export class StoreSync {
   /** Subscribes when the store shares its database with other servers; a no-op otherwise. */
   start(): void {
     this.unsubscribe = this.store.subscribe?.((event) => this.onEvent(event));
+    if (this.unsubscribe) this.waiters.onFirstWaiter = (id) => this.watched(id);
+  }
+
+  /** A task got its first waiter: if it changed elsewhere already, it is read for it. */
+  private watched(id: number): void {
+    if (!this.recent.delete(id)) return;
+    this.changed.add(id);
+    this.schedule();
   }
 
   stop(): void {
@@ -38,8 +56,20 @@ export class StoreSync {
       if (this.changed.size > 0) this.schedule();
       return;
     }
-    for (const id of event.ids) if (this.waiters.has(id)) this.changed.add(id);
+    for (const id of event.ids) {
+      if (this.waiters.has(id)) this.changed.add(id);
+      else this.remember(id);
+    }
     if (this.changed.size > 0) this.schedule();
+  }
+
+  private remember(id: number): void {
+    this.recent.delete(id);
+    this.recent.add(id);
+    if (this.recent.size > RECENT_CHANGES) {
+      const oldest = this.recent.values().next().value;
+      if (oldest !== undefined) this.recent.delete(oldest);
+    }
   }
 
   private schedule(): void {

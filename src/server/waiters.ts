@@ -12,12 +12,15 @@ export interface Waiter {
 
 export class Waiters {
   private readonly byTask = new Map<number, Set<Waiter>>();
+  /** Told of each task that gets its first waiter (StoreSync: changes seen before it). */
+  onFirstWaiter: ((taskId: number) => void) | undefined;
 
   add(taskId: number, waiter: Waiter): () => void {
     let set = this.byTask.get(taskId);
     if (!set) {
       set = new Set();
       this.byTask.set(taskId, set);
+      this.onFirstWaiter?.(taskId);
     }
     set.add(waiter);
     return () => this.remove(taskId, waiter);
