@@ -20,7 +20,8 @@ if (argv[0] === '--') argv.shift();
 
 // Its own process group, so the deadline stops the per-file test processes too (an orphan
 // holding stdout would keep CI reading).
-const child = spawn(process.execPath, ['--import', 'tsx', '--test', ...argv], {
+const leaks = new URL('../test/support/leaks.ts', import.meta.url).pathname;
+const child = spawn(process.execPath, ['--import', 'tsx', '--import', leaks, '--test', ...argv], {
   stdio: 'inherit',
   detached: true,
 });

@@ -35,6 +35,11 @@ async function holdConnection(port: number): Promise<Socket> {
   return socket;
 }
 
+/** Resolves when the socket closes, by a FIN or a reset alike. */
+function closed(socket: Socket): Promise<void> {
+  return new Promise((resolve) => socket.once('close', () => resolve()));
+}
+
 async function refused(port: number): Promise<boolean> {
   const socket = connect(port, '127.0.0.1');
   try {
@@ -57,7 +62,7 @@ describe('stopping a server started through npm', () => {
       const port = await listening(npm);
       const conn = await holdConnection(port);
       npm.kill('SIGTERM');
-      await once(conn, 'close');
+      await closed(conn);
       assert.equal(await refused(port), true, 'the port is free again');
     } finally {
       npm.kill('SIGKILL');
@@ -78,7 +83,7 @@ describe('stopping a server started through npm', () => {
       const port = await listening(sh);
       const conn = await holdConnection(port);
       sh.kill('SIGKILL');
-      await once(conn, 'close');
+      await closed(conn);
       assert.equal(await refused(port), true, 'the port is free again');
     } finally {
       tmp.remove();
