@@ -13,7 +13,10 @@ export type {
   WorkerInfo,
 } from './protocol/messages.ts';
 export type { AttemptView, TaskSpec, TaskView } from './protocol/tasks.ts';
+export type { ServerEvents } from './server/events.ts';
 export { type ServerOptions, TaskwireServer } from './server/server.ts';
+export { openStoreFromOption, type StoreOptionSettings } from './store/open.ts';
+export { PostgresStore } from './store/postgres/store.ts';
 export { SqliteStore } from './store/sqlite/store.ts';
 export type { Store } from './store/types.ts';
 export { Worker, type WorkerEvents, type WorkerOptions } from './worker/worker.ts';

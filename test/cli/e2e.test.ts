@@ -1,6 +1,7 @@
 /** The CLI against a real server: the README's quick start and the exit codes. */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
@@ -78,6 +79,31 @@ describe('taskwire CLI end to end', () => {
     tmp.remove();
   });
 
+  it('task --data-file reads large data from a file, or from stdin with -', async () => {
+    await using t = await startServer({ delayScale: 0.0001 });
+    const tmp = tempDir();
+    const big = 'ab'.repeat(100_000);
+    const file = join(tmp.dir, 'data.txt');
+    writeFileSync(file, `${big}\n`);
+    const r = await taskwire(t.port, 'task', 'flip', '--data-file', file, '--packet', '--json');
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(JSON.parse(r.stdout.trim().split('\n').at(-1)!).result, 'ba'.repeat(100_000));
+    const piped = await new Promise<string>((resolve, reject) => {
+      const child = execFile(
+        process.execPath,
+        ['--import', 'tsx', CLI, 'task', 'flip', '--data-file', '-', '--packet'],
+        { env: { ...process.env, TASKWIRE_PORT: String(t.port) } },
+        (error, stdout) => (error ? reject(error) : resolve(stdout)),
+      );
+      child.stdin!.end('stdin data');
+    });
+    assert.equal(piped.trim().split('\n').at(-1), 'atad nidts');
+    const both = await taskwire(t.port, 'task', 'flip', 'x', '--data-file', file);
+    assert.equal(both.code, 2);
+    assert.match(both.stderr, /DATA or --data-file, not both/);
+    tmp.remove();
+  });
+
   it('a bad task type is refused with one line and exit code 1', async () => {
     await using t = await startServer();
     const r = await taskwire(t.port, 'task', 'teleport', 'x');
@@ -113,5 +139,49 @@ describe('taskwire CLI end to end', () => {
       new RegExp(`^tally ${summary.id}: 6 keys × 3 reps, 6/6 keys done, done in`),
     );
     assert.match(again.stdout, /units per key: min \d+, max \d+; total units \d+/);
+  });
+});
+
+/** The commands of README's quick start, in order (without `npm start &`). */
+function quickStart(): string[][] {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const section = readme.slice(readme.indexOf('## Quick start'));
+  const block = section.slice(
+    section.indexOf('```sh') + 5,
+    section.indexOf('```', section.indexOf('```sh') + 5),
+  );
+  return block
+    .split('\n')
+    .map((line) => line.replace(/#.*$/, '').trim())
+    .filter((line) => line.startsWith('npx taskwire '))
+    .map((line) => line.slice('npx taskwire '.length).split(/\s+/));
+}
+
+describe("README's quick start", () => {
+  it('does what its comments say, on a fresh server with the real delays', {
+    timeout: 60_000,
+  }, async () => {
+    await using t = await startServer({ delayScale: 1 });
+    const commands = quickStart();
+    assert.deepEqual(commands, [
+      ['task', 'flip', 'hello', '--packet'],
+      ['task', 'repeat', 'abc'],
+      ['task', 'swap', 'later'],
+      ['status', '2'],
+      ['cancel', '3'],
+      ['wait', '2'],
+    ]);
+    const out: string[] = [];
+    for (const args of commands) {
+      const r = await taskwire(t.port, ...args);
+      assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+      out.push(r.stdout.trim());
+    }
+    assert.match(out[0]!, /^1\n[\s\S]*olleh$/);
+    assert.equal(out[1], '2');
+    assert.equal(out[2], '3');
+    assert.match(out[3]!, /^2: processing/);
+    assert.equal(out[4], '3: canceled');
+    assert.equal(out[5]!.split('\n').at(-1), 'abbccc');
   });
 });

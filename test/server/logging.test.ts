@@ -55,4 +55,29 @@ describe('server logging', () => {
     assert.equal(done?.status, 'done');
     assert.equal(done?.units, 1);
   });
+
+  it('at info: a task that fails its last attempt is a warn line with its error', async () => {
+    const { logger, lines } = capturingLogger('info');
+    const handlers = new Map([
+      [
+        'boom',
+        () => {
+          throw new Error('it broke');
+        },
+      ],
+    ]);
+    await using s = await startServer({ logger, handlers, maxAttempts: 1 });
+    const client = await connect({ port: s.port, reconnect: false });
+    try {
+      const task = await client.run('boom', null);
+      assert.equal(task.status, 'failed');
+      const failed = lines.filter((l) => l.task === Number(task.id));
+      assert.deepEqual(
+        failed.map((l) => [l.level, l.msg, l.type, l.error]),
+        [[40, 'task failed', 'boom', 'it broke']],
+      );
+    } finally {
+      await client.close();
+    }
+  });
 });
