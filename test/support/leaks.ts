@@ -5,7 +5,7 @@
  * still closing gets a few seconds to finish; the pipes to the test runner do not count.
  */
 import { after } from 'node:test';
-import { setImmediate as turn, setTimeout as pause } from 'node:timers/promises';
+import { setTimeout as pause, setImmediate as turn } from 'node:timers/promises';
 
 /** Resource kinds that are the test runner's own or end by themselves. */
 const IGNORED = new Set(['PipeWrap', 'TTYWrap', 'FSReqCallback', 'FSReqPromise', 'Immediate']);
