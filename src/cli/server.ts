@@ -1,5 +1,6 @@
 /** `taskwire server`: runs the task server until SIGINT/SIGTERM. */
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { type HttpAddress, parseHttpAddress } from '../server/http/address.ts';
 import { createLogger, type LogFormat } from '../server/logger.ts';
 import { TaskwireServer } from '../server/server.ts';
 import { openStoreFromOption } from '../store/open.ts';
@@ -37,6 +38,17 @@ interface ServerFlags {
   tallyPort?: number;
   tallyKeys: number;
   tallyReps: number;
+  http?: HttpAddress;
+  httpReadOnly: boolean;
+  insecure: boolean;
+}
+
+function httpAddress(value: string): HttpAddress {
+  try {
+    return parseHttpAddress(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
 }
 
 /** Builds the `server` command. */
@@ -98,6 +110,17 @@ export function serverCommand(): Command {
           .map((t) => t.trim())
           .filter(Boolean),
     )
+    .option(
+      '--http <host:port>',
+      'serve probes, /metrics and the dashboard over HTTP here (e.g. 127.0.0.1:8080)',
+      httpAddress,
+    )
+    .option('--http-read-only', 'the dashboard shows no actions and refuses them (403)', false)
+    .option(
+      '--insecure',
+      'serve a non-loopback address without authentication (a trusted network only)',
+      false,
+    )
     .addOption(
       new Option(
         '--log-format <format>',
@@ -141,6 +164,8 @@ export function serverCommand(): Command {
         ...(flags.tallyPort === undefined
           ? {}
           : { tally: { port: flags.tallyPort, keys: flags.tallyKeys, reps: flags.tallyReps } }),
+        ...(flags.http && { http: { ...flags.http, readOnly: flags.httpReadOnly } }),
+        insecure: flags.insecure,
         logger,
       });
       try {

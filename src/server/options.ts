@@ -1,6 +1,7 @@
 /** What a TaskwireServer can be told, and its defaults. */
 import type { TaskHandler } from '../handlers/run-handler.ts';
 import type { Store } from '../store/types.ts';
+import type { HttpListenerOptions } from './http/http-listener.ts';
 import type { Logger } from './logger.ts';
 
 export interface ServerOptions {
@@ -29,6 +30,10 @@ export interface ServerOptions {
   maxInFlight?: number;
   /** How long running tasks get to finish on close before they go back to the queue. */
   graceMs?: number;
+  /** Serves probes, metrics and the dashboard over HTTP at this address (see observability.md). */
+  http?: HttpListenerOptions;
+  /** Serve a non-loopback address without authentication (otherwise the start is refused). */
+  insecure?: boolean;
   /** Opens the legacy tally port (seed-003 workers) on a tally of `keys` × `reps`. */
   tally?: { port: number; keys: number; reps: number };
   logger?: Logger;

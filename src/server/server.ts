@@ -10,6 +10,8 @@ import { builtinHandlers } from '../handlers/builtin-handlers.ts';
 import type { Store } from '../store/types.ts';
 import { Committer } from './committer.ts';
 import type { ServerEvents } from './events.ts';
+import { type HttpAddress, httpProtectedModeProblem } from './http/address.ts';
+import { HttpListener } from './http/http-listener.ts';
 import { type Logger, silentLogger } from './logger.ts';
 import { type ResolvedOptions, resolveOptions, type ServerOptions } from './options.ts';
 import { LocalExecutor } from './scheduling/local-executor.ts';
@@ -34,6 +36,7 @@ interface Parts {
   remote: RemoteWorkers;
   sync: StoreSync;
   legacy: LegacyTallyListener | undefined;
+  http: HttpListener | undefined;
 }
 
 export class TaskwireServer {
@@ -43,6 +46,8 @@ export class TaskwireServer {
   readonly health: StoreHealth;
   /** Where the legacy tally listener listens, when it was asked for. */
   tallyAddress: { host: string; port: number } | undefined;
+  /** Where the HTTP listener (probes, metrics, dashboard) listens, when it was asked for. */
+  httpAddress: HttpAddress | undefined;
   private readonly opts: ResolvedOptions;
   private readonly store: Store;
   private readonly listener: TaskListener;
@@ -72,6 +77,10 @@ export class TaskwireServer {
    */
   async start(): Promise<{ host: string; port: number }> {
     const { opts, store, log } = this;
+    const problem =
+      opts.http &&
+      httpProtectedModeProblem({ host: opts.http.host, auth: false, insecure: !!opts.insecure });
+    if (problem) throw new Error(problem);
     await this.listener.listen(opts.host, opts.port);
     await store.open();
     if (store.capabilities.exclusive) {
@@ -88,6 +97,7 @@ export class TaskwireServer {
     await parts.scheduler.start();
     parts.sync.start();
     if (parts.legacy) this.tallyAddress = await parts.legacy.start();
+    if (parts.http) this.httpAddress = await parts.http.start();
     this.listener.serve({
       core,
       maxLineBytes: opts.maxLineBytes,
@@ -99,7 +109,12 @@ export class TaskwireServer {
     });
     const address = this.address;
     log.info(
-      { ...address, store: store.constructor.name, local: opts.local !== false },
+      {
+        ...address,
+        store: store.constructor.name,
+        local: opts.local !== false,
+        ...(this.httpAddress && { http: `${this.httpAddress.host}:${this.httpAddress.port}` }),
+      },
       'listening',
     );
     return address;
@@ -182,7 +197,19 @@ export class TaskwireServer {
       storeStatus: () => health.status,
     };
     const sync = new StoreSync(store, scheduler, waiters, onError);
-    return { parts: { committer, scheduler, local, remote, sync, legacy }, core };
+    const http = opts.http
+      ? new HttpListener(
+          {
+            store,
+            events,
+            log,
+            now,
+            storeHealth: () => ({ status: health.status, error: health.error }),
+          },
+          opts.http,
+        )
+      : undefined;
+    return { parts: { committer, scheduler, local, remote, sync, legacy, http }, core };
   }
 
   private async shutdown(): Promise<void> {
@@ -199,6 +226,7 @@ export class TaskwireServer {
     const listening = this.listener.stopAccepting();
     const parts = this.parts;
     if (parts) {
+      await step(() => parts.http?.close());
       await step(() => parts.legacy?.close());
       await step(() => parts.local?.stop(this.opts.graceMs));
       await step(() => parts.remote.closeAll());

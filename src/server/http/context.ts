@@ -1,0 +1,18 @@
+/**
+ * What the HTTP routes may use of the server: read-only views of its parts, and the
+ * operator's actions. Built by the server's assembly; the routes import nothing else of it.
+ */
+import type { TypedEmitter } from '../../events/emitter.ts';
+import type { Store } from '../../store/types.ts';
+import type { ServerEvents } from '../events.ts';
+import type { Logger } from '../logger.ts';
+import type { StoreStatus } from '../store-health.ts';
+
+export interface HttpContext {
+  readonly store: Store;
+  readonly events: TypedEmitter<ServerEvents>;
+  readonly log: Logger;
+  /** Whether the store answers, and why not while it does not. */
+  storeHealth(): { status: StoreStatus; error?: string | undefined };
+  now(): number;
+}
