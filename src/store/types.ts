@@ -74,6 +74,8 @@ export interface Lease {
   reps: number;
   attempt: number;
   deadline: number;
+  /** When the task became runnable (its run-at: the submit, or the retry's time). */
+  readyAt: number;
 }
 
 export interface ClaimRequest {
@@ -189,6 +191,40 @@ export interface TallySummary {
   workers: string[];
 }
 
+/** Where a page of a task list starts: after this task, in newest-first order. */
+export interface TaskCursor {
+  createdAt: number;
+  id: number;
+}
+
+/** A task list's filters and page (see `Store.listTasks`). */
+export interface TaskQuery {
+  /** Any of these statuses. */
+  statuses?: readonly TaskStatus[];
+  type?: string;
+  /** Created at or after (ms). */
+  from?: number;
+  /** Created before (ms). */
+  to?: number;
+  /** The id, or a substring (any case) of the data, result or error text. */
+  q?: string;
+  /** The page after this task; the newest tasks when left out. */
+  before?: TaskCursor;
+  limit: number;
+  /**
+   * Tasks a page reads at most (of those in the time range, after the cursor): a sparse
+   * filter's page ends there, with `next` to read on from.
+   */
+  scan: number;
+}
+
+export interface TaskPage {
+  /** Newest first. */
+  tasks: TaskRecord[];
+  /** Where the next page starts; undefined when no task is left to read. */
+  next: TaskCursor | undefined;
+}
+
 export interface StoreCapabilities {
   /**
    * One server owns the store (embedded SQLite): leases left active by a previous process
@@ -244,6 +280,15 @@ export interface Store {
   declareTypes(types: readonly string[], now: number): Promise<void>;
   /** Every task type recorded as accepted, by name. */
   taskTypes(): Promise<string[]>;
+  /** Counts of tasks by type and status (a scan: for a background reconcile only). */
+  countsByType(): Promise<{ type: string; status: TaskStatus; n: number }[]>;
+  /** Per type, when the task the next claim would take became runnable (types with one). */
+  oldestReady(types: readonly string[], now: number): Promise<{ type: string; readyAt: number }[]>;
+  /**
+   * A page of tasks, newest first (created_at, then id), that match the filters: keyset
+   * pagination on an index, reading at most `scan` tasks whatever the page's depth.
+   */
+  listTasks(query: TaskQuery): Promise<TaskPage>;
 }
 
 /** An empty batch, to fill in. */

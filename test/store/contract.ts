@@ -11,6 +11,7 @@ import { leasesContract } from './contract/leases.ts';
 import { reportsContract } from './contract/reports.ts';
 import { submitClaimContract } from './contract/submit-claim.ts';
 import { talliesContract } from './contract/tallies.ts';
+import { taskListsContract } from './contract/task-lists.ts';
 import { taskTypesContract } from './contract/task-types.ts';
 
 /** A fresh, open store and how to dispose of it. */
@@ -50,5 +51,6 @@ export function storeContract(name: string, make: () => Promise<StoreHarness>): 
     leasesContract(test);
     talliesContract(test);
     taskTypesContract(test);
+    taskListsContract(test);
   });
 }

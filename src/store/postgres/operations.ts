@@ -31,6 +31,7 @@ interface ClaimRow {
   data: string;
   reps: number;
   attempt: number;
+  run_at: number;
 }
 
 /**
@@ -64,6 +65,7 @@ export async function claim(s: Session, req: ClaimRequest): Promise<Lease[]> {
     reps: row.reps,
     attempt: row.attempt,
     deadline,
+    readyAt: row.run_at,
   }));
 }
 

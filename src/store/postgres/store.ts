@@ -18,6 +18,8 @@ import type {
   StoreEvent,
   TallySpec,
   TallySummary,
+  TaskPage,
+  TaskQuery,
   TaskRecord,
   WriteBatch,
   WriteOutcome,
@@ -35,6 +37,7 @@ import { Listener } from './listener.ts';
 import { migrate } from './migrate.ts';
 import { type Announcer, decodeNotice } from './notifications.ts';
 import * as ops from './operations.ts';
+import * as queries from './queries.ts';
 import { Statements } from './statements.ts';
 import { write } from './write.ts';
 
@@ -310,6 +313,18 @@ export class PostgresStore implements Store {
 
   async taskTypes(): Promise<string[]> {
     return this.run('idempotent', (s) => ops.taskTypes(s));
+  }
+
+  async countsByType(): Promise<{ type: string; status: TaskStatus; n: number }[]> {
+    return this.run('idempotent', (s) => queries.countsByType(s));
+  }
+
+  async oldestReady(types: readonly string[], now: number) {
+    return this.run('idempotent', (s) => queries.oldestReady(s, types, now));
+  }
+
+  async listTasks(query: TaskQuery): Promise<TaskPage> {
+    return this.run('idempotent', (s) => queries.listTasks(s, query));
   }
 
   private requireOpen(): Opened {

@@ -229,6 +229,7 @@ type Candidate = [
   reps: number,
   attempts: number,
   error: string | null,
+  runAt: number,
 ];
 
 /** The oldest runnable tasks of the given types, at most `limit`, by ascending id. */
@@ -266,11 +267,12 @@ export function claim(p: StoreParts, req: ClaimRequest): ClaimOutcome {
   leaseTasks(p.st, tasks, now);
   const deadline = now + leaseMs;
   const first = p.tokens.take(tasks.length);
-  const leases: Lease[] = tasks.map(([taskId, type, data, reps, attempts, error], i) => {
+  const leases: Lease[] = tasks.map(([taskId, type, data, reps, attempts, error, readyAt], i) => {
     const token = first + i;
     const n = attempts + 1;
     p.leases.add({ token, taskId, n, worker, deadline, startedAt: now, type, reps, error });
-    return { token, taskId, type, data: JSON.parse(data) as Json, reps, attempt: n, deadline };
+    const parsed = JSON.parse(data) as Json;
+    return { token, taskId, type, data: parsed, reps, attempt: n, deadline, readyAt };
   });
   return { leases, more };
 }

@@ -12,7 +12,9 @@ const NAMES = [
   'attempts-of-task',
   'claim-candidates',
   'counts',
+  'counts-by-type',
   'next-run-at',
+  'oldest-ready',
   'store-state-get',
   'store-state-set',
   'task-cancel',
@@ -21,6 +23,10 @@ const NAMES = [
   'task-fail',
   'task-get',
   'task-insert',
+  'task-list',
+  'task-list-end',
+  'task-list-failed',
+  'task-list-failed-end',
   'task-lease',
   'task-progress',
   'task-release',
@@ -41,6 +47,7 @@ const NAMES = [
 /** Statements whose callers want the first column's value rather than a row object. */
 const PLUCKED: ReadonlySet<StatementName> = new Set([
   'next-run-at',
+  'oldest-ready',
   'store-state-get',
   'task-status',
   'tally-by-name',
@@ -52,7 +59,9 @@ const PLUCKED: ReadonlySet<StatementName> = new Set([
 /** Statements read as arrays (cheaper than objects), with the columns their mapping expects. */
 const RAW: Partial<Record<StatementName, readonly string[]>> = {
   'task-get': TASK_COLUMNS,
-  'claim-candidates': ['id', 'type', 'data', 'reps', 'attempts', 'error'],
+  'task-list': TASK_COLUMNS,
+  'task-list-failed': TASK_COLUMNS,
+  'claim-candidates': ['id', 'type', 'data', 'reps', 'attempts', 'error', 'run_at'],
   'task-state': ['id', 'type', 'status', 'reps', 'units_done', 'units_leased', 'error'],
 };
 

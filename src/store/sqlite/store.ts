@@ -12,6 +12,8 @@ import type {
   StoreCapabilities,
   TallySpec,
   TallySummary,
+  TaskPage,
+  TaskQuery,
   TaskRecord,
   WriteBatch,
   WriteOutcome,
@@ -22,6 +24,7 @@ import { openFailed, unclean } from './errors.ts';
 import { migrate } from './migrate.ts';
 import type { StoreParts } from './operations.ts';
 import * as ops from './operations.ts';
+import * as queries from './queries.ts';
 import { closeLeases, openLeases } from './recovery.ts';
 import { prepareStatements } from './statements.ts';
 import { Tokens } from './tokens.ts';
@@ -276,6 +279,18 @@ export class SqliteStore implements Store {
 
   async taskTypes(): Promise<string[]> {
     return this.requireOpen().parts.st['types-list'].all() as string[];
+  }
+
+  async countsByType(): Promise<{ type: string; status: TaskStatus; n: number }[]> {
+    return queries.countsByType(this.requireOpen().parts.st);
+  }
+
+  async oldestReady(types: readonly string[], now: number) {
+    return queries.oldestReady(this.requireOpen().parts.st, types, now);
+  }
+
+  async listTasks(query: TaskQuery): Promise<TaskPage> {
+    return queries.listTasks(this.requireOpen().parts.st, query);
   }
 
   /** Runs `fn` with synchronous=NORMAL when the store syncs every commit (see `claim`). */

@@ -10,8 +10,8 @@
 -- locked (no longer ready, or fully leased) and skipped, so no unit is leased twice.
 -- Params: $1 text[] types (distinct), $2 bigint now (ms), $3 integer limit,
 --         $4 bigint task id not to lease (0 for none), $5 text worker, $6 bigint deadline (ms)
--- Returns: token, task_id, type, data, reps, attempt (the new lease's attempt number), by
--- ascending task id; tokens ascend with task ids.
+-- Returns: token, task_id, type, data, reps, attempt (the new lease's attempt number), run_at
+-- (when the task became runnable), by ascending task id; tokens ascend with task ids.
 WITH candidates AS (
   SELECT c.id
   FROM unnest($1::text[]) AS w (type)
@@ -45,7 +45,7 @@ leased AS (
   -- By id through the primary key: a join with candidates may be planned as a scan of
   -- every task (the plan is made once, not knowing $3).
   WHERE t.id = ANY (ARRAY(SELECT id FROM candidates))
-  RETURNING t.id, t.type, t.data, t.reps, t.attempts
+  RETURNING t.id, t.type, t.data, t.reps, t.attempts, t.run_at
 ),
 inserted AS (
   INSERT INTO leases (task_id, n, worker, state, deadline, started_at)
@@ -54,7 +54,7 @@ inserted AS (
   ORDER BY id
   RETURNING token, task_id
 )
-SELECT i.token, l.id AS task_id, l.type, l.data, l.reps, l.attempts AS attempt
+SELECT i.token, l.id AS task_id, l.type, l.data, l.reps, l.attempts AS attempt, l.run_at
 FROM inserted AS i
 JOIN leased AS l ON l.id = i.task_id
 ORDER BY l.id

@@ -1,0 +1,39 @@
+/** The SQLite store's reads for operators: counts by type, queue age, task lists. */
+import type { TaskStatus } from '../../model/tasks.ts';
+import { type TaskRow, toTaskRecord } from '../rows.ts';
+import { listParams, pageOf } from '../task-lists.ts';
+import type { TaskCursor, TaskPage, TaskQuery } from '../types.ts';
+import type { Statements } from './statements.ts';
+
+export function countsByType(st: Statements): { type: string; status: TaskStatus; n: number }[] {
+  return st['counts-by-type'].all() as { type: string; status: TaskStatus; n: number }[];
+}
+
+export function oldestReady(
+  st: Statements,
+  types: readonly string[],
+  now: number,
+): { type: string; readyAt: number }[] {
+  const out: { type: string; readyAt: number }[] = [];
+  for (const type of new Set(types)) {
+    const readyAt = st['oldest-ready'].get(type, now) as number | undefined;
+    if (readyAt !== undefined) out.push({ type, readyAt });
+  }
+  return out;
+}
+
+/** A page of tasks: the window's matches, then (for a short page) where the window ended. */
+export function listTasks(st: Statements, query: TaskQuery): TaskPage {
+  const { failedOnly, statuses, ...p } = listParams(query);
+  const list = st[failedOnly ? 'task-list-failed' : 'task-list'];
+  const end = st[failedOnly ? 'task-list-failed-end' : 'task-list-end'];
+  const rows = list.all({ ...p, statuses: statuses && JSON.stringify(statuses) }) as TaskRow[];
+  const tasks = rows.map(toTaskRecord);
+  if (tasks.length >= p.limit) return pageOf(tasks, p.limit);
+  const { beforeAt, beforeId, from, to, scan } = p;
+  const last = end.get({ beforeAt, beforeId, from, to, scan }) as
+    | { created_at: number; id: number }
+    | undefined;
+  const windowEnd: TaskCursor | undefined = last && { createdAt: last.created_at, id: last.id };
+  return pageOf(tasks, p.limit, windowEnd);
+}
