@@ -112,6 +112,9 @@ export async function startServer(scope: RunScope, spec: ServerSpec): Promise<Se
     ...(spec.fsync ? ['--fsync'] : []),
     ...(spec.local ? [] : ['--no-local']),
     ...(spec.args ?? []),
+    // Extra server flags for a whole run, e.g. TASKWIRE_BENCH_SERVER_ARGS='--http 127.0.0.1:0'
+    // to measure what the metrics cost per task.
+    ...(process.env.TASKWIRE_BENCH_SERVER_ARGS?.split(' ').filter(Boolean) ?? []),
   ];
   const started = performance.now();
   const proc = spawnNode(scope, args, `server :${port}`, spec.files);

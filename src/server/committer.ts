@@ -59,8 +59,8 @@ export interface ClaimPlanner {
  * the order they were added, after the batch's callers got their answers.
  */
 export interface CommitListener {
-  /** A batch committed: the batch and what it did. */
-  committed?(batch: WriteBatch, outcome: WriteOutcome): void;
+  /** A batch committed: the batch, what it did, and how long the store took (ms). */
+  committed?(batch: WriteBatch, outcome: WriteOutcome, ms: number): void;
   /** A batch failed (each caller's promise rejected with the error too). */
   failed?(error: unknown): void;
   /** Whether reports on this task should come back as whole records (WriteBatch.full). */
@@ -209,12 +209,14 @@ export class Committer {
     if (planner) batch.claims = planner.plan(batch);
     if (!hasWrites(batch) && batch.claims.length === 0) return Promise.resolve();
     const claims = planner && batch.claims.length > 0 ? planner : undefined;
+    const started = performance.now();
     this.writing = this.store
       .write(batch)
       .then(
         (outcome) => {
+          const ms = performance.now() - started;
           this.settle(p, outcome);
-          for (const l of this.listeners) l.committed?.(batch, outcome);
+          for (const l of this.listeners) l.committed?.(batch, outcome, ms);
           claims?.claimed(outcome.claims);
         },
         (error: unknown) => {

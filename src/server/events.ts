@@ -6,7 +6,14 @@ export type PauseReason = 'unread-answers' | 'requests-in-flight';
 
 export interface ServerEvents {
   'task:submitted': { ids: number[] };
-  'task:leased': { taskId: number; token: number; worker: string };
+  'task:leased': {
+    taskId: number;
+    token: number;
+    worker: string;
+    type: string;
+    reps: number;
+    readyAt: number;
+  };
   'task:changed': { task: TaskRecord };
   'lease:expired': { token: number; taskId: number; worker: string };
   'lease:stale': { token: number; worker: string };

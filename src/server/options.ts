@@ -32,6 +32,8 @@ export interface ServerOptions {
   graceMs?: number;
   /** Serves probes, metrics and the dashboard over HTTP at this address (see observability.md). */
   http?: HttpListenerOptions;
+  /** How often the metrics' task counts are read again from the store (ms; 0: at start only). */
+  metricsReconcileMs?: number;
   /** Serve a non-loopback address without authentication (otherwise the start is refused). */
   insecure?: boolean;
   /** Opens the legacy tally port (seed-003 workers) on a tally of `keys` × `reps`. */
@@ -53,6 +55,7 @@ export const DEFAULTS = {
   maxLineBytes: 1024 * 1024,
   maxInFlight: 16_384,
   graceMs: 10_000,
+  metricsReconcileMs: 60_000,
 };
 
 export type ResolvedOptions = ServerOptions & typeof DEFAULTS;

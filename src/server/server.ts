@@ -13,6 +13,7 @@ import type { ServerEvents } from './events.ts';
 import { type HttpAddress, httpProtectedModeProblem } from './http/address.ts';
 import { HttpListener } from './http/http-listener.ts';
 import { type Logger, silentLogger } from './logger.ts';
+import { ServerMetrics } from './metrics.ts';
 import { type ResolvedOptions, resolveOptions, type ServerOptions } from './options.ts';
 import { LocalExecutor } from './scheduling/local-executor.ts';
 import { RemoteWorkers } from './scheduling/remote-workers.ts';
@@ -37,6 +38,7 @@ interface Parts {
   sync: StoreSync;
   legacy: LegacyTallyListener | undefined;
   http: HttpListener | undefined;
+  metrics: ServerMetrics | undefined;
 }
 
 export class TaskwireServer {
@@ -97,6 +99,7 @@ export class TaskwireServer {
     await parts.scheduler.start();
     parts.sync.start();
     if (parts.legacy) this.tallyAddress = await parts.legacy.start();
+    await parts.metrics?.start();
     if (parts.http) this.httpAddress = await parts.http.start();
     this.listener.serve({
       core,
@@ -197,19 +200,29 @@ export class TaskwireServer {
       storeStatus: () => health.status,
     };
     const sync = new StoreSync(store, scheduler, waiters, onError);
-    const http = opts.http
-      ? new HttpListener(
-          {
-            store,
-            events,
-            log,
-            now,
-            storeHealth: () => ({ status: health.status, error: health.error }),
+    const listWorkers = core.listWorkers;
+    // Metrics only for an HTTP listener to serve them: without one they cost nothing.
+    const metrics = opts.http
+      ? new ServerMetrics({
+          store,
+          events,
+          now,
+          workers: () => listWorkers().length,
+          connections: () => {
+            const roles = this.listener.roles();
+            return { ...roles, legacy: roles.legacy + (legacy?.connections ?? 0) };
           },
-          opts.http,
-        )
+          onError,
+          reconcileMs: opts.metricsReconcileMs,
+        })
       : undefined;
-    return { parts: { committer, scheduler, local, remote, sync, legacy, http }, core };
+    if (metrics) committer.listen(metrics);
+    const storeHealth = () => ({ status: health.status, error: health.error });
+    const http =
+      opts.http && metrics
+        ? new HttpListener({ store, events, log, now, metrics, storeHealth }, opts.http)
+        : undefined;
+    return { parts: { committer, scheduler, local, remote, sync, legacy, http, metrics }, core };
   }
 
   private async shutdown(): Promise<void> {

@@ -24,7 +24,7 @@ export function listParams(query: TaskQuery): ListParams {
   if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`bad limit: ${limit}`);
   if (!Number.isInteger(scan) || scan < limit) throw new RangeError(`bad scan: ${scan}`);
   const statuses = query.statuses && query.statuses.length > 0 ? [...query.statuses] : null;
-  const failedOnly = statuses !== null && statuses.every((s) => s === 'failed');
+  const failedOnly = statuses?.every((s) => s === 'failed') ?? false;
   return {
     beforeAt: query.before?.createdAt ?? MAX,
     beforeId: query.before?.id ?? MAX,

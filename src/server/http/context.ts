@@ -6,12 +6,14 @@ import type { TypedEmitter } from '../../events/emitter.ts';
 import type { Store } from '../../store/types.ts';
 import type { ServerEvents } from '../events.ts';
 import type { Logger } from '../logger.ts';
+import type { ServerMetrics } from '../metrics.ts';
 import type { StoreStatus } from '../store-health.ts';
 
 export interface HttpContext {
   readonly store: Store;
   readonly events: TypedEmitter<ServerEvents>;
   readonly log: Logger;
+  readonly metrics: ServerMetrics;
   /** Whether the store answers, and why not while it does not. */
   storeHealth(): { status: StoreStatus; error?: string | undefined };
   now(): number;

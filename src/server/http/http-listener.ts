@@ -9,6 +9,7 @@
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { HttpAddress } from './address.ts';
 import type { HttpContext } from './context.ts';
+import { metricsRoutes } from './metrics.ts';
 import { probesRoutes } from './probes.ts';
 
 export interface HttpListenerOptions extends HttpAddress {
@@ -49,6 +50,7 @@ export class HttpListener {
       });
     }
     void this.app.register(probesRoutes, { ctx });
+    void this.app.register(metricsRoutes, { ctx });
   }
 
   /** Binds the port; resolves with the address bound. */

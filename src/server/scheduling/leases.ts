@@ -54,6 +54,9 @@ export class Leases {
           taskId: l.taskId,
           token: l.token,
           worker: state.slot.name,
+          type: l.type,
+          reps: l.reps,
+          readyAt: l.readyAt,
         });
     }
     this.announce(leases).catch((e: unknown) =>

@@ -55,6 +55,8 @@ export class Connection implements Session, WorkerConnection {
   private out: string[] = [];
   private flushQueued = false;
   private seedChain: Promise<void> = Promise.resolve();
+  /** The connection spoke the seed's line protocol (a legacy client, for metrics). */
+  legacy = false;
   private readonly cleanups = new Set<() => void>();
   private closed = false;
   /** When bytes last arrived (the remote-worker watchdog reads it). */
@@ -182,6 +184,7 @@ export class Connection implements Session, WorkerConnection {
     // The seed's client waits for each answer before it asks again; answering in order
     // keeps pipelined seed lines in order too.
     this.gate.started();
+    this.legacy = true;
     this.seedChain = this.seedChain.then(async () => {
       try {
         const answer =

@@ -79,6 +79,11 @@ export class LegacyTallyListener {
   private seq = 0;
   private readonly sockets = new Set<Socket>();
 
+  /** Open connections of tally workers. */
+  get connections(): number {
+    return this.sockets.size;
+  }
+
   constructor(
     private readonly store: Store,
     private readonly scheduler: Scheduler,

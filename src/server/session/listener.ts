@@ -42,6 +42,13 @@ export class TaskListener {
     return { host: a.address, port: a.port };
   }
 
+  /** Open connections by role: workers (said worker.hello), legacy (seed lines), clients. */
+  roles(): { client: number; worker: number; legacy: number } {
+    const roles = { client: 0, worker: 0, legacy: 0 };
+    for (const c of this.connections) roles[c.worker ? 'worker' : c.legacy ? 'legacy' : 'client']++;
+    return roles;
+  }
+
   /** Starts serving: connections accepted so far, and every later one. */
   serve(deps: ConnectionDeps): void {
     this.deps = deps;

@@ -1,0 +1,240 @@
+/**
+ * The server's Prometheus metrics, registered once here with their help text (prom-client);
+ * what feeds them: the Committer's commits (a CommitListener), the server's events (leases,
+ * expirations), and, at each scrape, the in-memory task counts, the workers and the
+ * connections. Nothing here reads the tasks table at a scrape but one index seek per type
+ * for the age of the queue (oldest-ready). Every metric with a `type` label folds types
+ * past MAX_TYPE_LABELS into `type="other"`. See docs/observability.md.
+ */
+import { readFileSync } from 'node:fs';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { TypedEmitter } from '../events/emitter.ts';
+import { isTerminal, type TaskStatus } from '../model/tasks.ts';
+import type { Store, TaskState, WriteBatch, WriteOutcome } from '../store/types.ts';
+import type { CommitListener } from './committer.ts';
+import type { ServerEvents } from './events.ts';
+import { TaskCounts, TypeLabels } from './task-counts.ts';
+
+/** Where the scrape gets what is not counted as it happens. */
+export interface MetricsSources {
+  store: Store;
+  events: TypedEmitter<ServerEvents>;
+  now(): number;
+  workers(): number;
+  connections(): { client: number; worker: number; legacy: number };
+  onError(error: unknown, context: string): void;
+  /** How often the task counts are read again from the store (ms; 0: only at start). */
+  reconcileMs: number;
+}
+
+const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600];
+const COMMIT_SECONDS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+
+function version(): string {
+  const file = new URL('../../package.json', import.meta.url);
+  return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+}
+
+/** A lease handed out and not yet reported: what its report needs to be counted. */
+interface InFlight {
+  type: string;
+  reps: number;
+  leasedAt: number;
+}
+
+export class ServerMetrics implements CommitListener {
+  readonly registry = new Registry();
+  private readonly labels = new TypeLabels();
+  private readonly counts: TaskCounts;
+  private readonly inFlight = new Map<number, InFlight>();
+  private readonly offEvents: (() => void)[] = [];
+
+  private readonly submitted = this.counter(
+    'taskwire_tasks_submitted_total',
+    'Tasks submitted (committed), by type.',
+    ['type'],
+  );
+  private readonly finished = this.counter(
+    'taskwire_tasks_finished_total',
+    'Tasks that reached a final status through this server, by type and outcome (done, failed, canceled, timeout).',
+    ['type', 'outcome'],
+  );
+  private readonly attempts = this.counter(
+    'taskwire_task_attempts_total',
+    'Attempts (leases) that ended, by type and outcome (done, failed, expired, released).',
+    ['type', 'outcome'],
+  );
+  private readonly runSeconds = new Histogram({
+    name: 'taskwire_task_run_seconds',
+    help: 'Running time of an attempt that reported done or failed: from its lease to its report.',
+    labelNames: ['type'],
+    buckets: SECONDS,
+    registers: [this.registry],
+  });
+  private readonly waitSeconds = new Histogram({
+    name: 'taskwire_task_wait_seconds',
+    help: 'Time from a task becoming runnable (its submit, or its retry time) to its lease.',
+    labelNames: ['type'],
+    buckets: SECONDS,
+    registers: [this.registry],
+  });
+  private readonly leaseExpirations = this.counter(
+    'taskwire_lease_expirations_total',
+    'Leases taken back because their deadline passed (the worker went silent).',
+    [],
+  );
+  private readonly commitSeconds = new Histogram({
+    name: 'taskwire_store_commit_seconds',
+    help: 'Time the store took to commit one batch (group commit: one transaction).',
+    buckets: COMMIT_SECONDS,
+    registers: [this.registry],
+  });
+  /** Failed authentications, on the task port and over HTTP. */
+  readonly authFailures = this.counter(
+    'taskwire_auth_failures_total',
+    'Requests or connections refused for a missing or invalid token.',
+    [],
+  );
+
+  constructor(private readonly src: MetricsSources) {
+    this.counts = new TaskCounts(src.store, this.labels, (e) => src.onError(e, 'counting tasks'));
+    const { registry: registers } = this;
+    const counts = this.counts;
+    new Gauge({
+      name: 'taskwire_tasks',
+      help: 'Tasks in the store, by type and status (counted in memory, reconciled with the store).',
+      labelNames: ['type', 'status'],
+      registers: [registers],
+      collect() {
+        this.reset();
+        for (const [type, row] of counts.entries()) {
+          for (const [status, n] of Object.entries(row)) this.set({ type, status }, n);
+        }
+      },
+    });
+    new Gauge({
+      name: 'taskwire_oldest_ready_task_age_seconds',
+      help: 'Per type, how long the task next in line has been runnable.',
+      labelNames: ['type'],
+      registers: [registers],
+      async collect() {
+        this.reset();
+        const now = src.now();
+        for (const { type, readyAt } of await src.store.oldestReady(counts.typesWaiting(), now)) {
+          this.set({ type }, Math.max(0, (now - readyAt) / 1000));
+        }
+      },
+    });
+    new Gauge({
+      name: 'taskwire_connections',
+      help: 'Open task-port connections, by role (client, worker, legacy).',
+      labelNames: ['role'],
+      registers: [registers],
+      collect() {
+        for (const [role, n] of Object.entries(src.connections())) this.set({ role }, n);
+      },
+    });
+    new Gauge({
+      name: 'taskwire_workers',
+      help: 'Workers taking tasks: connected remote workers and the built-in executor.',
+      registers: [registers],
+      collect() {
+        this.set(src.workers());
+      },
+    });
+    new Gauge({
+      name: 'taskwire_build_info',
+      help: 'The running taskwire version (always 1).',
+      labelNames: ['version'],
+      registers: [registers],
+    }).set({ version: version() }, 1);
+    // Unprefixed (process_*, nodejs_*), as every Node.js dashboard expects them.
+    collectDefaultMetrics({ register: registers });
+  }
+
+  /** Reads the task counts and starts listening to the server's events. */
+  async start(): Promise<void> {
+    const { events } = this.src;
+    const leased = (e: ServerEvents['task:leased']) => this.leased(e);
+    const expired = (e: ServerEvents['lease:expired']) => this.expired(e.token);
+    events.on('task:leased', leased).on('lease:expired', expired);
+    this.offEvents.push(() => events.off('task:leased', leased).off('lease:expired', expired));
+    await this.counts.start(this.src.reconcileMs);
+  }
+
+  async stop(): Promise<void> {
+    for (const off of this.offEvents.splice(0)) off();
+    await this.counts.stop();
+  }
+
+  /** The metrics in the Prometheus text format. */
+  metrics(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  committed(batch: WriteBatch, outcome: WriteOutcome, ms: number): void {
+    this.commitSeconds.observe(ms / 1000);
+    if (batch.submits.length > 0) {
+      const byType = new Map<string, number>();
+      for (const t of batch.submits) byType.set(t.type, (byType.get(t.type) ?? 0) + 1);
+      for (const [type, n] of byType) {
+        this.submitted.inc({ type: this.labels.of(type) }, n);
+        this.counts.move(type, undefined, 'enqueued', n);
+      }
+    }
+    const { completions, failures, releases } = outcome;
+    for (const [i, c] of batch.completions.entries())
+      this.reported(c.token, completions[i], 'done');
+    for (const [i, f] of batch.failures.entries()) this.reported(f.token, failures[i], 'failed');
+    for (const [i, t] of batch.releases.entries()) this.reported(t, releases[i], 'released');
+    for (const c of outcome.cancels) {
+      if (!c.ok) continue;
+      this.counts.move(c.task.type, 'enqueued', 'canceled');
+      this.finished.inc({ type: this.labels.of(c.task.type), outcome: 'canceled' });
+    }
+  }
+
+  private counter(name: string, help: string, labelNames: string[]) {
+    return new Counter({ name, help, labelNames, registers: [this.registry] });
+  }
+
+  private leased(e: ServerEvents['task:leased']): void {
+    const now = this.src.now();
+    this.inFlight.set(e.token, { type: e.type, reps: e.reps, leasedAt: now });
+    this.waitSeconds.observe({ type: this.labels.of(e.type) }, Math.max(0, now - e.readyAt) / 1000);
+    // A multi-unit task's status depends on its other units: the reconcile counts it.
+    if (e.reps === 1) this.counts.move(e.type, 'enqueued', 'processing');
+  }
+
+  private expired(token: number): void {
+    this.leaseExpirations.inc();
+    const lease = this.inFlight.get(token);
+    if (!lease) return;
+    this.inFlight.delete(token);
+    this.attempts.inc({ type: this.labels.of(lease.type), outcome: 'expired' });
+    if (lease.reps === 1) this.counts.move(lease.type, 'processing', 'enqueued');
+  }
+
+  /** A report on a lease committed: `after` is its task then (undefined: the token was stale). */
+  private reported(
+    token: number,
+    after: TaskState | undefined,
+    outcome: 'done' | 'failed' | 'released',
+  ) {
+    const lease = this.inFlight.get(token);
+    this.inFlight.delete(token);
+    if (!after) return;
+    const type = this.labels.of(after.type);
+    this.attempts.inc({ type, outcome });
+    if (lease && outcome !== 'released') {
+      this.runSeconds.observe({ type }, Math.max(0, this.src.now() - lease.leasedAt) / 1000);
+    }
+    if (after.reps !== 1) return;
+    this.counts.move(after.type, 'processing', after.status);
+    if (isTerminal(after.status))
+      this.finished.inc({
+        type,
+        outcome: after.status as Exclude<TaskStatus, 'enqueued' | 'processing'>,
+      });
+  }
+}
