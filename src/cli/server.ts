@@ -40,6 +40,7 @@ interface ServerFlags {
   tallyReps: number;
   http?: HttpAddress;
   httpReadOnly: boolean;
+  metricsReconcile: number;
   insecure: boolean;
 }
 
@@ -117,6 +118,12 @@ export function serverCommand(): Command {
     )
     .option('--http-read-only', 'the dashboard shows no actions and refuses them (403)', false)
     .option(
+      '--metrics-reconcile <seconds>',
+      "how often the metrics' task counts are read again from the store (0: at start only)",
+      number(0),
+      60,
+    )
+    .option(
       '--insecure',
       'serve a non-loopback address without authentication (a trusted network only)',
       false,
@@ -166,6 +173,7 @@ export function serverCommand(): Command {
           : { tally: { port: flags.tallyPort, keys: flags.tallyKeys, reps: flags.tallyReps } }),
         ...(flags.http && { http: { ...flags.http, readOnly: flags.httpReadOnly } }),
         insecure: flags.insecure,
+        metricsReconcileMs: flags.metricsReconcile * 1000,
         logger,
       });
       try {

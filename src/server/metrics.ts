@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { TypedEmitter } from '../events/emitter.ts';
-import { isTerminal, type TaskStatus } from '../model/tasks.ts';
+import { isTerminal } from '../model/tasks.ts';
 import type { Store, TaskState, WriteBatch, WriteOutcome } from '../store/types.ts';
 import type { CommitListener } from './committer.ts';
 import type { ServerEvents } from './events.ts';
@@ -44,6 +44,8 @@ interface InFlight {
 
 export class ServerMetrics implements CommitListener {
   readonly registry = new Registry();
+  /** Tasks submitted and finished through this server so far (the dashboard's throughput). */
+  readonly totals = { submitted: 0, finished: 0 };
   private readonly labels = new TypeLabels();
   private readonly counts: TaskCounts;
   private readonly inFlight = new Map<number, InFlight>();
@@ -167,6 +169,11 @@ export class ServerMetrics implements CommitListener {
     await this.counts.stop();
   }
 
+  /** Tasks by type label and status, as counted (the dashboard's overview). */
+  taskCounts() {
+    return this.counts.entries();
+  }
+
   /** The metrics in the Prometheus text format. */
   metrics(): Promise<string> {
     return this.registry.metrics();
@@ -179,6 +186,7 @@ export class ServerMetrics implements CommitListener {
       for (const t of batch.submits) byType.set(t.type, (byType.get(t.type) ?? 0) + 1);
       for (const [type, n] of byType) {
         this.submitted.inc({ type: this.labels.of(type) }, n);
+        this.totals.submitted += n;
         this.counts.move(type, undefined, 'enqueued', n);
       }
     }
@@ -191,6 +199,7 @@ export class ServerMetrics implements CommitListener {
       if (!c.ok) continue;
       this.counts.move(c.task.type, 'enqueued', 'canceled');
       this.finished.inc({ type: this.labels.of(c.task.type), outcome: 'canceled' });
+      this.totals.finished++;
     }
   }
 
@@ -231,10 +240,8 @@ export class ServerMetrics implements CommitListener {
     }
     if (after.reps !== 1) return;
     this.counts.move(after.type, 'processing', after.status);
-    if (isTerminal(after.status))
-      this.finished.inc({
-        type,
-        outcome: after.status as Exclude<TaskStatus, 'enqueued' | 'processing'>,
-      });
+    if (!isTerminal(after.status)) return;
+    this.finished.inc({ type, outcome: after.status });
+    this.totals.finished++;
   }
 }

@@ -11,6 +11,7 @@ import type { Store } from '../store/types.ts';
 import { Committer } from './committer.ts';
 import type { ServerEvents } from './events.ts';
 import { type HttpAddress, httpProtectedModeProblem } from './http/address.ts';
+import { Csrf } from './http/csrf.ts';
 import { HttpListener } from './http/http-listener.ts';
 import { type Logger, silentLogger } from './logger.ts';
 import { ServerMetrics } from './metrics.ts';
@@ -220,7 +221,21 @@ export class TaskwireServer {
     const storeHealth = () => ({ status: health.status, error: health.error });
     const http =
       opts.http && metrics
-        ? new HttpListener({ store, events, log, now, metrics, storeHealth }, opts.http)
+        ? new HttpListener(
+            {
+              store,
+              events,
+              log,
+              now,
+              metrics,
+              storeHealth,
+              workers: listWorkers,
+              operator: { cancel: (id) => committer.cancel(id) },
+              readOnly: opts.http.readOnly ?? false,
+              csrf: new Csrf(),
+            },
+            opts.http,
+          )
         : undefined;
     return { parts: { committer, scheduler, local, remote, sync, legacy, http, metrics }, core };
   }

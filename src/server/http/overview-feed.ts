@@ -1,0 +1,121 @@
+/**
+ * The overview's live data: once a second it samples the throughput (tasks submitted and
+ * finished per second, for the last minutes) and builds the overview (counts by type and
+ * status from memory, workers, paused types, the newest tasks), and pushes it to the open
+ * event streams when it changed. The newest tasks are read (ten, through the list index)
+ * only in a second when something was submitted or changed: at most one read a second.
+ */
+import type { WorkerInfo } from '../../protocol/messages.ts';
+import type { ServerMetrics } from '../metrics.ts';
+import type { HttpContext } from './context.ts';
+
+/** Seconds of throughput the chart shows. */
+export const HISTORY_SECONDS = 300;
+const RECENT = 10;
+
+export interface Overview {
+  at: string;
+  store: string;
+  counts: {
+    type: string;
+    enqueued: number;
+    processing: number;
+    done: number;
+    failed: number;
+    canceled: number;
+  }[];
+  /** Per second: unix seconds, tasks submitted, tasks finished. */
+  throughput: { t: number[]; submitted: number[]; finished: number[] };
+  workers: WorkerInfo[];
+  paused: readonly string[];
+  recent: { id: string; type: string; status: string; createdAt: string }[];
+}
+
+type Send = (overview: Overview) => void;
+
+export class OverviewFeed {
+  private readonly t: number[] = [];
+  private readonly submitted: number[] = [];
+  private readonly finished: number[] = [];
+  private last = { submitted: 0, finished: 0 };
+  private recent: Overview['recent'] = [];
+  private changed = true;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly streams = new Set<Send>();
+  private readonly onChange = () => {
+    this.changed = true;
+  };
+
+  constructor(
+    private readonly ctx: HttpContext,
+    private readonly metrics: ServerMetrics,
+  ) {}
+
+  start(): void {
+    this.last = { ...this.metrics.totals };
+    this.ctx.events.on('task:submitted', this.onChange).on('task:changed', this.onChange);
+    this.timer = setInterval(() => void this.tick(), 1000);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.ctx.events.off('task:submitted', this.onChange).off('task:changed', this.onChange);
+    this.streams.clear();
+  }
+
+  /** Adds an event stream; returns what removes it. */
+  subscribe(send: Send): () => void {
+    this.streams.add(send);
+    return () => this.streams.delete(send);
+  }
+
+  /** The overview now (the newest tasks as of the last second that read them). */
+  async current(): Promise<Overview> {
+    if (this.recent.length === 0 && this.changed) await this.readRecent();
+    const counts = [...this.metrics.taskCounts()]
+      .map(([type, row]) => ({ type, ...row }))
+      .sort((a, b) => a.type.localeCompare(b.type));
+    return {
+      at: new Date(this.ctx.now()).toISOString(),
+      store: this.ctx.storeHealth().status,
+      counts,
+      throughput: { t: [...this.t], submitted: [...this.submitted], finished: [...this.finished] },
+      workers: this.ctx.workers(),
+      paused: this.ctx.operator.pausedTypes?.() ?? [],
+      recent: this.recent,
+    };
+  }
+
+  private async tick(): Promise<void> {
+    const { submitted, finished } = this.metrics.totals;
+    this.t.push(Math.floor(this.ctx.now() / 1000));
+    this.submitted.push(submitted - this.last.submitted);
+    this.finished.push(finished - this.last.finished);
+    this.last = { submitted, finished };
+    if (this.t.length > HISTORY_SECONDS) {
+      this.t.shift();
+      this.submitted.shift();
+      this.finished.shift();
+    }
+    if (this.streams.size === 0) return;
+    try {
+      if (this.changed) await this.readRecent();
+      const overview = await this.current();
+      for (const send of this.streams) send(overview);
+    } catch (error) {
+      this.ctx.log.error({ err: error }, 'building the overview failed');
+    }
+  }
+
+  private async readRecent(): Promise<void> {
+    this.changed = false;
+    const page = await this.ctx.store.listTasks({ limit: RECENT, scan: RECENT });
+    this.recent = page.tasks.map((t) => ({
+      id: String(t.id),
+      type: t.type,
+      status: t.status,
+      createdAt: new Date(t.createdAt).toISOString(),
+    }));
+  }
+}
