@@ -82,7 +82,11 @@ export class TaskwireServer {
     const { opts, store, log } = this;
     const problem =
       opts.http &&
-      httpProtectedModeProblem({ host: opts.http.host, auth: false, insecure: !!opts.insecure });
+      httpProtectedModeProblem({
+        host: opts.http.host,
+        auth: opts.http.auth !== undefined,
+        insecure: !!opts.insecure,
+      });
     if (problem) throw new Error(problem);
     await this.listener.listen(opts.host, opts.port);
     await store.open();

@@ -12,6 +12,7 @@ import type { HttpAddress } from './address.ts';
 import { overviewApi } from './api/overview.ts';
 import { tasksApi } from './api/tasks.ts';
 import { assetRoutes } from './assets.ts';
+import { type AuthChecker, HttpAuth } from './auth.ts';
 import type { HttpContext } from './context.ts';
 import { metricsRoutes } from './metrics.ts';
 import { OverviewFeed } from './overview-feed.ts';
@@ -23,6 +24,8 @@ import { probesRoutes } from './probes.ts';
 export interface HttpListenerOptions extends HttpAddress {
   /** Refuse every request but GET and HEAD (403), and show no actions. */
   readOnly?: boolean;
+  /** Require a token with the admin role (see auth.ts); without it, no auth. */
+  auth?: AuthChecker;
 }
 
 declare module 'fastify' {
@@ -75,6 +78,8 @@ export class HttpListener {
     // Actions need the session's CSRF token (a form field or the x-csrf-token header).
     app.addHook('preHandler', async (request, reply) => {
       if (safe(request.method) || request.routeOptions.config.public) return;
+      // A bearer token (checked by the auth hook) is no browser's ambient credential.
+      if (opts.auth && request.headers.authorization !== undefined) return;
       const body = request.body as Record<string, unknown> | undefined;
       const given = request.headers['x-csrf-token'] ?? body?._csrf;
       if (!ctx.csrf.verify(given, request.session)) {
@@ -82,6 +87,16 @@ export class HttpListener {
       }
     });
     void app.register(formbody, { bodyLimit: 64 * 1024 });
+    const { auth } = opts;
+    if (auth) {
+      const httpAuth = new HttpAuth({
+        checker: auth,
+        failed: () => ctx.metrics.authFailures.inc(),
+        now: ctx.now,
+      });
+      // On the root instance, before the route plugins load: the check covers them all.
+      httpAuth.register(app);
+    }
     void app.register(probesRoutes, { ctx });
     void app.register(metricsRoutes, { ctx });
     void app.register(assetRoutes);
