@@ -7,12 +7,13 @@
  * past MAX_TYPE_LABELS into `type="other"`. See docs/observability.md.
  */
 import { readFileSync } from 'node:fs';
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { TypedEmitter } from '../events/emitter.ts';
 import { isTerminal } from '../model/tasks.ts';
 import type { Store, TaskState, WriteBatch, WriteOutcome } from '../store/types.ts';
 import type { CommitListener } from './committer.ts';
 import type { ServerEvents } from './events.ts';
+import { FastCounter, FastHistogram } from './metric-types.ts';
 import { TaskCounts, TypeLabels } from './task-counts.ts';
 
 /** Where the scrape gets what is not counted as it happens. */
@@ -46,51 +47,54 @@ export class ServerMetrics implements CommitListener {
   readonly registry = new Registry();
   /** Tasks submitted and finished through this server so far (the dashboard's throughput). */
   readonly totals = { submitted: 0, finished: 0 };
+  /** Moves on with every commit that wrote and every lease: the dashboard re-reads then. */
+  generation = 0;
   private readonly labels = new TypeLabels();
   private readonly counts: TaskCounts;
   private readonly inFlight = new Map<number, InFlight>();
   private readonly offEvents: (() => void)[] = [];
 
-  private readonly submitted = this.counter(
+  private readonly submitted = this.fastCounter(
     'taskwire_tasks_submitted_total',
     'Tasks submitted (committed), by type.',
     ['type'],
   );
-  private readonly finished = this.counter(
+  private readonly finished = this.fastCounter(
     'taskwire_tasks_finished_total',
     'Tasks that reached a final status through this server, by type and outcome (done, failed, canceled, timeout).',
     ['type', 'outcome'],
   );
-  private readonly attempts = this.counter(
+  private readonly attempts = this.fastCounter(
     'taskwire_task_attempts_total',
     'Attempts (leases) that ended, by type and outcome (done, failed, expired, released).',
     ['type', 'outcome'],
   );
-  private readonly runSeconds = new Histogram({
-    name: 'taskwire_task_run_seconds',
-    help: 'Running time of an attempt that reported done or failed: from its lease to its report.',
-    labelNames: ['type'],
-    buckets: SECONDS,
-    registers: [this.registry],
-  });
-  private readonly waitSeconds = new Histogram({
-    name: 'taskwire_task_wait_seconds',
-    help: 'Time from a task becoming runnable (its submit, or its retry time) to its lease.',
-    labelNames: ['type'],
-    buckets: SECONDS,
-    registers: [this.registry],
-  });
+  private readonly runSeconds = new FastHistogram(
+    'taskwire_task_run_seconds',
+    'Running time of an attempt that reported done or failed: from its lease to its report.',
+    ['type'],
+    SECONDS,
+    this.registry,
+  );
+  private readonly waitSeconds = new FastHistogram(
+    'taskwire_task_wait_seconds',
+    'Time from a task becoming runnable (its submit, or its retry time) to its lease.',
+    ['type'],
+    SECONDS,
+    this.registry,
+  );
   private readonly leaseExpirations = this.counter(
     'taskwire_lease_expirations_total',
     'Leases taken back because their deadline passed (the worker went silent).',
     [],
   );
-  private readonly commitSeconds = new Histogram({
-    name: 'taskwire_store_commit_seconds',
-    help: 'Time the store took to commit one batch (group commit: one transaction).',
-    buckets: COMMIT_SECONDS,
-    registers: [this.registry],
-  });
+  private readonly commitSeconds = new FastHistogram(
+    'taskwire_store_commit_seconds',
+    'Time the store took to commit one batch (group commit: one transaction).',
+    [],
+    COMMIT_SECONDS,
+    this.registry,
+  );
   /** Failed authentications, on the task port and over HTTP. */
   readonly authFailures = this.counter(
     'taskwire_auth_failures_total',
@@ -180,12 +184,13 @@ export class ServerMetrics implements CommitListener {
   }
 
   committed(batch: WriteBatch, outcome: WriteOutcome, ms: number): void {
-    this.commitSeconds.observe(ms / 1000);
+    this.commitSeconds.observe([], ms / 1000);
+    this.generation++;
     if (batch.submits.length > 0) {
       const byType = new Map<string, number>();
       for (const t of batch.submits) byType.set(t.type, (byType.get(t.type) ?? 0) + 1);
       for (const [type, n] of byType) {
-        this.submitted.inc({ type: this.labels.of(type) }, n);
+        this.submitted.inc([this.labels.of(type)], n);
         this.totals.submitted += n;
         this.counts.move(type, undefined, 'enqueued', n);
       }
@@ -198,9 +203,13 @@ export class ServerMetrics implements CommitListener {
     for (const c of outcome.cancels) {
       if (!c.ok) continue;
       this.counts.move(c.task.type, 'enqueued', 'canceled');
-      this.finished.inc({ type: this.labels.of(c.task.type), outcome: 'canceled' });
+      this.finished.inc([this.labels.of(c.task.type), 'canceled']);
       this.totals.finished++;
     }
+  }
+
+  private fastCounter(name: string, help: string, labelNames: string[]) {
+    return new FastCounter(name, help, labelNames, this.registry);
   }
 
   private counter(name: string, help: string, labelNames: string[]) {
@@ -209,8 +218,9 @@ export class ServerMetrics implements CommitListener {
 
   private leased(e: ServerEvents['task:leased']): void {
     const now = this.src.now();
+    this.generation++;
     this.inFlight.set(e.token, { type: e.type, reps: e.reps, leasedAt: now });
-    this.waitSeconds.observe({ type: this.labels.of(e.type) }, Math.max(0, now - e.readyAt) / 1000);
+    this.waitSeconds.observe([this.labels.of(e.type)], Math.max(0, now - e.readyAt) / 1000);
     // A multi-unit task's status depends on its other units: the reconcile counts it.
     if (e.reps === 1) this.counts.move(e.type, 'enqueued', 'processing');
   }
@@ -220,7 +230,7 @@ export class ServerMetrics implements CommitListener {
     const lease = this.inFlight.get(token);
     if (!lease) return;
     this.inFlight.delete(token);
-    this.attempts.inc({ type: this.labels.of(lease.type), outcome: 'expired' });
+    this.attempts.inc([this.labels.of(lease.type), 'expired']);
     if (lease.reps === 1) this.counts.move(lease.type, 'processing', 'enqueued');
   }
 
@@ -234,14 +244,14 @@ export class ServerMetrics implements CommitListener {
     this.inFlight.delete(token);
     if (!after) return;
     const type = this.labels.of(after.type);
-    this.attempts.inc({ type, outcome });
+    this.attempts.inc([type, outcome]);
     if (lease && outcome !== 'released') {
-      this.runSeconds.observe({ type }, Math.max(0, this.src.now() - lease.leasedAt) / 1000);
+      this.runSeconds.observe([type], Math.max(0, this.src.now() - lease.leasedAt) / 1000);
     }
     if (after.reps !== 1) return;
     this.counts.move(after.type, 'processing', after.status);
     if (!isTerminal(after.status)) return;
-    this.finished.inc({ type, outcome: after.status });
+    this.finished.inc([type, after.status]);
     this.totals.finished++;
   }
 }

@@ -2,8 +2,10 @@
  * The overview's live data: once a second it samples the throughput (tasks submitted and
  * finished per second, for the last minutes) and builds the overview (counts by type and
  * status from memory, workers, paused types, the newest tasks), and pushes it to the open
- * event streams when it changed. The newest tasks are read (ten, through the list index)
- * only in a second when something was submitted or changed: at most one read a second.
+ * event streams. The newest tasks are read (ten, through the list index) only in a second
+ * when a commit or a lease happened (the metrics' generation moved): at most one read a
+ * second. It listens to no task event: a `task:changed` listener would make every report
+ * come back as a whole record (TaskChanges.wantsRecord), a read per task.
  */
 import type { WorkerInfo } from '../../protocol/messages.ts';
 import type { ServerMetrics } from '../metrics.ts';
@@ -39,12 +41,10 @@ export class OverviewFeed {
   private readonly finished: number[] = [];
   private last = { submitted: 0, finished: 0 };
   private recent: Overview['recent'] = [];
-  private changed = true;
+  /** The metrics' generation when the newest tasks were read (-1: never). */
+  private read = -1;
   private timer: NodeJS.Timeout | undefined;
   private readonly streams = new Set<Send>();
-  private readonly onChange = () => {
-    this.changed = true;
-  };
 
   constructor(
     private readonly ctx: HttpContext,
@@ -53,14 +53,12 @@ export class OverviewFeed {
 
   start(): void {
     this.last = { ...this.metrics.totals };
-    this.ctx.events.on('task:submitted', this.onChange).on('task:changed', this.onChange);
     this.timer = setInterval(() => void this.tick(), 1000);
     this.timer.unref();
   }
 
   stop(): void {
     clearInterval(this.timer);
-    this.ctx.events.off('task:submitted', this.onChange).off('task:changed', this.onChange);
     this.streams.clear();
   }
 
@@ -72,7 +70,7 @@ export class OverviewFeed {
 
   /** The overview now (the newest tasks as of the last second that read them). */
   async current(): Promise<Overview> {
-    if (this.recent.length === 0 && this.changed) await this.readRecent();
+    if (this.read === -1) await this.readRecent();
     const counts = [...this.metrics.taskCounts()]
       .map(([type, row]) => ({ type, ...row }))
       .sort((a, b) => a.type.localeCompare(b.type));
@@ -100,7 +98,7 @@ export class OverviewFeed {
     }
     if (this.streams.size === 0) return;
     try {
-      if (this.changed) await this.readRecent();
+      if (this.read !== this.metrics.generation) await this.readRecent();
       const overview = await this.current();
       for (const send of this.streams) send(overview);
     } catch (error) {
@@ -109,7 +107,7 @@ export class OverviewFeed {
   }
 
   private async readRecent(): Promise<void> {
-    this.changed = false;
+    this.read = this.metrics.generation;
     const page = await this.ctx.store.listTasks({ limit: RECENT, scan: RECENT });
     this.recent = page.tasks.map((t) => ({
       id: String(t.id),
