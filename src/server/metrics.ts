@@ -13,7 +13,7 @@ import { isTerminal } from '../model/tasks.ts';
 import type { Store, TaskState, WriteBatch, WriteOutcome } from '../store/types.ts';
 import type { CommitListener } from './committer.ts';
 import type { ServerEvents } from './events.ts';
-import { FastCounter, FastHistogram } from './metric-types.ts';
+import { FastCounter, FastHistogram, InFlightLeases } from './metric-types.ts';
 import { TaskCounts, TypeLabels } from './task-counts.ts';
 
 /** Where the scrape gets what is not counted as it happens. */
@@ -36,13 +36,6 @@ function version(): string {
   return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
 }
 
-/** A lease handed out and not yet reported: what its report needs to be counted. */
-interface InFlight {
-  type: string;
-  reps: number;
-  leasedAt: number;
-}
-
 export class ServerMetrics implements CommitListener {
   readonly registry = new Registry();
   /** Tasks submitted and finished through this server so far (the dashboard's throughput). */
@@ -51,7 +44,7 @@ export class ServerMetrics implements CommitListener {
   generation = 0;
   private readonly labels = new TypeLabels();
   private readonly counts: TaskCounts;
-  private readonly inFlight = new Map<number, InFlight>();
+  private readonly inFlight = new InFlightLeases();
   private readonly offEvents: (() => void)[] = [];
 
   private readonly submitted = this.fastCounter(
@@ -184,26 +177,31 @@ export class ServerMetrics implements CommitListener {
   }
 
   committed(batch: WriteBatch, outcome: WriteOutcome, ms: number): void {
-    this.commitSeconds.observe([], ms / 1000);
+    this.commitSeconds.observe('', ms / 1000);
     this.generation++;
     if (batch.submits.length > 0) {
       const byType = new Map<string, number>();
       for (const t of batch.submits) byType.set(t.type, (byType.get(t.type) ?? 0) + 1);
       for (const [type, n] of byType) {
-        this.submitted.inc([this.labels.of(type)], n);
+        this.submitted.inc(this.labels.of(type), '', n);
         this.totals.submitted += n;
         this.counts.move(type, undefined, 'enqueued', n);
       }
     }
     const { completions, failures, releases } = outcome;
-    for (const [i, c] of batch.completions.entries())
-      this.reported(c.token, completions[i], 'done');
-    for (const [i, f] of batch.failures.entries()) this.reported(f.token, failures[i], 'failed');
-    for (const [i, t] of batch.releases.entries()) this.reported(t, releases[i], 'released');
+    const b = batch;
+    for (let i = 0; i < b.completions.length; i++) {
+      this.reported(b.completions[i]!.token, completions[i], 'done');
+    }
+    for (let i = 0; i < b.failures.length; i++) {
+      this.reported(b.failures[i]!.token, failures[i], 'failed');
+    }
+    for (let i = 0; i < b.releases.length; i++)
+      this.reported(b.releases[i]!, releases[i], 'released');
     for (const c of outcome.cancels) {
       if (!c.ok) continue;
       this.counts.move(c.task.type, 'enqueued', 'canceled');
-      this.finished.inc([this.labels.of(c.task.type), 'canceled']);
+      this.finished.inc(this.labels.of(c.task.type), 'canceled');
       this.totals.finished++;
     }
   }
@@ -219,19 +217,18 @@ export class ServerMetrics implements CommitListener {
   private leased(e: ServerEvents['task:leased']): void {
     const now = this.src.now();
     this.generation++;
-    this.inFlight.set(e.token, { type: e.type, reps: e.reps, leasedAt: now });
-    this.waitSeconds.observe([this.labels.of(e.type)], Math.max(0, now - e.readyAt) / 1000);
+    this.inFlight.add(e.token, this.labels.of(e.type), e.reps === 1, now);
+    this.waitSeconds.observe(this.labels.of(e.type), Math.max(0, now - e.readyAt) / 1000);
     // A multi-unit task's status depends on its other units: the reconcile counts it.
     if (e.reps === 1) this.counts.move(e.type, 'enqueued', 'processing');
   }
 
   private expired(token: number): void {
     this.leaseExpirations.inc();
-    const lease = this.inFlight.get(token);
+    const lease = this.inFlight.take(token);
     if (!lease) return;
-    this.inFlight.delete(token);
-    this.attempts.inc([this.labels.of(lease.type), 'expired']);
-    if (lease.reps === 1) this.counts.move(lease.type, 'processing', 'enqueued');
+    this.attempts.inc(this.labels.of(lease.label), 'expired');
+    if (lease.singleUnit) this.counts.move(lease.label, 'processing', 'enqueued');
   }
 
   /** A report on a lease committed: `after` is its task then (undefined: the token was stale). */
@@ -240,18 +237,17 @@ export class ServerMetrics implements CommitListener {
     after: TaskState | undefined,
     outcome: 'done' | 'failed' | 'released',
   ) {
-    const lease = this.inFlight.get(token);
-    this.inFlight.delete(token);
+    const lease = this.inFlight.take(token);
     if (!after) return;
     const type = this.labels.of(after.type);
-    this.attempts.inc([type, outcome]);
+    this.attempts.inc(type, outcome);
     if (lease && outcome !== 'released') {
-      this.runSeconds.observe([type], Math.max(0, this.src.now() - lease.leasedAt) / 1000);
+      this.runSeconds.observe(type, Math.max(0, this.src.now() - lease.at) / 1000);
     }
     if (after.reps !== 1) return;
     this.counts.move(after.type, 'processing', after.status);
     if (!isTerminal(after.status)) return;
-    this.finished.inc([type, after.status]);
+    this.finished.inc(type, after.status);
     this.totals.finished++;
   }
 }

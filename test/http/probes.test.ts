@@ -97,6 +97,17 @@ describe('HTTP probes', () => {
     tmp.remove();
   });
 
+  it('an HTTP port already taken fails the start, naming the cause', async () => {
+    await using first = await startServer({ http: HTTP });
+    const taken = first.server.httpAddress!.port;
+    const tmp = tempDir();
+    const store = new SqliteStore({ path: join(tmp.dir, 'b.db') });
+    const server = new TaskwireServer({ store, port: 0, http: { host: '127.0.0.1', port: taken } });
+    await assert.rejects(server.start(), /EADDRINUSE/);
+    await server.close();
+    tmp.remove();
+  });
+
   it('parses HOST:PORT, [IPv6]:PORT, :PORT and PORT', () => {
     assert.deepEqual(parseHttpAddress('0.0.0.0:8080'), { host: '0.0.0.0', port: 8080 });
     assert.deepEqual(parseHttpAddress('[::1]:80'), { host: '::1', port: 80 });
