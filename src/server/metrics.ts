@@ -155,7 +155,7 @@ export class ServerMetrics implements CommitListener {
   async start(): Promise<void> {
     const { events } = this.src;
     const leased = (e: ServerEvents['task:leased']) => this.leased(e);
-    const expired = (e: ServerEvents['lease:expired']) => this.expired(e.token);
+    const expired = (e: ServerEvents['lease:expired']) => this.expired(e.token, e.taskId);
     events.on('task:leased', leased).on('lease:expired', expired);
     this.offEvents.push(() => events.off('task:leased', leased).off('lease:expired', expired));
     await this.counts.start(this.src.reconcileMs);
@@ -185,7 +185,8 @@ export class ServerMetrics implements CommitListener {
       for (const [type, n] of byType) {
         this.submitted.inc(this.labels.of(type), '', n);
         this.totals.submitted += n;
-        this.counts.move(type, undefined, 'enqueued', n);
+        // A batch's ids ascend: the first stands for all (see TaskCounts.move).
+        this.counts.move(type, undefined, 'enqueued', outcome.ids[0] ?? 0, n);
       }
     }
     const { completions, failures, releases } = outcome;
@@ -200,7 +201,7 @@ export class ServerMetrics implements CommitListener {
       this.reported(b.releases[i]!, releases[i], 'released');
     for (const c of outcome.cancels) {
       if (!c.ok) continue;
-      this.counts.move(c.task.type, 'enqueued', 'canceled');
+      this.counts.move(c.task.type, 'enqueued', 'canceled', c.task.id);
       this.finished.inc(this.labels.of(c.task.type), 'canceled');
       this.totals.finished++;
     }
@@ -220,15 +221,15 @@ export class ServerMetrics implements CommitListener {
     this.inFlight.add(e.token, this.labels.of(e.type), e.reps === 1, now);
     this.waitSeconds.observe(this.labels.of(e.type), Math.max(0, now - e.readyAt) / 1000);
     // A multi-unit task's status depends on its other units: the reconcile counts it.
-    if (e.reps === 1) this.counts.move(e.type, 'enqueued', 'processing');
+    if (e.reps === 1) this.counts.move(e.type, 'enqueued', 'processing', e.taskId);
   }
 
-  private expired(token: number): void {
+  private expired(token: number, taskId: number): void {
     this.leaseExpirations.inc();
     const lease = this.inFlight.take(token);
     if (!lease) return;
     this.attempts.inc(this.labels.of(lease.label), 'expired');
-    if (lease.singleUnit) this.counts.move(lease.label, 'processing', 'enqueued');
+    if (lease.singleUnit) this.counts.move(lease.label, 'processing', 'enqueued', taskId);
   }
 
   /** A report on a lease committed: `after` is its task then (undefined: the token was stale). */
@@ -245,7 +246,7 @@ export class ServerMetrics implements CommitListener {
       this.runSeconds.observe(type, Math.max(0, this.src.now() - lease.at) / 1000);
     }
     if (after.reps !== 1) return;
-    this.counts.move(after.type, 'processing', after.status);
+    this.counts.move(after.type, 'processing', after.status, after.id);
     if (!isTerminal(after.status)) return;
     this.finished.inc(type, after.status);
     this.totals.finished++;

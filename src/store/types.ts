@@ -280,8 +280,16 @@ export interface Store {
   declareTypes(types: readonly string[], now: number): Promise<void>;
   /** Every task type recorded as accepted, by name. */
   taskTypes(): Promise<string[]>;
-  /** Counts of tasks by type and status (a scan: for a background reconcile only). */
-  countsByType(): Promise<{ type: string; status: TaskStatus; n: number }[]>;
+  /**
+   * Counts of tasks by type and status among the ids in (afterId, toId] (a scan of that
+   * range: for a background reconcile only, a slice at a time).
+   */
+  countsByType(
+    afterId: number,
+    toId: number,
+  ): Promise<{ type: string; status: TaskStatus; n: number }[]>;
+  /** The highest task id, 0 when there is none. */
+  maxTaskId(): Promise<number>;
   /** Per type, when the task the next claim would take became runnable (types with one). */
   oldestReady(types: readonly string[], now: number): Promise<{ type: string; readyAt: number }[]>;
   /**

@@ -7,11 +7,23 @@ import type { Session } from './connection.ts';
 
 export async function countsByType(
   s: Session,
+  afterId: number,
+  toId: number,
 ): Promise<{ type: string; status: TaskStatus; n: number }[]> {
   const p = s.pipeline();
-  const rows = p.run<{ type: string; status: TaskStatus; n: number }>('counts-by-type', []);
+  const rows = p.run<{ type: string; status: TaskStatus; n: number }>('counts-by-type', [
+    afterId,
+    toId,
+  ]);
   await p.send();
   return rows.rows;
+}
+
+export async function maxTaskId(s: Session): Promise<number> {
+  const p = s.pipeline();
+  const rows = p.run<{ id: number }>('task-max-id', []);
+  await p.send();
+  return rows.rows[0]?.id ?? 0;
 }
 
 export async function oldestReady(

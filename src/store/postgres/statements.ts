@@ -30,6 +30,7 @@ const NAMES = [
   'task-list-end',
   'task-list-failed',
   'task-list-failed-end',
+  'task-max-id',
   'tasks-cancel',
   'tasks-claim',
   'tasks-complete',

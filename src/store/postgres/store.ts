@@ -315,8 +315,12 @@ export class PostgresStore implements Store {
     return this.run('idempotent', (s) => ops.taskTypes(s));
   }
 
-  async countsByType(): Promise<{ type: string; status: TaskStatus; n: number }[]> {
-    return this.run('idempotent', (s) => queries.countsByType(s));
+  async countsByType(afterId: number, toId: number) {
+    return this.run('idempotent', (s) => queries.countsByType(s, afterId, toId));
+  }
+
+  async maxTaskId(): Promise<number> {
+    return this.run('idempotent', (s) => queries.maxTaskId(s));
   }
 
   async oldestReady(types: readonly string[], now: number) {

@@ -5,8 +5,20 @@ import { listParams, pageOf } from '../task-lists.ts';
 import type { TaskCursor, TaskPage, TaskQuery } from '../types.ts';
 import type { Statements } from './statements.ts';
 
-export function countsByType(st: Statements): { type: string; status: TaskStatus; n: number }[] {
-  return st['counts-by-type'].all() as { type: string; status: TaskStatus; n: number }[];
+export function countsByType(
+  st: Statements,
+  afterId: number,
+  toId: number,
+): { type: string; status: TaskStatus; n: number }[] {
+  return st['counts-by-type'].all({ afterId, toId }) as {
+    type: string;
+    status: TaskStatus;
+    n: number;
+  }[];
+}
+
+export function maxTaskId(st: Statements): number {
+  return st['task-max-id'].get() as number;
 }
 
 export function oldestReady(

@@ -281,8 +281,12 @@ export class SqliteStore implements Store {
     return this.requireOpen().parts.st['types-list'].all() as string[];
   }
 
-  async countsByType(): Promise<{ type: string; status: TaskStatus; n: number }[]> {
-    return queries.countsByType(this.requireOpen().parts.st);
+  async countsByType(afterId: number, toId: number) {
+    return queries.countsByType(this.requireOpen().parts.st, afterId, toId);
+  }
+
+  async maxTaskId(): Promise<number> {
+    return queries.maxTaskId(this.requireOpen().parts.st);
   }
 
   async oldestReady(types: readonly string[], now: number) {
