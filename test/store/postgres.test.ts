@@ -4,6 +4,7 @@ import { after, describe, it } from 'node:test';
 import { isStoreUnavailable } from '../../src/store/errors.ts';
 import { PostgresStore, type PostgresStoreOptions } from '../../src/store/postgres/store.ts';
 import { emptyBatch, type Lease, type NewTask, type StoreEvent } from '../../src/store/types.ts';
+import { freePort } from '../client/scripted-server.ts';
 import {
   createTestDatabase,
   pgAvailable,
@@ -49,15 +50,6 @@ function recorder(store: PostgresStore) {
 }
 
 const isReady = (e: StoreEvent) => e.kind === 'ready';
-
-/** A port where nothing listens (it was free a moment ago). */
-async function freePort(): Promise<number> {
-  const server = net.createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /**
  * A TCP proxy in front of PostgreSQL that a test can cut (every connection dropped, new ones
