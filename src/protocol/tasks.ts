@@ -9,6 +9,17 @@ export interface TaskSpec {
   reps?: number;
   /** Failed attempts allowed before the task is marked failed (default: the server's). */
   maxAttempts?: number;
+  /** Higher is handed out first (PRIORITY_MIN..PRIORITY_MAX, default 0). */
+  priority?: number;
+  /** Milliseconds from now until the task is due (`scheduled` until then). Not with runAt. */
+  delay?: number;
+  /** When the task is due: ISO 8601 with a time zone, e.g. `2026-12-24T18:00:00Z`. */
+  runAt?: string;
+  /**
+   * A unique key: while a task of the same type holds it (unfinished, or finished less than
+   * 24 hours ago), a submit with it creates nothing and answers that task's id.
+   */
+  key?: string;
 }
 
 /** One lease of a task: an attempt by one worker. */
@@ -38,5 +49,40 @@ export interface TaskView {
   startedAt?: string;
   finishedAt?: string;
   updatedAt: string;
+  priority: number;
+  /** When the task is (or was) due, if not at its creation: a delay's end, a retry's time. */
+  runAt?: string;
+  key?: string;
+  /** The cron schedule whose tick created the task. */
+  schedule?: string;
   attemptLog?: AttemptView[];
+}
+
+/** A cron schedule as clients see it. Times are ISO 8601 strings. */
+export interface ScheduleView {
+  name: string;
+  cron: string;
+  /** The IANA time zone the expression is read in (UTC when absent). */
+  tz?: string;
+  type: string;
+  data: Json;
+  priority: number;
+  /** The next tick; absent when the expression has no run left. */
+  nextRun?: string;
+  /** The last tick that ran, and the id of its task. */
+  lastRun?: string;
+  lastTask?: string;
+  createdAt: string;
+}
+
+/** What `schedule.add` takes. */
+export interface ScheduleParams {
+  name: string;
+  /** 5 fields (minute hour day month weekday), or 6 with seconds first. */
+  cron: string;
+  type: string;
+  data: Json;
+  tz?: string;
+  priority?: number;
+  maxAttempts?: number;
 }

@@ -8,6 +8,8 @@ export interface ServerEvents {
   'task:submitted': { ids: number[] };
   'task:leased': { taskId: number; token: number; worker: string };
   'task:changed': { task: TaskRecord };
+  /** A schedule's tick made its task (`duplicate`: the tick's task existed already). */
+  'schedule:ticked': { name: string; at: number; taskId: number; duplicate: boolean };
   'lease:expired': { token: number; taskId: number; worker: string };
   'lease:stale': { token: number; worker: string };
   'worker:joined': { workerId: string; name: string };

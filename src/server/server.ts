@@ -12,6 +12,7 @@ import { Committer } from './committer.ts';
 import type { ServerEvents } from './events.ts';
 import { type Logger, silentLogger } from './logger.ts';
 import { type ResolvedOptions, resolveOptions, type ServerOptions } from './options.ts';
+import { CronSchedules } from './scheduling/cron-schedules.ts';
 import { LocalExecutor } from './scheduling/local-executor.ts';
 import { RemoteWorkers } from './scheduling/remote-workers.ts';
 import { Scheduler } from './scheduling/scheduler.ts';
@@ -30,6 +31,7 @@ export type { ServerOptions } from './options.ts';
 interface Parts {
   committer: Committer;
   scheduler: Scheduler;
+  schedules: CronSchedules;
   local: LocalExecutor | undefined;
   remote: RemoteWorkers;
   sync: StoreSync;
@@ -86,6 +88,7 @@ export class TaskwireServer {
     this.parts = parts;
     await core.types.load();
     await parts.scheduler.start();
+    await parts.schedules.start();
     parts.sync.start();
     if (parts.legacy) this.tallyAddress = await parts.legacy.start();
     this.listener.serve({
@@ -169,20 +172,30 @@ export class TaskwireServer {
           events,
         })
       : undefined;
+    const schedules = new CronSchedules(store, {
+      now,
+      events,
+      onTasks: (types) => scheduler.workAppeared(types, true),
+      onError,
+    });
     const core: Core = {
       store,
       committer,
       scheduler,
       waiters,
       types,
+      schedules,
       serverName: `taskwire ${process.pid}`,
       maxAttempts: opts.maxAttempts,
       now,
       listWorkers: () => [...(local?.info() ? [local.info()!] : []), ...remote.list()],
       storeStatus: () => health.status,
     };
-    const sync = new StoreSync(store, scheduler, waiters, onError);
-    return { parts: { committer, scheduler, local, remote, sync, legacy }, core };
+    const sync = new StoreSync(store, scheduler, waiters, onError, (at) => {
+      scheduler.due.dueAt(at);
+      schedules.dueAt(at);
+    });
+    return { parts: { committer, scheduler, schedules, local, remote, sync, legacy }, core };
   }
 
   private async shutdown(): Promise<void> {
@@ -203,6 +216,7 @@ export class TaskwireServer {
       await step(() => parts.local?.stop(this.opts.graceMs));
       await step(() => parts.remote.closeAll());
       parts.scheduler.stop();
+      parts.schedules.stop();
       parts.sync.stop();
       await step(() => parts.committer.drain());
     }

@@ -165,6 +165,7 @@ export function taskView(id: string, fields: Partial<TaskView> = {}): TaskView {
     reps: 1,
     unitsDone: 0,
     attempts: 0,
+    priority: 0,
     createdAt: now,
     updatedAt: now,
     ...fields,

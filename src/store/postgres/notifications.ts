@@ -3,9 +3,10 @@
  * have become runnable, and which tasks changed. A batch's events go out as one or more
  * payloads, each under PostgreSQL's payload limit.
  *
- * A payload is JSON: `{"o":ORIGIN,"r":1,"c":[ID,...]}`; `r` is present only when tasks may
- * have become runnable, `c` only when tasks changed. A batch whose ids do not fit in one
- * payload is split: `r` travels in the first part only.
+ * A payload is JSON: `{"o":ORIGIN,"r":1,"d":MS,"c":[ID,...]}`; `r` is present only when tasks
+ * may have become runnable, `d` only when something comes due at that time (a delayed task, a
+ * retry, a schedule's next run), `c` only when tasks changed. A batch whose ids do not fit in
+ * one payload is split: `r` and `d` travel in the first part only.
  */
 
 import type { Pipeline } from './connection.ts';
@@ -16,6 +17,8 @@ export interface Notice {
   ready: boolean;
   /** Tasks that changed state, ascending and distinct. */
   ids: number[];
+  /** The earliest time something this batch stored comes due (ms), if any. */
+  due?: number;
 }
 
 /** PostgreSQL refuses payloads of 8000 bytes or more (the default page size). */
@@ -27,20 +30,22 @@ export const MAX_PAYLOAD_BYTES = 7999;
  */
 export function encodeNotice(origin: string, notice: Notice, maxBytes = MAX_PAYLOAD_BYTES) {
   const ids = [...new Set(notice.ids)].sort((a, b) => a - b);
-  if (!notice.ready && ids.length === 0) return [];
-  const head = (ready: boolean) => `{"o":${JSON.stringify(origin)}${ready ? ',"r":1' : ''}`;
+  const due = notice.due;
+  if (!notice.ready && ids.length === 0 && due === undefined) return [];
+  const head = (first: boolean) =>
+    `{"o":${JSON.stringify(origin)}${first && notice.ready ? ',"r":1' : ''}${
+      first && due !== undefined ? `,"d":${due}` : ''
+    }`;
   if (ids.length === 0) return [`${head(true)}}`];
   const payloads: string[] = [];
-  let ready = notice.ready;
-  let part = `${head(ready)},"c":[`;
+  let part = `${head(true)},"c":[`;
   let count = 0;
   for (const id of ids) {
     const item = `${count > 0 ? ',' : ''}${id}`;
     // Ids and the origin are ASCII: one byte per character. 2 bytes close the payload.
     if (part.length + item.length + 2 > maxBytes && count > 0) {
       payloads.push(`${part}]}`);
-      ready = false;
-      part = `${head(ready)},"c":[${id}`;
+      part = `${head(false)},"c":[${id}`;
       count = 1;
       continue;
     }
@@ -60,10 +65,12 @@ export function decodeNotice(payload: string): (Notice & { origin: string }) | u
     return undefined;
   }
   if (typeof value !== 'object' || value === null) return undefined;
-  const { o, r, c } = value as { o?: unknown; r?: unknown; c?: unknown };
+  const { o, r, c, d } = value as { o?: unknown; r?: unknown; c?: unknown; d?: unknown };
   if (typeof o !== 'string') return undefined;
   const ids = Array.isArray(c) ? c.filter((id): id is number => Number.isSafeInteger(id)) : [];
-  return { origin: o, ready: r === 1, ids };
+  const notice: Notice & { origin: string } = { origin: o, ready: r === 1, ids };
+  if (Number.isSafeInteger(d)) notice.due = d as number;
+  return notice;
 }
 
 /** Where and as whom a store announces its changes; undefined when it does not. */

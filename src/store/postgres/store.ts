@@ -13,6 +13,9 @@ import type {
   ClaimRequest,
   ExpiredLease,
   Lease,
+  ScheduleRecord,
+  ScheduleSpec,
+  ScheduleTick,
   Store,
   StoreCapabilities,
   StoreEvent,
@@ -35,6 +38,7 @@ import { Listener } from './listener.ts';
 import { migrate } from './migrate.ts';
 import { type Announcer, decodeNotice } from './notifications.ts';
 import * as ops from './operations.ts';
+import * as scheduling from './scheduling.ts';
 import { Statements } from './statements.ts';
 import { write } from './write.ts';
 
@@ -225,7 +229,10 @@ export class PostgresStore implements Store {
         config: clientConfig(this.settings, 'taskwire-listen'),
         channel,
         onPayload: (payload) => this.received(payload),
-        onListening: () => this.emit({ kind: 'ready' }),
+        onListening: () => {
+          this.emit({ kind: 'ready' });
+          this.emit({ kind: 'due' });
+        },
       });
       this.listener.start();
     }
@@ -239,6 +246,7 @@ export class PostgresStore implements Store {
     if (!notice || notice.origin === this.origin) return;
     if (notice.ids.length > 0) this.emit({ kind: 'changed', ids: notice.ids });
     if (notice.ready) this.emit({ kind: 'ready' });
+    if (notice.due !== undefined) this.emit({ kind: 'due', at: notice.due });
   }
 
   private emit(event: StoreEvent): void {
@@ -286,6 +294,33 @@ export class PostgresStore implements Store {
 
   async nextRunAt(now: number): Promise<number | undefined> {
     return this.run('idempotent', (s) => ops.nextRunAt(s, now));
+  }
+
+  async enqueueDue(now: number, limit: number): Promise<{ id: number; type: string }[]> {
+    return this.run('until-commit', (s) => scheduling.enqueueDue(s, now, limit, this.announcer));
+  }
+
+  async putSchedule(spec: ScheduleSpec, now: number): Promise<{ created: boolean }> {
+    return this.run('until-commit', (s) => scheduling.putSchedule(s, spec, now, this.announcer));
+  }
+
+  async schedules(): Promise<ScheduleRecord[]> {
+    return this.run('idempotent', (s) => scheduling.schedules(s));
+  }
+
+  async removeSchedule(name: string): Promise<boolean> {
+    return this.run('never', (s) => scheduling.removeSchedule(s, name));
+  }
+
+  async nextScheduleRun(): Promise<number | undefined> {
+    return this.run('idempotent', (s) => scheduling.nextScheduleRun(s));
+  }
+
+  async tickSchedules(
+    now: number,
+    next: (s: ScheduleRecord) => number | null,
+  ): Promise<ScheduleTick[]> {
+    return this.run('until-commit', (s) => scheduling.tickSchedules(s, now, next, this.announcer));
   }
 
   async createTally(spec: TallySpec, now: number): Promise<{ id: number; created: boolean }> {
