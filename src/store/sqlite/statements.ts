@@ -52,12 +52,6 @@ const NAMES = [
 /** Statements whose callers want the first column's value rather than a row object. */
 const PLUCKED: ReadonlySet<StatementName> = new Set([
   'next-run-at',
-  'schedule-get',
-  'schedule-put',
-  'schedule-remove',
-  'schedule-ticked',
-  'schedules-due',
-  'schedules-list',
   'schedules-next',
   'store-state-get',
   'task-status',
