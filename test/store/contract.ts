@@ -9,6 +9,7 @@ import { batchesContract } from './contract/batches.ts';
 import type { ContractTest } from './contract/helpers.ts';
 import { leasesContract } from './contract/leases.ts';
 import { reportsContract } from './contract/reports.ts';
+import { schedulingContract } from './contract/scheduling.ts';
 import { submitClaimContract } from './contract/submit-claim.ts';
 import { talliesContract } from './contract/tallies.ts';
 import { taskTypesContract } from './contract/task-types.ts';
@@ -50,5 +51,6 @@ export function storeContract(name: string, make: () => Promise<StoreHarness>): 
     leasesContract(test);
     talliesContract(test);
     taskTypesContract(test);
+    schedulingContract(test);
   });
 }
