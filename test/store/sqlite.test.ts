@@ -568,7 +568,10 @@ describe('SqliteStore', () => {
       assert.match(byIds, /SEARCH tasks USING INTEGER PRIMARY KEY/);
       assert.doesNotMatch(byIds, /SCAN tasks/);
       assert.match(plan('next-run-at', { now: 0 }), /tasks_delayed.*tasks_scheduled/);
-      assert.match(plan('tasks-enqueue-due', { now: 0, limit: 1 }), /USING COVERING INDEX tasks_scheduled/);
+      assert.match(
+        plan('tasks-enqueue-due', { now: 0, limit: 1 }),
+        /USING COVERING INDEX tasks_scheduled/,
+      );
       assert.match(plan('task-by-key', ['flip', 'k']), /USING INDEX tasks_key/);
       assert.doesNotMatch(plan('schedules-due', { now: 0, limit: 1 }), /SCAN schedules/);
       assert.match(plan('attempts-of-task', { taskId: 1 }), /SEARCH attempts USING PRIMARY KEY/);

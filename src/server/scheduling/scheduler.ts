@@ -272,19 +272,24 @@ export class Scheduler implements ClaimPlanner, CommitListener {
     if (heldAt.length === 0) return out;
     const held = heldAt.map((i) => reports[i]!);
     const state = this.slots.get(slotId);
-    let tasks: (TaskState | undefined)[];
+    let tasks: (TaskState | undefined)[] | undefined;
     try {
       const written = write(held);
       if (state && !this.pump) for (const r of held) state.reporting.add(r.token);
       tasks = await written;
     } finally {
       for (const r of held) {
-        this.leases.settle(r.token);
         state?.reporting.delete(r.token);
+        // A report that was not stored leaves its lease active: its slot stays taken until
+        // the lease expires, so the next task is not handed out while this one still shows
+        // as processing (with concurrency 1, status would show two).
+        if (tasks) this.leases.settle(r.token);
+        else this.leases.unstored(r.token);
       }
-      if (state && this.ready.any(state.slot.types)) this.wake();
+      if (tasks && state && this.ready.any(state.slot.types)) this.wake();
     }
-    tasks.forEach((task, j) => {
+    // Only reached when the write succeeded (a failure rejected above).
+    tasks!.forEach((task, j) => {
       if (!task) this.leases.stale(held[j]!.token, slotId);
       out[heldAt[j]!] = task;
     });
