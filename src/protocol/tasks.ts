@@ -1,6 +1,18 @@
 /** Tasks as they travel on the wire: what a client submits and the views it gets back. */
 import type { AttemptState, Json, TaskStatus } from '../model/tasks.ts';
 
+/** An ISO 8601 date and time with a time zone (`Z` or an offset); seconds optional. */
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/i;
+
+/**
+ * A `runAt` as the protocol takes it: an ISO 8601 date and time with a time zone, e.g.
+ * `2026-12-24T18:00:00Z` or `2026-12-24T19:00+01:00`. Milliseconds since the epoch, or NaN
+ * for anything else.
+ */
+export function parseDateTime(text: string): number {
+  return ISO_DATE_TIME.test(text) ? Date.parse(text) : Number.NaN;
+}
+
 /** What a client asks the server to run. */
 export interface TaskSpec {
   type: string;

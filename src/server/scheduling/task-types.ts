@@ -10,7 +10,7 @@
 import { builtinType } from '../../handlers/builtins.ts';
 import { type Json, MAX_DELAY_MS, RUN_AT_TOLERANCE_MS } from '../../model/tasks.ts';
 import { ErrorCode, TaskwireError } from '../../protocol/errors.ts';
-import type { TaskSpec } from '../../protocol/tasks.ts';
+import { parseDateTime, type TaskSpec } from '../../protocol/tasks.ts';
 import type { NewTask, Store } from '../../store/types.ts';
 
 /** How often a shared store is asked again for types declared through other servers. */
@@ -106,9 +106,6 @@ export class TaskTypes {
   }
 }
 
-/** An ISO 8601 date and time with a time zone (`Z` or an offset); seconds optional. */
-const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/i;
-
 function invalid(message: string): TaskwireError {
   return new TaskwireError(ErrorCode.INVALID_PARAMS, `invalid params: ${message}`);
 }
@@ -123,7 +120,7 @@ export function dueTime(spec: Pick<TaskSpec, 'delay' | 'runAt'>, now: number): n
   }
   if (spec.delay !== undefined) return spec.delay > 0 ? now + spec.delay : undefined;
   const text = spec.runAt!;
-  const at = ISO_DATE_TIME.test(text) ? Date.parse(text) : Number.NaN;
+  const at = parseDateTime(text);
   if (Number.isNaN(at)) {
     throw invalid(
       `runAt: expected an ISO 8601 date and time with a time zone, e.g. 2026-12-24T18:00:00Z; got ${JSON.stringify(text)}`,

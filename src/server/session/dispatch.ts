@@ -164,7 +164,7 @@ async function run(
       // (its key was held) waits for the task holding the key, which may be finished.
       let done: Promise<TaskView> | undefined;
       const row = core.types.accept(call.params);
-      const { ids, duplicates } = await core.committer.submit(
+      const { ids } = await core.committer.submit(
         [row instanceof Promise ? await row : row],
         ({ ids: [id], duplicates: dup }) => {
           if (dup.length === 0) done = watch(core, session, id!, false).done;
