@@ -1,0 +1,150 @@
+/** The CLI's scheduling flags and the schedule command, end to end against a real server. */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import { CLI } from '../support/process.ts';
+import { startServer } from '../support/server.ts';
+
+const exec = promisify(execFile);
+
+async function taskwire(port: number, ...args: string[]) {
+  try {
+    const { stdout, stderr } = await exec(process.execPath, ['--import', 'tsx', CLI, ...args], {
+      env: { ...process.env, TASKWIRE_PORT: String(port) },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('taskwire task scheduling flags', () => {
+  it('--priority and --key: status shows them; the same key again is a duplicate', async () => {
+    await using t = await startServer({ local: false, types: ['flip'] });
+    const first = await taskwire(t.port, 'task', 'flip', 'abc', '--priority', '7', '--key', 'k1');
+    assert.equal(first.code, 0, first.stderr);
+    const id = first.stdout.trim();
+    const again = await taskwire(t.port, 'task', 'flip', 'xyz', '--key', 'k1', '--json');
+    assert.equal(again.code, 0, again.stderr);
+    assert.deepEqual(JSON.parse(again.stdout), { id, duplicate: true });
+    assert.match(again.stderr, new RegExp(`task ${id} already holds key "k1"`));
+    const status = await taskwire(t.port, 'status', id);
+    assert.match(status.stdout, /priority: 7/);
+    assert.match(status.stdout, /key: k1/);
+    const json = JSON.parse((await taskwire(t.port, 'status', id, '--json')).stdout);
+    assert.deepEqual([json.priority, json.key, json.data], [7, 'k1', 'abc']);
+  });
+
+  it('--delay: scheduled with its due time until due; wait waits through the delay', async () => {
+    await using t = await startServer({ delayScale: 0 });
+    const submitted = await taskwire(t.port, 'task', 'flip', 'later', '--delay', '3s');
+    const id = submitted.stdout.trim();
+    const waiting = taskwire(t.port, 'wait', id);
+    const [status, text] = await Promise.all([
+      taskwire(t.port, 'status', id, '--json'),
+      taskwire(t.port, 'status', id),
+    ]);
+    const task = JSON.parse(status.stdout);
+    assert.equal(task.status, 'scheduled');
+    assert.ok(Date.parse(task.runAt) > Date.parse(task.createdAt), 'due after its creation');
+    assert.match(text.stdout, /scheduled until .*\n.*\n\s+due: /);
+    const waited = await waiting;
+    assert.equal(waited.code, 0, waited.stderr);
+    const lines = waited.stdout.trim().split('\n');
+    assert.equal(lines[0], `${id}: scheduled`, 'wait started while it was scheduled');
+    assert.equal(lines.at(-1), 'retal');
+  });
+
+  it('--at: due at that time', async () => {
+    await using t = await startServer({ local: false, types: ['noop'] });
+    const at = new Date(Date.now() + 3_600_000).toISOString();
+    const submitted = await taskwire(t.port, 'task', 'noop', '{"x":1}', '--at', at, '--json');
+    const { id } = JSON.parse(submitted.stdout);
+    const task = JSON.parse((await taskwire(t.port, 'status', id, '--json')).stdout);
+    assert.deepEqual([task.status, task.runAt, task.data], ['scheduled', at, { x: 1 }]);
+  });
+
+  it('refuses bad values with a clear usage error (exit 2) and submits nothing', async () => {
+    await using t = await startServer({ local: false, types: ['flip'] });
+    const cases: [string[], RegExp][] = [
+      [['--delay', '-5s'], /delay cannot be negative/],
+      [['--delay', '5 minutes'], /expected a duration such as 500ms, 30s/],
+      [['--at', '2020-01-01T00:00:00Z'], /in the past; at most 60 s ago/],
+      [['--priority', '1001'], /from -1000 to 1000/],
+      [['--key', 'k'.repeat(257)], /1 to 256 characters/],
+      [['--delay', '1s', '--at', new Date(Date.now() + 60_000).toISOString()], /not both/],
+    ];
+    for (const [flags, message] of cases) {
+      const r = await taskwire(t.port, 'task', 'flip', 'x', ...flags);
+      assert.equal(r.code, 2, `${flags.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, message);
+    }
+    const counts = await t.server['store'].counts();
+    assert.equal(
+      Object.values(counts).reduce((a, b) => a + b, 0),
+      0,
+    );
+  });
+});
+
+describe('taskwire schedule', () => {
+  it('add, list (also --json), remove; each tick submits a task', async () => {
+    await using t = await startServer({ delayScale: 0 });
+    const added = await taskwire(
+      t.port,
+      'schedule',
+      'add',
+      'beat',
+      'flip',
+      'tick',
+      '--cron',
+      '* * * * * *',
+      '--tz',
+      'Europe/Paris',
+      '--priority',
+      '2',
+    );
+    assert.equal(added.code, 0, added.stderr);
+    assert.match(added.stdout, /^schedule beat added; next run \d{4}-/);
+    await t.server.events.next('schedule:ticked');
+    const table = await taskwire(t.port, 'schedule', 'list');
+    assert.match(table.stdout, /^NAME\s+CRON\s+TZ\s+TYPE\s+NEXT RUN\s+LAST RUN\s+LAST TASK\n/);
+    assert.match(table.stdout, /beat\s+\* \* \* \* \* \*\s+Europe\/Paris\s+flip\s+\d{4}-/);
+    const [listed] = JSON.parse((await taskwire(t.port, 'schedule', 'list', '--json')).stdout);
+    assert.deepEqual(
+      [listed.name, listed.tz, listed.priority, listed.data],
+      ['beat', 'Europe/Paris', 2, 'tick'],
+    );
+    const task = JSON.parse((await taskwire(t.port, 'status', listed.lastTask, '--json')).stdout);
+    assert.deepEqual([task.schedule, task.priority], ['beat', 2]);
+    assert.equal((await taskwire(t.port, 'schedule', 'remove', 'beat')).code, 0);
+    const gone = await taskwire(t.port, 'schedule', 'remove', 'beat');
+    assert.equal(gone.code, 1);
+    assert.match(gone.stderr, /no such schedule: beat/);
+    assert.equal((await taskwire(t.port, 'schedule', 'list')).stdout, 'no schedules\n');
+  });
+
+  it("refuses a bad expression with croner's reason and an unknown time zone", async () => {
+    await using t = await startServer();
+    const bad = await taskwire(t.port, 'schedule', 'add', 'x', 'flip', 'a', '--cron', '61 * * * *');
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /invalid cron expression "61 \* \* \* \*": .*minute: 61/);
+    const tz = await taskwire(
+      t.port,
+      'schedule',
+      'add',
+      'x',
+      'flip',
+      'a',
+      '--cron',
+      '* * * * *',
+      '--tz',
+      'Mars/Base',
+    );
+    assert.equal(tz.code, 2);
+    assert.match(tz.stderr, /unknown time zone 'Mars\/Base'/);
+    assert.equal((await taskwire(t.port, 'schedule', 'list')).stdout, 'no schedules\n');
+  });
+});
