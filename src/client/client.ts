@@ -208,7 +208,7 @@ export class Client extends TypedEmitter<ClientEvents> {
     return promise;
   }
 
-  /** Cancels an enqueued task; resolves with its new state. */
+  /** Cancels an enqueued or scheduled task; resolves with its new state. */
   cancel(id: string): Promise<TaskView> {
     return this.call('cancel', { id });
   }

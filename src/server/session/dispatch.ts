@@ -195,7 +195,7 @@ async function run(
       if (outcome.reason === 'not_found') throw notFound(call.params.id);
       throw new TaskwireError(
         ErrorCode.TASK_NOT_CANCELABLE,
-        `task ${call.params.id} is ${outcome.status}; only an enqueued task can be canceled`,
+        `task ${call.params.id} is ${outcome.status}; only an enqueued or scheduled task can be canceled`,
         { data: { id: call.params.id, status: outcome.status } },
       );
     }
