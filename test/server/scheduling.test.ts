@@ -8,10 +8,12 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { connect } from '../../src/client/client.ts';
 import { RpcError } from '../../src/client/errors.ts';
+import type { TaskInput } from '../../src/handlers/run-handler.ts';
 import { ErrorCode } from '../../src/protocol/errors.ts';
 import { TaskwireServer } from '../../src/server/server.ts';
 import { PostgresStore } from '../../src/store/postgres/store.ts';
 import { SqliteStore } from '../../src/store/sqlite/store.ts';
+import { Worker } from '../../src/worker/worker.ts';
 import {
   createTestDatabase,
   pgAvailable,
@@ -142,6 +144,32 @@ describe('scheduling on a server', () => {
     assert.equal(again.id, ran.id, 'run of a held key waits for the task that holds it');
     assert.equal(again.data, 'r');
     assert.equal((await client.status(first.id)).key, 'k');
+  });
+
+  it("a worker's handler sees the task's priority, key and schedule", async () => {
+    await using s = await startServer({ local: false, types: ['job'] });
+    await using client = await connect({ port: s.port });
+    const seen: TaskInput[] = [];
+    const worker = new Worker({ port: s.port }).handle('job', (task) => {
+      seen.push(task);
+      return null;
+    });
+    await worker.start();
+    try {
+      await client.wait(await client.submit('job', 1, { priority: 5, key: 'pay-1' }));
+      await client.wait(await client.submit('job', 2));
+      await client.addSchedule({ name: 'beat', cron: '* * * * * *', type: 'job', data: 3 });
+      const { taskId } = await s.server.events.next('schedule:ticked');
+      await client.wait(String(taskId));
+      await client.removeSchedule('beat');
+      const [keyed, plain, ticked] = seen;
+      assert.deepEqual([keyed?.priority, keyed?.key, keyed?.schedule], [5, 'pay-1', undefined]);
+      assert.deepEqual([plain?.priority, plain?.key, plain?.schedule], [0, undefined, undefined]);
+      assert.equal(ticked?.schedule, 'beat');
+      assert.match(ticked?.key ?? '', /^beat@\d{4}-/);
+    } finally {
+      await worker.close();
+    }
   });
 
   it('a cron schedule ticks once per tick, each task keyed and named', async () => {
