@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { describe, it } from 'node:test';
 import { ConnectionLostError, connect } from '../../src/client/index.ts';
+import { generatedKey } from '../../src/client/options.ts';
 import { startServer } from '../support/server.ts';
 
 /**
@@ -88,5 +89,16 @@ describe('a submit whose answer is lost', () => {
       await client.close();
       await proxy.close();
     }
+  });
+});
+
+describe('generated keys', () => {
+  it('are version 7 UUIDs: unique, and ordered by the time they were made', () => {
+    const a = generatedKey(1_700_000_000_000);
+    const b = generatedKey(1_700_000_000_001);
+    assert.match(a, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    assert.equal(a.slice(0, 13), '018bcfe5-6800');
+    assert.ok(a < b);
+    assert.notEqual(generatedKey(5), generatedKey(5));
   });
 });
