@@ -1,24 +1,8 @@
 /** The CLI's scheduling flags and the schedule command, end to end against a real server. */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { describe, it } from 'node:test';
-import { promisify } from 'node:util';
-import { CLI } from '../support/process.ts';
+import { taskwire } from '../support/process.ts';
 import { startServer } from '../support/server.ts';
-
-const exec = promisify(execFile);
-
-async function taskwire(port: number, ...args: string[]) {
-  try {
-    const { stdout, stderr } = await exec(process.execPath, ['--import', 'tsx', CLI, ...args], {
-      env: { ...process.env, TASKWIRE_PORT: String(port) },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 describe('taskwire task scheduling flags', () => {
   it('--priority and --key: status shows them; the same key again is a duplicate', async () => {
@@ -81,7 +65,7 @@ describe('taskwire task scheduling flags', () => {
       assert.equal(r.code, 2, `${flags.join(' ')}: ${r.stderr}`);
       assert.match(r.stderr, message);
     }
-    const counts = await t.server['store'].counts();
+    const counts = await t.store.counts();
     assert.equal(
       Object.values(counts).reduce((a, b) => a + b, 0),
       0,

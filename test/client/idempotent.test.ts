@@ -42,18 +42,23 @@ async function droppingProxy(port: number) {
   };
 }
 
+/** A client of the proxy first, then of the server itself (where it fails over to). */
+function viaProxy(proxyPort: number, serverPort: number, idempotent = false) {
+  return connect({
+    addresses: [
+      { host: '127.0.0.1', port: proxyPort },
+      { host: '127.0.0.1', port: serverPort },
+    ],
+    idempotent,
+  });
+}
+
 describe('a submit whose answer is lost', () => {
   for (const how of ['with a key', 'with idempotent: true'] as const) {
     it(`${how}, is sent again on the next server and makes exactly one task`, async () => {
       await using t = await startServer({ delayScale: 0 });
       const proxy = await droppingProxy(t.port);
-      const client = await connect({
-        addresses: [
-          { host: '127.0.0.1', port: proxy.port },
-          { host: '127.0.0.1', port: t.port },
-        ],
-        ...(how === 'with idempotent: true' && { idempotent: true }),
-      });
+      const client = await viaProxy(proxy.port, t.port, how === 'with idempotent: true');
       try {
         const resent = client.next('connection:opened');
         const opts = how === 'with a key' ? { key: 'order-17' } : {};
@@ -62,7 +67,7 @@ describe('a submit whose answer is lost', () => {
         const { id, duplicate } = await submitted;
         assert.equal(proxy.dropped(), 1, 'the first answer was lost');
         assert.equal(duplicate, true, 'the resent submit found the committed task');
-        const counts = await t.server['store'].counts();
+        const counts = await t.store.counts();
         assert.equal(counts.enqueued + counts.processing + counts.done, 1, 'one task');
         assert.equal((await client.wait(id)).data, 'pay once');
       } finally {
@@ -75,12 +80,7 @@ describe('a submit whose answer is lost', () => {
   it('without a key, fails: the task may or may not have been accepted', async () => {
     await using t = await startServer({ delayScale: 0 });
     const proxy = await droppingProxy(t.port);
-    const client = await connect({
-      addresses: [
-        { host: '127.0.0.1', port: proxy.port },
-        { host: '127.0.0.1', port: t.port },
-      ],
-    });
+    const client = await viaProxy(proxy.port, t.port);
     try {
       const err = await client.submit('noop', 'x').catch((e: unknown) => e);
       assert.ok(err instanceof ConnectionLostError);

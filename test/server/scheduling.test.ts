@@ -114,7 +114,7 @@ describe('scheduling on a server', () => {
       /unknown task type/,
     );
     await refused(client.removeSchedule('none'), ErrorCode.SCHEDULE_NOT_FOUND, /no such schedule/);
-    const counts = await s.server['store'].counts();
+    const counts = await s.store.counts();
     assert.equal(
       Object.values(counts).reduce((a, b) => a + b, 0),
       0,
@@ -215,8 +215,9 @@ describe('a restart with delayed tasks and schedules pending', () => {
     await first.close();
 
     offset = 5 * HOUR + 60_000; // five hourly ticks pass while no server runs
+    const store = new SqliteStore({ path: db });
     const second = new TaskwireServer({
-      store: new SqliteStore({ path: db }),
+      store,
       port: 0,
       now,
       delayScale: 0,
@@ -232,7 +233,7 @@ describe('a restart with delayed tasks and schedules pending', () => {
       const [hourly] = await c.listSchedules();
       assert.equal(hourly?.lastTask, String(tick.taskId));
       assert.ok(Date.parse(hourly!.nextRun!) > now(), 'the next run is after now');
-      const tasks = await second['store'].counts();
+      const tasks = await store.counts();
       assert.equal(tasks.done, 2, 'the delayed task and one catch-up task, not five');
       await c.close();
     } finally {

@@ -80,8 +80,7 @@ export class CronSchedules {
 
   /** A schedule changed elsewhere runs at `at`; without `at`, its time is read again. */
   dueAt(at?: number): void {
-    if (at === undefined) this.timer.refresh();
-    else this.timer.schedule(at);
+    this.timer.dueAt(at);
   }
 
   /**

@@ -45,8 +45,7 @@ export class DueTasks {
 
   /** Something comes due at `at`; without `at`, the due time is read from the store again. */
   dueAt(at?: number): void {
-    if (at === undefined) this.timer.refresh();
-    else this.timer.schedule(at);
+    this.timer.dueAt(at);
   }
 
   /** A batch committed: its delayed submits come due at their run-at. */

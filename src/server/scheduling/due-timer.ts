@@ -57,6 +57,12 @@ export class DueTimer {
     this.timer = setTimeout(() => void this.fire(), wait);
   }
 
+  /** Something comes due at `at`; without `at`, the due time is read from the store again. */
+  dueAt(at?: number): void {
+    if (at === undefined) this.refresh();
+    else this.schedule(at);
+  }
+
   /** Reads the next due time from the store again (events about it may have been missed). */
   refresh(): void {
     if (this.stopped) return;
