@@ -68,7 +68,9 @@ export class DueTimer {
     if (this.stopped) return;
     this.opts.next(this.opts.now()).then(
       (next) => next !== undefined && this.schedule(next),
-      (error: unknown) => this.opts.onError(error, `reading ${this.opts.what} times`),
+      (error: unknown) => {
+        if (!this.stopped) this.opts.onError(error, `reading ${this.opts.what} times`);
+      },
     );
   }
 
@@ -79,6 +81,7 @@ export class DueTimer {
 
   private async fire(): Promise<void> {
     this.at = Number.POSITIVE_INFINITY;
+    if (this.stopped) return;
     this.firing = true;
     let again: number | undefined;
     try {
@@ -87,6 +90,8 @@ export class DueTimer {
       const next = await this.opts.next(this.opts.now());
       if (next !== undefined) again = handled || next > now ? next : now + BUSY_RETRY_MS;
     } catch (error) {
+      // Stopped meanwhile: the store may be closing under this turn; nothing is lost.
+      if (this.stopped) return;
       this.opts.onError(error, `handling due ${this.opts.what}`);
       again = this.opts.now() + FAILED_RETRY_MS;
     } finally {
