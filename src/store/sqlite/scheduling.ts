@@ -41,6 +41,7 @@ export function insertWithOptions(
       key,
       key === null ? 0 : 1,
       task.schedule ?? null,
+      scheduled ? task.runAt : null,
     );
   let inserted = insert();
   if (inserted.changes === 0 && key !== null) {

@@ -22,13 +22,14 @@ numbered AS (
 ),
 inserted AS (
   INSERT INTO tasks (id, type, data, status, ready, run_at, reps, max_attempts, created_at,
-                     updated_at, priority, key, key_held, schedule)
+                     updated_at, priority, key, key_held, schedule, due)
   OVERRIDING SYSTEM VALUE
   SELECT n.id, i.type, i.data,
          CASE WHEN i.run_at > $9::bigint THEN 'scheduled' ELSE 'enqueued' END,
          NOT coalesce(i.run_at > $9::bigint, false),
          CASE WHEN i.run_at > $9::bigint THEN i.run_at ELSE $9::bigint END,
-         i.reps, i.max_attempts, $9, $9, i.priority, i.key, i.key IS NOT NULL, i.schedule
+         i.reps, i.max_attempts, $9, $9, i.priority, i.key, i.key IS NOT NULL, i.schedule,
+         CASE WHEN i.run_at > $9::bigint THEN i.run_at END
   FROM input AS i
   JOIN numbered AS n USING (ord)
   ORDER BY i.ord

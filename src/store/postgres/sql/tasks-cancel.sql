@@ -6,7 +6,7 @@
 -- Returns: canceled (boolean), then the task in TASK_COLUMNS order: after the cancel when
 -- canceled, else as it is (its status says why not). No row for a missing id.
 WITH canceled AS (
-  UPDATE tasks AS t SET status = 'canceled', ready = false, finished_at = $2::bigint,
+  UPDATE tasks AS t SET status = 'canceled', ready = false, due = NULL, finished_at = $2::bigint,
                         updated_at = $2::bigint
   WHERE t.id = ANY ($1::bigint[]) AND t.status IN ('enqueued', 'scheduled')
     AND t.units_leased = 0

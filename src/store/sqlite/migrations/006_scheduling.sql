@@ -8,9 +8,13 @@ DROP INDEX tasks_claim;
 CREATE INDEX tasks_claim ON tasks (type, priority DESC, id) WHERE ready = 1;
 
 -- A delayed task is 'scheduled' with ready = 0 and run_at its due time: it is in no claim
--- index until enqueue-due makes it 'enqueued' and ready. This index holds only those tasks:
--- the earliest due one, for the scheduler's one timer, and the due ones, in due order.
-CREATE INDEX tasks_scheduled ON tasks (run_at) WHERE status = 'scheduled';
+-- index until tasks-enqueue-due makes it 'enqueued' and ready. `due` is its due time while it
+-- waits, NULL otherwise, and this index holds only those tasks: the earliest due one, for the
+-- scheduler's one timer, and the due ones, in due order. Its own column, not a predicate on
+-- status: SQLite maintains a partial index on every update of a column its WHERE names, and
+-- every claim and completion changes status (measured: about 0.5 µs more per task).
+ALTER TABLE tasks ADD COLUMN due INTEGER;
+CREATE INDEX tasks_scheduled ON tasks (due) WHERE due IS NOT NULL;
 
 -- A unique key: key_held is 1 while the key is the task's to hold (it stays 1 after the task
 -- finished, until a submit after the hold time takes the key over: see KEY_HOLD_MS), and the

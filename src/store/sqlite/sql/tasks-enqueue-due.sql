@@ -3,11 +3,11 @@
 -- time (shown in status); the claim takes it since run_at <= now.
 -- Params: @now INTEGER (ms), @limit INTEGER
 -- Returns: id, type of each task enqueued.
-UPDATE tasks SET status = 'enqueued', ready = 1, updated_at = @now
+UPDATE tasks SET status = 'enqueued', ready = 1, due = NULL, updated_at = @now
 WHERE id IN (
   SELECT id FROM tasks INDEXED BY tasks_scheduled
-  WHERE status = 'scheduled' AND run_at <= @now
-  ORDER BY run_at
+  WHERE due IS NOT NULL AND due <= @now
+  ORDER BY due
   LIMIT @limit
 )
 RETURNING id, type
