@@ -1,7 +1,10 @@
 /** The CLI's scheduling flags and the schedule command, end to end against a real server. */
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
 import { describe, it } from 'node:test';
-import { taskwire } from '../support/process.ts';
+import { connect } from '../../src/client/client.ts';
+import { spawnCli, taskwire } from '../support/process.ts';
 import { startServer } from '../support/server.ts';
 
 describe('taskwire task scheduling flags', () => {
@@ -22,21 +25,36 @@ describe('taskwire task scheduling flags', () => {
   });
 
   it('--delay: scheduled with its due time until due; wait waits through the delay', async () => {
-    await using t = await startServer({ delayScale: 0 });
-    const submitted = await taskwire(t.port, 'task', 'flip', 'later', '--delay', '3s');
+    // The server's clock is injected: the hour's delay passes when the test says so.
+    let offset = 0;
+    const now = () => Date.now() + offset;
+    await using t = await startServer({ delayScale: 0, now });
+    const submitted = await taskwire(t.port, 'task', 'flip', 'later', '--delay', '1h');
     const id = submitted.stdout.trim();
-    const waiting = taskwire(t.port, 'wait', id);
     const [status, text] = await Promise.all([
       taskwire(t.port, 'status', id, '--json'),
       taskwire(t.port, 'status', id),
     ]);
     const task = JSON.parse(status.stdout);
     assert.equal(task.status, 'scheduled');
-    assert.ok(Date.parse(task.runAt) > Date.parse(task.createdAt), 'due after its creation');
+    assert.equal(Date.parse(task.runAt) - Date.parse(task.createdAt), 3_600_000);
     assert.match(text.stdout, /scheduled until .*\n.*\n\s+due: /);
-    const waited = await waiting;
-    assert.equal(waited.code, 0, waited.stderr);
-    const lines = waited.stdout.trim().split('\n');
+    const wait = spawnCli(['wait', id], { TASKWIRE_PORT: String(t.port) });
+    const lines: string[] = [];
+    const waiting = new Promise<void>((resolve) => {
+      createInterface({ input: wait.stdout! }).on('line', (line) => {
+        lines.push(line);
+        if (line === `${id}: scheduled`) resolve();
+      });
+    });
+    const exited = once(wait, 'exit');
+    await waiting; // the wait is in place, the task still scheduled
+    offset = 3_600_000;
+    // A task due in a millisecond moves the one timer; when it fires, the first is due too.
+    await using client = await connect({ port: t.port });
+    await client.submit('flip', 'now', { delay: 1 });
+    const [code] = await exited;
+    assert.equal(code, 0);
     assert.equal(lines[0], `${id}: scheduled`, 'wait started while it was scheduled');
     assert.equal(lines.at(-1), 'retal');
   });

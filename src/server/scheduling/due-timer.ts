@@ -29,7 +29,12 @@ const FAILED_RETRY_MS = 1000;
 
 export class DueTimer {
   private timer: NodeJS.Timeout | undefined;
-  private at = Number.POSITIVE_INFINITY;
+  /**
+   * When the timer fires, on the process's own clock (Date.now), not the injected one: a time
+   * asked for is compared by when it would fire, so an injected clock that jumps ahead (a
+   * test's hour passing) is followed by the next time asked for.
+   */
+  private firesAt = Number.POSITIVE_INFINITY;
   private stopped = false;
   private firing = false;
   /** A time asked for while firing: armed once the turn ends. */
@@ -50,10 +55,11 @@ export class DueTimer {
       this.asked = Math.min(this.asked, at);
       return;
     }
-    if (at >= this.at) return;
-    clearTimeout(this.timer);
-    this.at = at;
     const wait = Math.min(MAX_TIMEOUT_MS, Math.max(0, at - this.opts.now()));
+    const firesAt = Date.now() + wait;
+    if (firesAt >= this.firesAt) return;
+    clearTimeout(this.timer);
+    this.firesAt = firesAt;
     this.timer = setTimeout(() => void this.fire(), wait);
   }
 
@@ -80,7 +86,7 @@ export class DueTimer {
   }
 
   private async fire(): Promise<void> {
-    this.at = Number.POSITIVE_INFINITY;
+    this.firesAt = Number.POSITIVE_INFINITY;
     if (this.stopped) return;
     this.firing = true;
     let again: number | undefined;
