@@ -20,7 +20,7 @@ import {
   type TestDatabase,
   withAdmin,
 } from '../support/postgres.ts';
-import { startServer, tempDir } from '../support/server.ts';
+import { RawClient, startServer, tempDir } from '../support/server.ts';
 
 const HOUR = 3_600_000;
 
@@ -79,6 +79,16 @@ describe('scheduling on a server', () => {
     assert.equal((await client.cancel(id)).status, 'canceled');
     const soon = await client.submit('noop', 'soon', { runAt: new Date(Date.now() + 50) });
     assert.equal((await client.wait(soon)).status, 'done');
+  });
+
+  it('the seed protocol answers `ID: scheduled` for a delayed task', async () => {
+    await using s = await startServer({ delayScale: 0 });
+    await using client = await connect({ port: s.port });
+    const id = await client.submit('flip', 'later', { delay: HOUR });
+    const seed = await RawClient.connect(s.port);
+    seed.write(`status: ${id}\n`);
+    assert.equal(await seed.line(), `${id}: scheduled`);
+    seed.close();
   });
 
   it('refuses bad scheduling params with clear errors and stores nothing', async () => {
