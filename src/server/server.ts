@@ -191,10 +191,9 @@ export class TaskwireServer {
       listWorkers: () => [...(local?.info() ? [local.info()!] : []), ...remote.list()],
       storeStatus: () => health.status,
     };
-    const sync = new StoreSync(store, scheduler, waiters, onError, (at) => {
-      scheduler.due.dueAt(at);
-      schedules.dueAt(at);
-    });
+    const sync = new StoreSync(store, scheduler, waiters, onError, (what, at) =>
+      what === 'due' ? scheduler.due.dueAt(at) : schedules.dueAt(at),
+    );
     return { parts: { committer, scheduler, schedules, local, remote, sync, legacy }, core };
   }
 

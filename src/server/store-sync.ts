@@ -32,8 +32,11 @@ export class StoreSync {
     private readonly scheduler: Scheduler,
     private readonly waiters: Waiters,
     private readonly onError: (error: unknown, context: string) => void,
-    /** Something another server stored comes due at `at` (without: read the times again). */
-    private readonly onDue: (at?: number) => void = () => {},
+    /**
+     * A task (`due`) or a schedule (`schedule`) another server stored comes due at `at`
+     * (without: read the times again).
+     */
+    private readonly onDue: (what: 'due' | 'schedule', at?: number) => void = () => {},
   ) {}
 
   /** Subscribes when the store shares its database with other servers; a no-op otherwise. */
@@ -55,8 +58,8 @@ export class StoreSync {
   }
 
   private onEvent(event: StoreEvent): void {
-    if (event.kind === 'due') {
-      this.onDue(event.at);
+    if (event.kind === 'due' || event.kind === 'schedule') {
+      this.onDue(event.kind, event.at);
       return;
     }
     if (event.kind === 'ready') {

@@ -249,14 +249,16 @@ export interface StoreCapabilities {
  *   subscription starts listening and after it reconnects), so a subscriber re-checks.
  * - `changed`: these tasks changed state (completed, failed, released, canceled, progress);
  *   a waiting client on this server may want to see them again.
- * - `due`: something another instance stored comes due at `at` (a delayed task, a retry, a
- *   schedule's next run): a subscriber's timers should fire by then. Without `at`, events may
- *   have been missed (the subscription started or reconnected): read the due times again.
+ * - `due`: a task another instance stored comes due at `at` (a delayed task, a retry): a
+ *   subscriber's timer should fire by then. `schedule`: a schedule runs next at `at`. Without
+ *   `at`, events may have been missed (the subscription started or reconnected): read the due
+ *   times again.
  */
 export type StoreEvent =
   | { kind: 'ready' }
   | { kind: 'changed'; ids: number[] }
-  | { kind: 'due'; at?: number };
+  | { kind: 'due'; at?: number }
+  | { kind: 'schedule'; at?: number };
 
 export interface Store {
   readonly capabilities: StoreCapabilities;

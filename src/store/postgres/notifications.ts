@@ -3,10 +3,10 @@
  * have become runnable, and which tasks changed. A batch's events go out as one or more
  * payloads, each under PostgreSQL's payload limit.
  *
- * A payload is JSON: `{"o":ORIGIN,"r":1,"d":MS,"c":[ID,...]}`; `r` is present only when tasks
- * may have become runnable, `d` only when something comes due at that time (a delayed task, a
- * retry, a schedule's next run), `c` only when tasks changed. A batch whose ids do not fit in
- * one payload is split: `r` and `d` travel in the first part only.
+ * A payload is JSON: `{"o":ORIGIN,"r":1,"d":MS,"s":MS,"c":[ID,...]}`; `r` is present only when
+ * tasks may have become runnable, `d` only when a task comes due at that time (a delayed task,
+ * a retry), `s` only when a schedule's next run is then, `c` only when tasks changed. A batch
+ * whose ids do not fit in one payload is split: `r`, `d` and `s` travel in the first part only.
  */
 
 import type { Pipeline } from './connection.ts';
@@ -17,8 +17,10 @@ export interface Notice {
   ready: boolean;
   /** Tasks that changed state, ascending and distinct. */
   ids: number[];
-  /** The earliest time something this batch stored comes due (ms), if any. */
+  /** The earliest time a task this batch stored comes due (ms), if any. */
   due?: number;
+  /** The earliest next run of a schedule this batch stored (ms), if any. */
+  schedule?: number;
 }
 
 /** PostgreSQL refuses payloads of 8000 bytes or more (the default page size). */
@@ -30,12 +32,12 @@ export const MAX_PAYLOAD_BYTES = 7999;
  */
 export function encodeNotice(origin: string, notice: Notice, maxBytes = MAX_PAYLOAD_BYTES) {
   const ids = [...new Set(notice.ids)].sort((a, b) => a - b);
-  const due = notice.due;
-  if (!notice.ready && ids.length === 0 && due === undefined) return [];
+  const { due, schedule } = notice;
+  if (!notice.ready && ids.length === 0 && due === undefined && schedule === undefined) return [];
   const head = (first: boolean) =>
     `{"o":${JSON.stringify(origin)}${first && notice.ready ? ',"r":1' : ''}${
       first && due !== undefined ? `,"d":${due}` : ''
-    }`;
+    }${first && schedule !== undefined ? `,"s":${schedule}` : ''}`;
   if (ids.length === 0) return [`${head(true)}}`];
   const payloads: string[] = [];
   let part = `${head(true)},"c":[`;
@@ -65,11 +67,12 @@ export function decodeNotice(payload: string): (Notice & { origin: string }) | u
     return undefined;
   }
   if (typeof value !== 'object' || value === null) return undefined;
-  const { o, r, c, d } = value as { o?: unknown; r?: unknown; c?: unknown; d?: unknown };
+  const { o, r, c, d, s } = value as Record<string, unknown>;
   if (typeof o !== 'string') return undefined;
   const ids = Array.isArray(c) ? c.filter((id): id is number => Number.isSafeInteger(id)) : [];
   const notice: Notice & { origin: string } = { origin: o, ready: r === 1, ids };
   if (Number.isSafeInteger(d)) notice.due = d as number;
+  if (Number.isSafeInteger(s)) notice.schedule = s as number;
   return notice;
 }
 

@@ -51,7 +51,9 @@ export async function putSchedule(
     spec.nextRun,
     now,
   ]);
-  if (spec.nextRun !== null) announce(p, announcer, { ready: false, ids: [], due: spec.nextRun });
+  if (spec.nextRun !== null) {
+    announce(p, announcer, { ready: false, ids: [], schedule: spec.nextRun });
+  }
   await p.commit().send();
   return { created: put.rows[0]!.created };
 }
@@ -131,7 +133,7 @@ export async function tickSchedules(
   announce(third, announcer, {
     ready: true,
     ids: [],
-    ...(upcoming.length > 0 && { due: Math.min(...upcoming) }),
+    ...(upcoming.length > 0 && { schedule: Math.min(...upcoming) }),
   });
   await third.commit().send();
   const duplicate = new Set(outcome.duplicates);

@@ -232,6 +232,7 @@ export class PostgresStore implements Store {
         onListening: () => {
           this.emit({ kind: 'ready' });
           this.emit({ kind: 'due' });
+          this.emit({ kind: 'schedule' });
         },
       });
       this.listener.start();
@@ -247,6 +248,7 @@ export class PostgresStore implements Store {
     if (notice.ids.length > 0) this.emit({ kind: 'changed', ids: notice.ids });
     if (notice.ready) this.emit({ kind: 'ready' });
     if (notice.due !== undefined) this.emit({ kind: 'due', at: notice.due });
+    if (notice.schedule !== undefined) this.emit({ kind: 'schedule', at: notice.schedule });
   }
 
   private emit(event: StoreEvent): void {
