@@ -2,7 +2,15 @@
 
 export * from './client/index.ts';
 export type { TaskContext, TaskHandler, TaskInput } from './handlers/run-handler.ts';
-export type { AttemptState, Json, TaskStatus } from './model/tasks.ts';
+export {
+  type AttemptState,
+  type Json,
+  KEY_MAX_LENGTH,
+  PRIORITY_MAX,
+  PRIORITY_MIN,
+  TASK_STATUSES,
+  type TaskStatus,
+} from './model/tasks.ts';
 export { ErrorCode, type ErrorCodeName, TaskwireError } from './protocol/errors.ts';
 export type {
   Assignment,
@@ -12,7 +20,13 @@ export type {
   ResultOf,
   WorkerInfo,
 } from './protocol/messages.ts';
-export type { AttemptView, TaskSpec, TaskView } from './protocol/tasks.ts';
+export type {
+  AttemptView,
+  ScheduleParams,
+  ScheduleView,
+  TaskSpec,
+  TaskView,
+} from './protocol/tasks.ts';
 export type { ServerEvents } from './server/events.ts';
 export { type ServerOptions, TaskwireServer } from './server/server.ts';
 export { openStoreFromOption, type StoreOptionSettings } from './store/open.ts';

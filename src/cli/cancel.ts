@@ -1,4 +1,4 @@
-/** `taskwire cancel ID`: cancels an enqueued task. */
+/** `taskwire cancel ID`: cancels an enqueued or scheduled task. */
 import { Command } from 'commander';
 import {
   clientCommand,
@@ -17,7 +17,9 @@ export interface CancelCommandOptions extends TargetOptions {
 export function cancelCommand(): Command {
   return clientCommand<TargetOptions, [string]>(
     new Command('cancel')
-      .description('cancel an enqueued task (exit 1 if it is not found or not cancelable)')
+      .description(
+        'cancel an enqueued or scheduled task (exit 1 if it is not found or not cancelable)',
+      )
       .argument('<id>', 'task id'),
     (flags, io, _signal, id) => runCancel({ ...flags, id }, io),
   );

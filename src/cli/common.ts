@@ -187,6 +187,19 @@ export function reportError(err: unknown, io: Io): number {
   return ExitCode.TASK_FAILED;
 }
 
+/** Rows as a table: columns padded to their widest cell, two spaces apart. */
+export function alignedTable(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows
+    .map((r) =>
+      r
+        .map((cell, i) => cell.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
 /** Writes one JSON value as a line. */
 export function printJson(io: Io, value: unknown): void {
   io.stdout.write(`${JSON.stringify(value)}\n`);
@@ -201,6 +214,7 @@ export function formatResult(result: Json | undefined): string {
 /** `ID: STATUS`, plus progress and units while it runs. */
 export function statusText(task: TaskView): string {
   let text = `${task.id}: ${task.status}`;
+  if (task.status === 'scheduled' && task.runAt) text += ` until ${task.runAt}`;
   if (task.status === 'processing' && task.progress !== undefined) {
     text += ` ${Math.round(task.progress * 100)}%`;
   }

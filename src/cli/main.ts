@@ -5,6 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { cancelCommand } from './cancel.ts';
 import { ExitCode, processIo, reportError } from './common.ts';
 import { pingCommand } from './ping.ts';
+import { scheduleCommand } from './schedule.ts';
 import { serverCommand } from './server.ts';
 import { statusCommand } from './status.ts';
 import { tallyCommand } from './tally.ts';
@@ -30,7 +31,8 @@ function buildProgram(): Command {
     .addCommand(workerCommand())
     .addCommand(workersCommand())
     .addCommand(pingCommand())
-    .addCommand(tallyCommand());
+    .addCommand(tallyCommand())
+    .addCommand(scheduleCommand());
   applyUsageHandling(program);
   return program;
 }

@@ -176,27 +176,25 @@ export function serverCommand(): Command {
         metricsReconcileMs: flags.metricsReconcile * 1000,
         logger,
       });
-      try {
-        await server.start();
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        process.stderr.write(`taskwire: cannot start the server: ${message}\n`);
-        await server.close().catch(() => undefined);
-        process.exit(1);
-      }
+      // The handlers go in before the start: a signal that comes while it runs is not lost.
+      const starting = server.start();
       onStopSignals(
         (reason) => {
           logger.info(
             { reason },
             'stopping: running tasks get the grace period, then go back to the queue',
           );
-          server.close().then(
-            () => process.exit(0),
-            (error: unknown) => {
-              logger.error({ err: error }, 'shutdown failed');
-              process.exit(1);
-            },
-          );
+          // A signal during the start waits for it, so the close sees what it opened.
+          starting
+            .catch(() => undefined)
+            .then(() => server.close())
+            .then(
+              () => process.exit(0),
+              (error: unknown) => {
+                logger.error({ err: error }, 'shutdown failed');
+                process.exit(1);
+              },
+            );
         },
         (signal) => {
           logger.warn({ signal }, 'second signal: exiting now');
@@ -204,5 +202,13 @@ export function serverCommand(): Command {
         },
         { watchParent: startedByNpm() },
       );
+      try {
+        await starting;
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        process.stderr.write(`taskwire: cannot start the server: ${message}\n`);
+        await server.close().catch(() => undefined);
+        process.exit(1);
+      }
     });
 }

@@ -42,8 +42,11 @@ export function runStatus(opts: StatusCommandOptions, io: Io): Promise<number> {
 export function describeTask(task: TaskView): string {
   const lines = [statusText(task)];
   lines.push(
-    `  type: ${task.type}  reps: ${task.reps}  units done: ${task.unitsDone}  attempts: ${task.attempts}`,
+    `  type: ${task.type}  priority: ${task.priority}  reps: ${task.reps}  units done: ${task.unitsDone}  attempts: ${task.attempts}`,
   );
+  if (task.runAt) lines.push(`  due: ${task.runAt}`);
+  if (task.key !== undefined) lines.push(`  key: ${task.key}`);
+  if (task.schedule !== undefined) lines.push(`  schedule: ${task.schedule}`);
   if (task.result !== undefined) lines.push(`  result: ${formatResult(task.result)}`);
   if (task.error !== undefined) lines.push(`  error: ${task.error}`);
   const times = [`created ${task.createdAt}`];

@@ -1,11 +1,18 @@
 /** `taskwire workers`: lists the workers connected to a server. */
 import { Command } from 'commander';
 import type { WorkerInfo } from '../protocol/messages.ts';
-import { clientCommand, type Io, printJson, runWithClient, type TargetOptions } from './common.ts';
+import {
+  alignedTable,
+  clientCommand,
+  type Io,
+  printJson,
+  runWithClient,
+  type TargetOptions,
+} from './common.ts';
 
 /** Formats workers as an aligned table. */
 export function workersTable(workers: WorkerInfo[]): string {
-  const rows = [
+  return alignedTable([
     ['NAME', 'ADDRESS', 'TYPES', 'IN-FLIGHT', 'DONE', 'CONNECTED SINCE'],
     ...workers.map((w) => [
       w.name,
@@ -15,16 +22,7 @@ export function workersTable(workers: WorkerInfo[]): string {
       String(w.done),
       w.connectedAt,
     ]),
-  ];
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows
-    .map((r) =>
-      r
-        .map((cell, i) => cell.padEnd(widths[i]!))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
+  ]);
 }
 
 type WorkersFlags = TargetOptions & { json?: boolean };

@@ -17,7 +17,7 @@ import type {
   ServerNotification,
   WorkerInfo,
 } from '../protocol/messages.ts';
-import type { TaskSpec, TaskView } from '../protocol/tasks.ts';
+import type { ScheduleParams, ScheduleView, TaskSpec, TaskView } from '../protocol/tasks.ts';
 import { formatAddress } from './address.ts';
 import { overLimit, type PendingCall, PendingCalls, type WaitState } from './calls.ts';
 import { backoffDelay, LineConnection, openSocket } from './connection.ts';
@@ -27,11 +27,13 @@ import {
   type ClientOptions,
   type ParamsArgs,
   type ResolvedOptions,
+  resendable,
   resolveAddresses,
   type SubmitOptions,
+  toSpec,
   type WaitOptions,
 } from './options.ts';
-import { SubmitBatcher } from './submit-batcher.ts';
+import { SubmitBatcher, type SubmitResult } from './submit-batcher.ts';
 
 export type {
   ClientEvents,
@@ -41,9 +43,7 @@ export type {
   WaitOptions,
 } from './options.ts';
 export { resolveAddresses } from './options.ts';
-
-/** Calls that are safe to send again on a new connection; the rest reject when it drops. */
-const RESENDABLE: ReadonlySet<string> = new Set(['wait', 'status', 'cancel', 'ping', 'workers']);
+export type { SubmitResult } from './submit-batcher.ts';
 
 /** Opens a connection to a taskwire server; rejects with ConnectError if it cannot. */
 export async function connect(opts: ClientOptions = {}): Promise<Client> {
@@ -67,8 +67,8 @@ export class Client extends TypedEmitter<ClientEvents> {
   /** Aborted by close(), to stop a reconnection in progress. */
   private readonly closeController = new AbortController();
   private readonly submits = new SubmitBatcher({
-    one: async (spec) => (await this.call('submit', spec)).id,
-    many: async (tasks) => (await this.call('submitMany', { tasks })).ids,
+    one: (spec) => this.call('submit', spec),
+    many: (tasks) => this.call('submitMany', { tasks }),
   });
 
   private constructor(opts: ResolvedOptions, socket: net.Socket, index: number) {
@@ -88,6 +88,7 @@ export class Client extends TypedEmitter<ClientEvents> {
     const resolved: ResolvedOptions = {
       addresses: resolveAddresses(opts),
       reconnect: opts.reconnect ?? true,
+      idempotent: opts.idempotent ?? false,
       connectTimeoutMs: opts.connectTimeoutMs ?? 10_000,
       maxLineBytes: opts.maxLineBytes ?? 16 * 1024 * 1024,
     };
@@ -140,22 +141,50 @@ export class Client extends TypedEmitter<ClientEvents> {
    * error.
    */
   submit(type: string, data: Json, opts: SubmitOptions = {}): Promise<string> {
-    return this.submits.submit({ type, data, ...opts });
+    const spec = toSpec(type, data, opts, this.opts.idempotent);
+    return new Promise((resolve, reject) => this.submits.submit(spec, resolve, reject));
+  }
+
+  /**
+   * `submit`, answering also whether the task's key was held already (`duplicate`: the id is
+   * that task's and nothing new was submitted).
+   */
+  submitTask(type: string, data: Json, opts: SubmitOptions = {}): Promise<SubmitResult> {
+    const spec = toSpec(type, data, opts, this.opts.idempotent);
+    return new Promise((resolve, reject) =>
+      this.submits.submit(spec, (id, duplicate) => resolve({ id, duplicate }), reject),
+    );
   }
 
   /**
    * Submits a task and resolves with it once finished (done, failed or canceled): one round
-   * trip. Not resent after a dropped connection (the task may have been accepted): it
-   * rejects with ConnectionLostError, like `submit`.
+   * trip. Without a key it is not resent after a dropped connection (the task may have been
+   * accepted): it rejects with ConnectionLostError, like `submit`; with one it is.
    */
   run(type: string, data: Json, opts: SubmitOptions = {}): Promise<TaskView> {
-    return this.call('run', { type, data, ...opts });
+    return this.call('run', toSpec(type, data, opts, this.opts.idempotent));
   }
 
   /** Submits many tasks in one request; resolves with their ids in order. */
   async submitMany(tasks: TaskSpec[]): Promise<string[]> {
-    const { ids } = await this.call('submitMany', { tasks });
+    const keyed = this.opts.idempotent ? tasks.map((t) => toSpec(t.type, t.data, t, true)) : tasks;
+    const { ids } = await this.call('submitMany', { tasks: keyed });
     return ids;
+  }
+
+  /** Adds a cron schedule (`schedule.add`), or replaces the one of that name. */
+  addSchedule(params: ScheduleParams): Promise<ScheduleView & { created: boolean }> {
+    return this.call('schedule.add', params);
+  }
+
+  /** Every cron schedule (`schedule.list`), by name. */
+  async listSchedules(): Promise<ScheduleView[]> {
+    return (await this.call('schedule.list')).schedules;
+  }
+
+  /** Removes a cron schedule (`schedule.remove`); the tasks it made stay. */
+  async removeSchedule(name: string): Promise<void> {
+    await this.call('schedule.remove', { name });
   }
 
   /** A task's current state; `attempts: true` adds its attempt log. */
@@ -179,7 +208,7 @@ export class Client extends TypedEmitter<ClientEvents> {
     return promise;
   }
 
-  /** Cancels an enqueued task; resolves with its new state. */
+  /** Cancels an enqueued or scheduled task; resolves with its new state. */
   cancel(id: string): Promise<TaskView> {
     return this.call('cancel', { id });
   }
@@ -318,7 +347,7 @@ export class Client extends TypedEmitter<ClientEvents> {
     this.refusedLine = undefined;
     for (const call of this.calls.takeInFlight()) {
       if (refused && overLimit(call, refused)) this.calls.reject(call, refused);
-      else if (this.opts.reconnect && RESENDABLE.has(call.method)) resend.push(call);
+      else if (this.opts.reconnect && resendable(call.method, call.params)) resend.push(call);
       else this.calls.reject(call, new ConnectionLostError(call.method, address, error));
     }
     this.calls.queued = [...resend, ...this.calls.queued];

@@ -14,6 +14,7 @@ export {
   connect,
   type ParamsArgs,
   type SubmitOptions,
+  type SubmitResult,
   type WaitOptions,
 } from './client.ts';
 export { ClientClosedError, ConnectError, ConnectionLostError, RpcError } from './errors.ts';

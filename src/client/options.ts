@@ -1,6 +1,8 @@
 /** What a Client can be told, its events, and the address list it resolves from them. */
+import { randomUUID } from 'node:crypto';
+import type { Json } from '../model/tasks.ts';
 import type { MethodName, ParamsOf, ServerNotification } from '../protocol/messages.ts';
-import type { TaskView } from '../protocol/tasks.ts';
+import type { TaskSpec, TaskView } from '../protocol/tasks.ts';
 import {
   AddressError,
   formatAddress,
@@ -33,11 +35,88 @@ export interface ClientOptions {
   connectTimeoutMs?: number;
   /** Longest line accepted from the server (default 16 MiB). */
   maxLineBytes?: number;
+  /**
+   * Give every submit a unique key (a random UUID) unless it has one (see
+   * SubmitOptions.idempotent): submits in flight when a connection drops are then sent again
+   * on the next connection and still make one task each.
+   */
+  idempotent?: boolean;
 }
 
 export interface SubmitOptions {
   reps?: number;
   maxAttempts?: number;
+  /** Higher runs first (-1000..1000, default 0). */
+  priority?: number;
+  /** Milliseconds from now until the task is due; it is `scheduled` until then. */
+  delay?: number;
+  /** When the task is due (a Date, an ISO 8601 string with a time zone, or ms since the epoch). */
+  runAt?: Date | string | number;
+  /**
+   * A unique key: while a task of this type holds it (unfinished, or finished less than 24
+   * hours ago), submitting again makes no new task and answers that task's id. A submit with a
+   * key that was in flight when the connection dropped is sent again on the next connection.
+   */
+  key?: string;
+  /**
+   * Give this submit a random key (a UUID, see generatedKey) if it has none, so that it is sent
+   * again, safely, when the connection drops before the answer. Costs a 36-character key per
+   * task: on the wire, in the task's row and in the store's unique index of keys (measured: a
+   * fifth of the submit throughput).
+   */
+  idempotent?: boolean;
+}
+
+/** A submit's params on the wire: the options as the protocol takes them. */
+export function toSpec(
+  type: string,
+  data: Json,
+  opts: SubmitOptions,
+  idempotent: boolean,
+): TaskSpec {
+  const { runAt, idempotent: own, key, ...rest } = opts;
+  const spec: TaskSpec = { type, data, ...rest };
+  if (runAt !== undefined) {
+    spec.runAt = typeof runAt === 'string' ? runAt : new Date(runAt).toISOString();
+  }
+  if (key !== undefined) spec.key = key;
+  else if (own ?? idempotent) spec.key = generatedKey();
+  return spec;
+}
+
+/**
+ * A key for an idempotent submit: a random UUID of version 7 (RFC 9562), whose first 48 bits
+ * are the time in ms. Keys made one after the other sort together, so the store inserts them
+ * near each other in its index of keys: measured, a random version 4 UUID made a keyed submit
+ * cost about 7.5 µs more in SQLite's store than one without a key, a version 7 one about 4.
+ */
+export function generatedKey(now = Date.now()): string {
+  const random = randomUUID(); // xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx: the variant bits stay
+  const ms = now.toString(16).padStart(12, '0');
+  return `${ms.slice(0, 8)}-${ms.slice(8, 12)}-7${random.slice(15)}`;
+}
+
+/**
+ * Whether a call may be sent again after its connection dropped: reads and cancels always;
+ * submits when every task has a key (the server answers a resent one with the same task).
+ */
+export function resendable(method: string, params: unknown): boolean {
+  switch (method) {
+    case 'wait':
+    case 'status':
+    case 'cancel':
+    case 'ping':
+    case 'workers':
+    case 'schedule.list':
+      return true;
+    case 'submit':
+    case 'run':
+      return typeof (params as TaskSpec).key === 'string';
+    case 'submitMany':
+      return (params as { tasks: TaskSpec[] }).tasks.every((t) => typeof t.key === 'string');
+    default:
+      return false;
+  }
 }
 
 export interface WaitOptions {
@@ -72,6 +151,7 @@ export type ParamsArgs<M extends MethodName> =
 export interface ResolvedOptions {
   addresses: readonly ServerAddress[];
   reconnect: boolean;
+  idempotent: boolean;
   connectTimeoutMs: number;
   maxLineBytes: number;
 }

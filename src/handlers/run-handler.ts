@@ -8,6 +8,15 @@ export interface TaskInput {
   data: Json;
   reps: number;
   attempt: number;
+  /** The task's priority (0 unless it was submitted with one). */
+  priority: number;
+  /**
+   * The task's unique key, if it has one: the same for every attempt, so a handler may pass
+   * it on as the idempotency key of what it does (a payment, a mail).
+   */
+  key?: string;
+  /** The cron schedule whose tick made the task (its key is NAME@TICK). */
+  schedule?: string;
 }
 
 export interface TaskContext {

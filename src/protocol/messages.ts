@@ -5,7 +5,7 @@
 
 import type { Json } from '../model/tasks.ts';
 import type { ErrorCodeValue } from './errors.ts';
-import type { TaskSpec, TaskView } from './tasks.ts';
+import type { ScheduleParams, ScheduleView, TaskSpec, TaskView } from './tasks.ts';
 
 export type RpcId = string | number;
 
@@ -40,6 +40,9 @@ export interface Assignment {
   reps: number;
   attempt: number;
   deadline: number;
+  priority?: number;
+  key?: string;
+  schedule?: string;
 }
 
 export interface CompletionItem {
@@ -78,10 +81,12 @@ export interface Methods {
     /** `store`: whether this server's store answers (`unavailable` while the database is down). */
     result: { pong: true; server: string; store: 'ok' | 'unavailable' };
   };
-  submit: { params: TaskSpec; result: { id: string } };
+  /** `duplicate`: the key was held by task `id`; nothing was submitted. */
+  submit: { params: TaskSpec; result: { id: string; duplicate?: true } };
   /** Submits a task and answers once it is finished: one round trip for a result. */
   run: { params: TaskSpec; result: TaskView };
-  submitMany: { params: { tasks: TaskSpec[] }; result: { ids: string[] } };
+  /** `duplicate[i]` (present when some task was one): task i's key was held by `ids[i]`. */
+  submitMany: { params: { tasks: TaskSpec[] }; result: { ids: string[]; duplicate?: boolean[] } };
   status: { params: { id: string; attempts?: boolean }; result: TaskView };
   wait: { params: { id: string; updates?: boolean }; result: TaskView };
   cancel: { params: { id: string }; result: TaskView };
@@ -91,6 +96,14 @@ export interface Methods {
     result: { id: string; created: boolean };
   };
   'tally.status': { params: { id?: string } | undefined; result: TallyView };
+  /** Adds a cron schedule, or replaces the one of that name. */
+  'schedule.add': { params: ScheduleParams; result: ScheduleView & { created: boolean } };
+  'schedule.list': {
+    params: Record<string, never> | undefined;
+    result: { schedules: ScheduleView[] };
+  };
+  /** Removes a schedule (the tasks it made stay). */
+  'schedule.remove': { params: { name: string }; result: { removed: true } };
   'worker.hello': {
     /** `paused`: registered, but pushed no task until `worker.resume`. */
     params: { name?: string; types: string[]; concurrency: number; paused?: boolean };

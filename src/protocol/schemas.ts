@@ -6,7 +6,13 @@
  */
 import { type TSchema, Type } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import type { Json } from '../model/tasks.ts';
+import {
+  type Json,
+  KEY_MAX_LENGTH,
+  MAX_DELAY_MS,
+  PRIORITY_MAX,
+  PRIORITY_MIN,
+} from '../model/tasks.ts';
 import type { MethodName, ParamsOf } from './messages.ts';
 
 /**
@@ -23,12 +29,22 @@ const id = Type.String({ minLength: 1, maxLength: 64 });
 const token = Type.String({ minLength: 1, maxLength: 32 });
 const int = (minimum: number, maximum: number) => Type.Integer({ minimum, maximum });
 
+const taskType = Type.String({ minLength: 1, maxLength: 128 });
+const priority = int(PRIORITY_MIN, PRIORITY_MAX);
+const maxAttempts = int(1, 100);
+
 const taskSpec = strict({
-  type: Type.String({ minLength: 1, maxLength: 128 }),
+  type: taskType,
   data: json(),
   reps: Type.Optional(int(1, 1_000_000)),
-  maxAttempts: Type.Optional(int(1, 100)),
+  maxAttempts: Type.Optional(maxAttempts),
+  priority: Type.Optional(priority),
+  delay: Type.Optional(int(0, MAX_DELAY_MS)),
+  runAt: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  key: Type.Optional(Type.String({ minLength: 1, maxLength: KEY_MAX_LENGTH })),
 });
+
+const scheduleName = Type.String({ minLength: 1, maxLength: 128 });
 
 /** A method's params: their schema, and whether they may be left out altogether. */
 interface ParamsSpec<M extends MethodName> {
@@ -57,6 +73,19 @@ const specs: { [M in MethodName]: ParamsSpec<M> } = {
     }),
   },
   'tally.status': { schema: strict({ id: Type.Optional(id) }), optional: true },
+  'schedule.add': {
+    schema: strict({
+      name: scheduleName,
+      cron: Type.String({ minLength: 1, maxLength: 256 }),
+      type: taskType,
+      data: json(),
+      tz: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+      priority: Type.Optional(priority),
+      maxAttempts: Type.Optional(maxAttempts),
+    }),
+  },
+  'schedule.list': none,
+  'schedule.remove': { schema: strict({ name: scheduleName }) },
   'worker.hello': {
     schema: strict({
       name: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),

@@ -1,6 +1,18 @@
 /** Tasks as they travel on the wire: what a client submits and the views it gets back. */
 import type { AttemptState, Json, TaskStatus } from '../model/tasks.ts';
 
+/** An ISO 8601 date and time with a time zone (`Z` or an offset); seconds optional. */
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/i;
+
+/**
+ * A `runAt` as the protocol takes it: an ISO 8601 date and time with a time zone, e.g.
+ * `2026-12-24T18:00:00Z` or `2026-12-24T19:00+01:00`. Milliseconds since the epoch, or NaN
+ * for anything else.
+ */
+export function parseDateTime(text: string): number {
+  return ISO_DATE_TIME.test(text) ? Date.parse(text) : Number.NaN;
+}
+
 /** What a client asks the server to run. */
 export interface TaskSpec {
   type: string;
@@ -9,6 +21,17 @@ export interface TaskSpec {
   reps?: number;
   /** Failed attempts allowed before the task is marked failed (default: the server's). */
   maxAttempts?: number;
+  /** Higher is handed out first (PRIORITY_MIN..PRIORITY_MAX, default 0). */
+  priority?: number;
+  /** Milliseconds from now until the task is due (`scheduled` until then). Not with runAt. */
+  delay?: number;
+  /** When the task is due: ISO 8601 with a time zone, e.g. `2026-12-24T18:00:00Z`. */
+  runAt?: string;
+  /**
+   * A unique key: while a task of the same type holds it (unfinished, or finished less than
+   * 24 hours ago), a submit with it creates nothing and answers that task's id.
+   */
+  key?: string;
 }
 
 /** One lease of a task: an attempt by one worker. */
@@ -38,5 +61,40 @@ export interface TaskView {
   startedAt?: string;
   finishedAt?: string;
   updatedAt: string;
+  priority: number;
+  /** When the task is (or was) due, if not at its creation: a delay's end, a retry's time. */
+  runAt?: string;
+  key?: string;
+  /** The cron schedule whose tick created the task. */
+  schedule?: string;
   attemptLog?: AttemptView[];
+}
+
+/** A cron schedule as clients see it. Times are ISO 8601 strings. */
+export interface ScheduleView {
+  name: string;
+  cron: string;
+  /** The IANA time zone the expression is read in (UTC when absent). */
+  tz?: string;
+  type: string;
+  data: Json;
+  priority: number;
+  /** The next tick; absent when the expression has no run left. */
+  nextRun?: string;
+  /** The last tick that ran, and the id of its task. */
+  lastRun?: string;
+  lastTask?: string;
+  createdAt: string;
+}
+
+/** What `schedule.add` takes. */
+export interface ScheduleParams {
+  name: string;
+  /** 5 fields (minute hour day month weekday), or 6 with seconds first. */
+  cron: string;
+  type: string;
+  data: Json;
+  tz?: string;
+  priority?: number;
+  maxAttempts?: number;
 }

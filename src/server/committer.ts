@@ -22,6 +22,15 @@ import { emptyBatch, hasWrites } from '../store/types.ts';
 
 type Settle<T> = { resolve: (value: T) => void; reject: (error: unknown) => void };
 
+/** What a submit call got: an id per task, and which of them were duplicates (positions). */
+export interface Submitted {
+  ids: number[];
+  /** Positions in the call's tasks whose key another task held (its id is in `ids`). */
+  duplicates: readonly number[];
+}
+
+const NO_DUPLICATES: readonly number[] = Object.freeze([]);
+
 /**
  * A batch this large is written as soon as the request that filled it is handled (on
  * nextTick), not at the end of the loop turn: a worker's report (its next tasks ride in the
@@ -32,7 +41,7 @@ const EARLY_FLUSH_ITEMS = 64;
 
 interface Pending {
   batch: WriteBatch;
-  submits: (Settle<number[]> & { committed?: (ids: number[]) => void })[];
+  submits: (Settle<Submitted> & { committed?: (submitted: Submitted) => void })[];
   /** How many tasks each submit call added, to split the batch's ids. */
   submitSizes: number[];
   /** Each completeMany call's share of the batch's completions: [start, count). */
@@ -90,7 +99,7 @@ export class Committer {
    * commit is reported, before anything else hears of it (onCommit, which tells waiters of
    * the batch's changes): a waiter it registers misses no change, even one in that batch.
    */
-  submit(tasks: NewTask[], committed?: (ids: number[]) => void): Promise<number[]> {
+  submit(tasks: NewTask[], committed?: (submitted: Submitted) => void): Promise<Submitted> {
     const p = this.current();
     p.batch.submits.push(...tasks);
     p.submitSizes.push(tasks.length);
@@ -234,11 +243,18 @@ export class Committer {
 
   private settle(p: Pending, o: WriteOutcome): void {
     let offset = 0;
+    const dups = o.duplicates;
     p.submits.forEach((s, i) => {
       const size = p.submitSizes[i]!;
       const ids = o.ids.slice(offset, offset + size);
-      s.committed?.(ids);
-      s.resolve(ids);
+      const end = offset + size;
+      const duplicates =
+        dups.length === 0
+          ? NO_DUPLICATES
+          : dups.filter((d) => d >= offset && d < end).map((d) => d - offset);
+      const submitted = { ids, duplicates };
+      s.committed?.(submitted);
+      s.resolve(submitted);
       offset += size;
     });
     for (const c of p.completions) {

@@ -15,6 +15,10 @@ export interface ServerEvents {
     readyAt: number;
   };
   'task:changed': { task: TaskRecord };
+  /** Scheduled tasks came due: they are enqueued now. */
+  'task:due': { tasks: { id: number; type: string }[] };
+  /** A schedule's tick made its task (`duplicate`: the tick's task existed already). */
+  'schedule:ticked': { name: string; at: number; taskId: number; duplicate: boolean };
   'lease:expired': { token: number; taskId: number; worker: string };
   'lease:stale': { token: number; worker: string };
   'worker:joined': { workerId: string; name: string };

@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { TypedEmitter } from '../events/emitter.ts';
-import { isTerminal } from '../model/tasks.ts';
+import { isTerminal, type TaskStatus } from '../model/tasks.ts';
 import type { Store, TaskState, WriteBatch, WriteOutcome } from '../store/types.ts';
 import type { CommitListener } from './committer.ts';
 import type { ServerEvents } from './events.ts';
@@ -156,8 +156,11 @@ export class ServerMetrics implements CommitListener {
     const { events } = this.src;
     const leased = (e: ServerEvents['task:leased']) => this.leased(e);
     const expired = (e: ServerEvents['lease:expired']) => this.expired(e.token, e.taskId);
-    events.on('task:leased', leased).on('lease:expired', expired);
-    this.offEvents.push(() => events.off('task:leased', leased).off('lease:expired', expired));
+    const due = (e: ServerEvents['task:due']) => this.due(e.tasks);
+    events.on('task:leased', leased).on('lease:expired', expired).on('task:due', due);
+    this.offEvents.push(() =>
+      events.off('task:leased', leased).off('lease:expired', expired).off('task:due', due),
+    );
     await this.counts.start(this.src.reconcileMs);
   }
 
@@ -179,16 +182,7 @@ export class ServerMetrics implements CommitListener {
   committed(batch: WriteBatch, outcome: WriteOutcome, ms: number): void {
     this.commitSeconds.observe('', ms / 1000);
     this.generation++;
-    if (batch.submits.length > 0) {
-      const byType = new Map<string, number>();
-      for (const t of batch.submits) byType.set(t.type, (byType.get(t.type) ?? 0) + 1);
-      for (const [type, n] of byType) {
-        this.submitted.inc(this.labels.of(type), '', n);
-        this.totals.submitted += n;
-        // A batch's ids ascend: the first stands for all (see TaskCounts.move).
-        this.counts.move(type, undefined, 'enqueued', outcome.ids[0] ?? 0, n);
-      }
-    }
+    if (batch.submits.length > 0) this.submittedBatch(batch, outcome);
     const { completions, failures, releases } = outcome;
     const b = batch;
     for (let i = 0; i < b.completions.length; i++) {
@@ -201,10 +195,38 @@ export class ServerMetrics implements CommitListener {
       this.reported(b.releases[i]!, releases[i], 'released');
     for (const c of outcome.cancels) {
       if (!c.ok) continue;
-      this.counts.move(c.task.type, 'enqueued', 'canceled', c.task.id);
+      // A task canceled before its run-at was still scheduled.
+      const t = c.task;
+      const was = t.finishedAt !== null && t.runAt > t.finishedAt ? 'scheduled' : 'enqueued';
+      this.counts.move(t.type, was, 'canceled', t.id);
       this.finished.inc(this.labels.of(c.task.type), 'canceled');
       this.totals.finished++;
     }
+  }
+
+  /** New tasks (a duplicate of a keyed task is none), enqueued or scheduled. */
+  private submittedBatch(batch: WriteBatch, outcome: WriteOutcome): void {
+    const duplicates = outcome.duplicates.length > 0 ? new Set(outcome.duplicates) : undefined;
+    const groups = new Map<string, { type: string; status: TaskStatus; n: number; id: number }>();
+    for (let i = 0; i < batch.submits.length; i++) {
+      if (duplicates?.has(i)) continue;
+      const t = batch.submits[i]!;
+      const status = t.runAt !== undefined && t.runAt > batch.now ? 'scheduled' : 'enqueued';
+      const key = `${status} ${t.type}`;
+      const g = groups.get(key);
+      if (g) g.n++;
+      else groups.set(key, { type: t.type, status, n: 1, id: outcome.ids[i]! });
+    }
+    for (const { type, status, n, id } of groups.values()) {
+      this.submitted.inc(this.labels.of(type), '', n);
+      this.totals.submitted += n;
+      this.counts.move(type, undefined, status, id, n);
+    }
+  }
+
+  private due(tasks: { id: number; type: string }[]): void {
+    this.generation++;
+    for (const t of tasks) this.counts.move(t.type, 'scheduled', 'enqueued', t.id);
   }
 
   private fastCounter(name: string, help: string, labelNames: string[]) {

@@ -16,6 +16,7 @@ import { HttpListener } from './http/http-listener.ts';
 import { type Logger, silentLogger } from './logger.ts';
 import { ServerMetrics } from './metrics.ts';
 import { type ResolvedOptions, resolveOptions, type ServerOptions } from './options.ts';
+import { CronSchedules } from './scheduling/cron-schedules.ts';
 import { LocalExecutor } from './scheduling/local-executor.ts';
 import { RemoteWorkers } from './scheduling/remote-workers.ts';
 import { Scheduler } from './scheduling/scheduler.ts';
@@ -34,6 +35,7 @@ export type { ServerOptions } from './options.ts';
 interface Parts {
   committer: Committer;
   scheduler: Scheduler;
+  schedules: CronSchedules;
   local: LocalExecutor | undefined;
   remote: RemoteWorkers;
   sync: StoreSync;
@@ -102,6 +104,7 @@ export class TaskwireServer {
     this.parts = parts;
     await core.types.load();
     await parts.scheduler.start();
+    await parts.schedules.start();
     parts.sync.start();
     if (parts.legacy) this.tallyAddress = await parts.legacy.start();
     await parts.metrics?.start();
@@ -192,19 +195,28 @@ export class TaskwireServer {
           events,
         })
       : undefined;
+    const schedules = new CronSchedules(store, {
+      now,
+      events,
+      onTasks: (types) => scheduler.workAppeared(types, true),
+      onError,
+    });
     const core: Core = {
       store,
       committer,
       scheduler,
       waiters,
       types,
+      schedules,
       serverName: `taskwire ${process.pid}`,
       maxAttempts: opts.maxAttempts,
       now,
       listWorkers: () => [...(local?.info() ? [local.info()!] : []), ...remote.list()],
       storeStatus: () => health.status,
     };
-    const sync = new StoreSync(store, scheduler, waiters, onError);
+    const sync = new StoreSync(store, scheduler, waiters, onError, (what, at) =>
+      what === 'due' ? scheduler.due.dueAt(at) : schedules.dueAt(at),
+    );
     const listWorkers = core.listWorkers;
     // Metrics only for an HTTP listener to serve them: without one they cost nothing.
     const metrics = opts.http
@@ -241,7 +253,10 @@ export class TaskwireServer {
             opts.http,
           )
         : undefined;
-    return { parts: { committer, scheduler, local, remote, sync, legacy, http, metrics }, core };
+    return {
+      parts: { committer, scheduler, schedules, local, remote, sync, legacy, http, metrics },
+      core,
+    };
   }
 
   private async shutdown(): Promise<void> {
@@ -263,6 +278,7 @@ export class TaskwireServer {
       await step(() => parts.local?.stop(this.opts.graceMs));
       await step(() => parts.remote.closeAll());
       parts.scheduler.stop();
+      parts.schedules.stop();
       parts.sync.stop();
       await step(() => parts.committer.drain());
     }

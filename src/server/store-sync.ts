@@ -1,7 +1,10 @@
 /**
  * Keeps one server in step with the others on a shared store (PostgreSQL): when another
  * server commits submits or releases, this one's scheduler looks for work; when another
- * server's worker finishes a task a client here waits on, the task is read once and pushed.
+ * server's worker finishes a task a client here waits on, the task is read once and pushed;
+ * when another server stores something that comes due (a delayed task, a retry, a schedule's
+ * next run), this one's timers are set for it too, so the work is done on time even if that
+ * server is gone by then.
  * Events come from the store's own notifications (LISTEN/NOTIFY), never from polling.
  */
 import type { Store, StoreEvent } from '../store/types.ts';
@@ -29,6 +32,11 @@ export class StoreSync {
     private readonly scheduler: Scheduler,
     private readonly waiters: Waiters,
     private readonly onError: (error: unknown, context: string) => void,
+    /**
+     * A task (`due`) or a schedule (`schedule`) another server stored comes due at `at`
+     * (without: read the times again).
+     */
+    private readonly onDue: (what: 'due' | 'schedule', at?: number) => void = () => {},
   ) {}
 
   /** Subscribes when the store shares its database with other servers; a no-op otherwise. */
@@ -50,6 +58,10 @@ export class StoreSync {
   }
 
   private onEvent(event: StoreEvent): void {
+    if (event.kind === 'due' || event.kind === 'schedule') {
+      this.onDue(event.kind, event.at);
+      return;
+    }
     if (event.kind === 'ready') {
       this.scheduler.workAppeared();
       // Events may have been missed (the listener reconnected): retry reads that failed.

@@ -3,7 +3,13 @@
  * and their mapping to the store's records.
  */
 import type { Json, TaskStatus } from '../model/tasks.ts';
-import type { AttemptRecord, LeaseState, TallySummary, TaskRecord } from './types.ts';
+import type {
+  AttemptRecord,
+  LeaseState,
+  ScheduleRecord,
+  TallySummary,
+  TaskRecord,
+} from './types.ts';
 
 /**
  * The columns of a task as the stores' statements select them (task-get.sql), in order.
@@ -29,6 +35,9 @@ export const TASK_COLUMNS = [
   'started_at',
   'finished_at',
   'updated_at',
+  'priority',
+  'key',
+  'schedule',
 ] as const;
 
 /** A task row in TASK_COLUMNS order. */
@@ -51,6 +60,9 @@ export type TaskRow = [
   startedAt: number | null,
   finishedAt: number | null,
   updatedAt: number,
+  priority: number,
+  key: string | null,
+  schedule: string | null,
 ];
 
 export interface LeaseRow {
@@ -110,6 +122,9 @@ export function toTaskRecord(row: TaskRow): TaskRecord {
     startedAt: row[15],
     finishedAt: row[16],
     updatedAt: row[17],
+    priority: row[18],
+    key: row[19],
+    schedule: row[20],
   };
 }
 
@@ -143,5 +158,39 @@ export function toTallySummary(row: TallyRow, workers: string[]): TallySummary {
     createdAt: row.created_at,
     finishedAt: row.finished_at,
     workers,
+  };
+}
+
+/** A row of the schedules table (schedules-list.sql, schedules-due.sql). */
+export interface ScheduleRow {
+  name: string;
+  cron: string;
+  tz: string | null;
+  type: string;
+  data: string;
+  priority: number;
+  max_attempts: number;
+  next_run: number | null;
+  last_run: number | null;
+  last_task: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** Maps a schedules row to its record. */
+export function toScheduleRecord(row: ScheduleRow): ScheduleRecord {
+  return {
+    name: row.name,
+    cron: row.cron,
+    tz: row.tz,
+    type: row.type,
+    data: JSON.parse(row.data) as Json,
+    priority: row.priority,
+    maxAttempts: row.max_attempts,
+    nextRun: row.next_run,
+    lastRun: row.last_run,
+    lastTask: row.last_task,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
   };
 }

@@ -12,7 +12,7 @@ export interface ListParams {
   q: string | null;
   scan: number;
   limit: number;
-  /** Only failed tasks: the statements of the partial index tasks_failed. */
+  /** Only failed tasks: the statements of the partial index tasks_failed (finished, with an error). */
   failedOnly: boolean;
 }
 
@@ -31,7 +31,7 @@ export function listParams(query: TaskQuery): ListParams {
     from: query.from ?? 0,
     to: query.to ?? MAX,
     type: query.type ?? null,
-    statuses: failedOnly ? null : statuses,
+    statuses,
     q: query.q ? query.q.toLowerCase() : null,
     scan,
     limit,

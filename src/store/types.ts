@@ -11,6 +11,37 @@ export interface NewTask {
   data: Json;
   reps: number;
   maxAttempts: number;
+  /** Higher is handed out first; 0 when left out. */
+  priority?: number;
+  /**
+   * When the task becomes due (ms). A task with a run-at is `scheduled` until then and is
+   * not leased; `enqueueDue` makes it `enqueued`. Left out: runnable at once.
+   */
+  runAt?: number;
+  /**
+   * A unique key: while a task of the same type holds this key, submitting another one
+   * inserts nothing and answers the holder's id (a duplicate). See KEY_HOLD_MS.
+   */
+  key?: string;
+  /** The cron schedule whose tick created the task. */
+  schedule?: string;
+}
+
+/**
+ * How long a finished task keeps holding its unique key: a submit with that key within this
+ * time after the task finished is still a duplicate of it; after that the key is free and
+ * names a new task. An unfinished task holds its key for as long as it runs.
+ */
+export const KEY_HOLD_MS = 24 * 60 * 60 * 1000;
+
+/** Whether a submit uses any scheduling option (the stores keep a faster path without). */
+export function hasOptions(t: NewTask): boolean {
+  return (
+    t.priority !== undefined ||
+    t.runAt !== undefined ||
+    t.key !== undefined ||
+    t.schedule !== undefined
+  );
 }
 
 /** How an attempt stands: see the model's AttemptState. */
@@ -43,11 +74,15 @@ export interface TaskRecord {
   failures: number;
   maxAttempts: number;
   progress: number | null;
+  /** When the task was (or is) due: its creation, its delay's end, or a retry's time. */
   runAt: number;
   createdAt: number;
   startedAt: number | null;
   finishedAt: number | null;
   updatedAt: number;
+  priority: number;
+  key: string | null;
+  schedule: string | null;
 }
 
 /**
@@ -76,6 +111,9 @@ export interface Lease {
   deadline: number;
   /** When the task became runnable (its run-at: the submit, or the retry's time). */
   readyAt: number;
+  priority: number;
+  key: string | null;
+  schedule: string | null;
 }
 
 export interface ClaimRequest {
@@ -142,8 +180,13 @@ export type CancelOutcome =
 
 /** What a batch did, in the order of the batch's arrays. */
 export interface WriteOutcome {
-  /** Ids of the inserted tasks. */
+  /**
+   * Ids of the submitted tasks: the new task's, or for a duplicate (its key was held) the id
+   * of the task holding the key.
+   */
   ids: number[];
+  /** Positions in `submits` that were duplicates, ascending; empty when none was. */
+  duplicates: number[];
   /** For each completion: the task after it, or undefined when the token was stale. */
   completions: (TaskState | undefined)[];
   /** For each failure: the task after it, or undefined when the token was stale. */
@@ -206,7 +249,7 @@ export interface TaskQuery {
   from?: number;
   /** Created before (ms). */
   to?: number;
-  /** The id, or a substring (any case) of the data, result or error text. */
+  /** The id, or a substring (any case) of the data, result, error or key. */
   q?: string;
   /** The page after this task; the newest tasks when left out. */
   before?: TaskCursor;
@@ -242,8 +285,16 @@ export interface StoreCapabilities {
  *   subscription starts listening and after it reconnects), so a subscriber re-checks.
  * - `changed`: these tasks changed state (completed, failed, released, canceled, progress);
  *   a waiting client on this server may want to see them again.
+ * - `due`: a task another instance stored comes due at `at` (a delayed task, a retry): a
+ *   subscriber's timer should fire by then. `schedule`: a schedule runs next at `at`. Without
+ *   `at`, events may have been missed (the subscription started or reconnected): read the due
+ *   times again.
  */
-export type StoreEvent = { kind: 'ready' } | { kind: 'changed'; ids: number[] };
+export type StoreEvent =
+  | { kind: 'ready' }
+  | { kind: 'changed'; ids: number[] }
+  | { kind: 'due'; at?: number }
+  | { kind: 'schedule'; at?: number };
 
 export interface Store {
   readonly capabilities: StoreCapabilities;
@@ -256,7 +307,10 @@ export interface Store {
   open(): Promise<void>;
   close(): Promise<void>;
   write(batch: WriteBatch): Promise<WriteOutcome>;
-  /** Leases up to `limit` ready tasks of the given types, oldest first. */
+  /**
+   * Leases up to `limit` ready tasks of the given types: the highest priority first, and
+   * among equal priorities the oldest (lowest id) first.
+   */
   claim(req: ClaimRequest): Promise<Lease[]>;
   /** Moves the deadline of active leases; returns which tokens were still active. */
   extend(tokens: number[], deadline: number, now: number): Promise<boolean[]>;
@@ -268,8 +322,31 @@ export interface Store {
   reclaimExpired(now: number): Promise<ExpiredLease[]>;
   /** Releases every active lease (exclusive stores, at start). Returns how many. */
   releaseAll(now: number): Promise<number>;
-  /** The earliest run-at of a ready task that is not yet runnable, if any. */
+  /**
+   * The earliest time a task becomes due, if any: a retry waiting for its time (after
+   * `now`), or a scheduled task (possibly before `now`, when it is due and not yet enqueued).
+   */
   nextRunAt(now: number): Promise<number | undefined>;
+  /**
+   * Makes up to `limit` scheduled tasks due by `now` enqueued (runnable), the earliest due
+   * first; returns them. Each is enqueued once, also with several servers on one database.
+   */
+  enqueueDue(now: number, limit: number): Promise<{ id: number; type: string }[]>;
+  /** Adds a cron schedule, or replaces the one of that name (keeping its last run). */
+  putSchedule(spec: ScheduleSpec, now: number): Promise<{ created: boolean }>;
+  /** Every schedule, by name. */
+  schedules(): Promise<ScheduleRecord[]>;
+  /** Removes a schedule; false when there is none of that name. */
+  removeSchedule(name: string): Promise<boolean>;
+  /** The earliest next run of any schedule, if any. */
+  nextScheduleRun(): Promise<number | undefined>;
+  /**
+   * Runs the schedules due by `now`: for each, one task for its due tick (at most one, however
+   * many ticks passed: a catch-up), keyed `NAME@TICK` so that a tick makes one task, and its
+   * next run set to `next(schedule)` (null: no more runs). One transaction; a schedule another
+   * server is ticking at the same moment is left to it.
+   */
+  tickSchedules(now: number, next: (s: ScheduleRecord) => number | null): Promise<ScheduleTick[]>;
   /** Creates a tally and its tasks in one transaction (or finds the named one). */
   createTally(spec: TallySpec, now: number): Promise<{ id: number; created: boolean }>;
   /** A tally's progress, by id, by name, or the latest one when neither is given. */
@@ -297,6 +374,46 @@ export interface Store {
    * pagination on an index, reading at most `scan` tasks whatever the page's depth.
    */
   listTasks(query: TaskQuery): Promise<TaskPage>;
+}
+
+/** A cron schedule as the server adds it. */
+export interface ScheduleSpec {
+  name: string;
+  /** The cron expression (5 fields, or 6 with seconds first). */
+  cron: string;
+  /** The IANA time zone the expression is read in; null for UTC. */
+  tz: string | null;
+  type: string;
+  data: Json;
+  priority: number;
+  maxAttempts: number;
+  /** The next tick (ms); null when the expression has no run left. */
+  nextRun: number | null;
+}
+
+/** A stored schedule. */
+export interface ScheduleRecord extends ScheduleSpec {
+  /** The last tick that created (or found) a task, and that task. */
+  lastRun: number | null;
+  lastTask: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** What one schedule's tick did. */
+export interface ScheduleTick {
+  name: string;
+  /** The tick's time. */
+  at: number;
+  taskId: number;
+  type: string;
+  /** The tick's task already existed (its key was held): nothing was inserted. */
+  duplicate: boolean;
+}
+
+/** The key of the task a schedule's tick creates: the name and the tick's time. */
+export function tickKey(name: string, at: number): string {
+  return `${name}@${new Date(at).toISOString()}`;
 }
 
 /** An empty batch, to fill in. */

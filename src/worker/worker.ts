@@ -8,7 +8,7 @@ import { Client, type ClientOptions } from '../client/client.ts';
 import { TypedEmitter } from '../events/emitter.ts';
 import { settledWithin } from '../handlers/grace.ts';
 import { LazyAbort } from '../handlers/lazy-abort.ts';
-import { runHandler, type TaskHandler } from '../handlers/run-handler.ts';
+import { runHandler, type TaskHandler, type TaskInput } from '../handlers/run-handler.ts';
 import type {
   Assignment,
   CompletionItem,
@@ -206,9 +206,19 @@ export class Worker extends TypedEmitter<WorkerEvents> {
     const { id, token } = task;
     try {
       const handler = this.handlers.get(task.type);
+      const input: TaskInput = {
+        id,
+        type: task.type,
+        data: task.data,
+        reps: task.reps,
+        attempt: task.attempt,
+        priority: task.priority ?? 0,
+      };
+      if (task.key !== undefined) input.key = task.key;
+      if (task.schedule !== undefined) input.schedule = task.schedule;
       const ran = runHandler(
         handler,
-        { id, type: task.type, data: task.data, reps: task.reps, attempt: task.attempt },
+        input,
         abort,
         (fraction) => {
           this.client

@@ -141,7 +141,7 @@ describe('taskwire status, wait, cancel', () => {
     assert.equal(await runStatus({ host: '127.0.0.1', port: server.port, id: '3' }, io), 0);
     assert.match(
       io.out(),
-      /^3: done\n {2}type: flip {2}reps: 1 {2}units done: 1 {2}attempts: 1\n {2}result: cba\n {2}created /,
+      /^3: done\n {2}type: flip {2}priority: 0 {2}reps: 1 {2}units done: 1 {2}attempts: 1\n {2}result: cba\n {2}created /,
     );
   });
 

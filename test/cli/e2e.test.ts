@@ -4,27 +4,9 @@ import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { promisify } from 'node:util';
 import { SqliteStore } from '../../src/store/sqlite/store.ts';
-import { CLI } from '../support/process.ts';
+import { CLI, taskwire } from '../support/process.ts';
 import { RawClient, startServer, tempDir } from '../support/server.ts';
-
-const exec = promisify(execFile);
-
-async function taskwire(
-  port: number,
-  ...args: string[]
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await exec(process.execPath, ['--import', 'tsx', CLI, ...args], {
-      env: { ...process.env, TASKWIRE_PORT: String(port) },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 describe('taskwire CLI end to end', () => {
   it('task flip hello --packet prints olleh', async () => {
@@ -47,7 +29,7 @@ describe('taskwire CLI end to end', () => {
     assert.equal(JSON.parse(status.stdout).status, 'done');
     const cancel = await taskwire(t.port, 'cancel', id);
     assert.equal(cancel.code, 1, 'a done task cannot be canceled');
-    assert.match(cancel.stderr, /only an enqueued task can be canceled/);
+    assert.match(cancel.stderr, /only an enqueued or scheduled task can be canceled/);
     const missing = await taskwire(t.port, 'status', '999999');
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /no such task/);

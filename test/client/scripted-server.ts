@@ -139,11 +139,19 @@ export class ScriptedServer extends TypedEmitter<ServerEvents> {
 
 /** A port nothing listens on: bound on 0, then released. */
 export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+  // Below the kernel's ephemeral range (32768 and up): a server that another test starts on
+  // port 0 at the same time cannot be given this port after it was found free.
+  for (;;) {
+    const candidate = 20_000 + Math.floor(Math.random() * 12_000);
+    const server = net.createServer();
+    const bound = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false));
+      server.listen(candidate, '127.0.0.1', () => resolve(true));
+    });
+    if (!bound) continue;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    return candidate;
+  }
 }
 
 /** A TaskView with sensible defaults. */
@@ -157,6 +165,7 @@ export function taskView(id: string, fields: Partial<TaskView> = {}): TaskView {
     reps: 1,
     unitsDone: 0,
     attempts: 0,
+    priority: 0,
     createdAt: now,
     updatedAt: now,
     ...fields,

@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import { LazyAbort } from '../../src/handlers/lazy-abort.ts';
 import { runHandler, type TaskHandler, type TaskInput } from '../../src/handlers/run-handler.ts';
 
-const TASK: TaskInput = { id: '7', type: 'flip', data: 'ab', reps: 3, attempt: 2 };
+const TASK: TaskInput = { id: '7', type: 'flip', data: 'ab', reps: 3, attempt: 2, priority: 0 };
 
 function run(handler: TaskHandler | undefined, abort = new LazyAbort(), seen: number[] = []) {
   return runHandler(handler, TASK, abort, (f) => seen.push(f), 'no handler for flip');

@@ -40,6 +40,12 @@ describe('/metrics', () => {
       ],
     });
     assert.equal((await c.call('cancel', { id: later.result.ids[0] })).result.status, 'canceled');
+    // A delayed task is scheduled; a second submit of a held key inserts nothing.
+    const delayed = await c.call('submit', { type: 'later', data: 3, delay: 3_600_000, key: 'k1' });
+    const again = await c.call('submit', { type: 'later', data: 4, key: 'k1' });
+    assert.equal(again.result.id, delayed.result.id, 'a duplicate');
+    const soon = await c.call('submit', { type: 'later', data: 5, delay: 3_600_000 });
+    assert.equal((await c.call('cancel', { id: soon.result.id })).result.status, 'canceled');
     const w = await RawClient.connect(t.port);
     assert.ok((await w.call('worker.hello', { types: ['elsewhere'], concurrency: 1 })).result);
 
@@ -47,10 +53,10 @@ describe('/metrics', () => {
     const v = (name: string, labels: Record<string, string> = {}) => sample(m, name, labels);
     assert.equal(v('taskwire_tasks_submitted_total', { type: 'ok' }), 3);
     assert.equal(v('taskwire_tasks_submitted_total', { type: 'boom' }), 2);
-    assert.equal(v('taskwire_tasks_submitted_total', { type: 'later' }), 2);
+    assert.equal(v('taskwire_tasks_submitted_total', { type: 'later' }), 4);
     assert.equal(v('taskwire_tasks_finished_total', { type: 'ok', outcome: 'done' }), 3);
     assert.equal(v('taskwire_tasks_finished_total', { type: 'boom', outcome: 'failed' }), 2);
-    assert.equal(v('taskwire_tasks_finished_total', { type: 'later', outcome: 'canceled' }), 1);
+    assert.equal(v('taskwire_tasks_finished_total', { type: 'later', outcome: 'canceled' }), 2);
     assert.equal(v('taskwire_task_attempts_total', { type: 'ok', outcome: 'done' }), 3);
     assert.equal(v('taskwire_task_attempts_total', { type: 'boom', outcome: 'failed' }), 4);
     assert.equal(v('taskwire_task_run_seconds_count', { type: 'ok' }), 3);
@@ -62,7 +68,8 @@ describe('/metrics', () => {
     assert.equal(v('taskwire_tasks', { type: 'boom', status: 'failed' }), 2);
     assert.equal(v('taskwire_tasks', { type: 'boom', status: 'enqueued' }), 0);
     assert.equal(v('taskwire_tasks', { type: 'later', status: 'enqueued' }), 1);
-    assert.equal(v('taskwire_tasks', { type: 'later', status: 'canceled' }), 1);
+    assert.equal(v('taskwire_tasks', { type: 'later', status: 'canceled' }), 2);
+    assert.equal(v('taskwire_tasks', { type: 'later', status: 'scheduled' }), 1);
     const age = v('taskwire_oldest_ready_task_age_seconds', { type: 'later' });
     assert.ok(age !== undefined && age >= 0, 'the waiting type has an age');
     assert.equal(v('taskwire_oldest_ready_task_age_seconds', { type: 'ok' }), undefined);

@@ -42,7 +42,7 @@ describe('committer', () => {
       const [a, b] = await Promise.all([committer.submit(tasks(3)), committer.submit(tasks(2))]);
       assert.equal(turnEnded, true, 'written once the turn was over');
       assert.deepEqual(store.batches, [5]);
-      assert.equal(a.length + b.length, 5);
+      assert.equal(a.ids.length + b.ids.length, 5);
     }));
 
   it('writes a large batch as soon as the request that filled it is handled', () =>
@@ -51,7 +51,7 @@ describe('committer', () => {
       setImmediate(() => {
         turnEnded = true;
       });
-      const ids = await committer.submit(tasks(64));
+      const { ids } = await committer.submit(tasks(64));
       assert.equal(turnEnded, false, 'committed before the turn was over');
       assert.equal(ids.length, 64);
       assert.deepEqual(store.batches, [64]);

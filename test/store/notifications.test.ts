@@ -11,6 +11,22 @@ describe('store notifications', () => {
     assert.deepEqual(encodeNotice('me', { ready: false, ids: [] }), []);
   });
 
+  it('carry the earliest due time of a task and of a schedule, in the first part only', () => {
+    const [payload] = encodeNotice('me', { ready: false, ids: [], due: 1700, schedule: 1800 });
+    assert.equal(payload, '{"o":"me","d":1700,"s":1800}');
+    assert.deepEqual(decodeNotice(payload!), {
+      origin: 'me',
+      ready: false,
+      ids: [],
+      due: 1700,
+      schedule: 1800,
+    });
+    const parts = encodeNotice('me', { ready: true, ids: [1, 2, 3, 4], due: 5 }, 30);
+    assert.ok(parts.length > 1);
+    assert.equal(decodeNotice(parts[0]!)?.due, 5);
+    assert.ok(parts.slice(1).every((p) => decodeNotice(p)?.due === undefined));
+  });
+
   it('round-trip ready and the changed ids, sorted and distinct', () => {
     const [payload, ...rest] = encodeNotice('me', { ready: true, ids: [3, 1, 3, 2] });
     assert.deepEqual(rest, []);

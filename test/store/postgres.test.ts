@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { after, describe, it } from 'node:test';
 import { isStoreUnavailable } from '../../src/store/errors.ts';
 import { PostgresStore, type PostgresStoreOptions } from '../../src/store/postgres/store.ts';
 import { emptyBatch, type Lease, type NewTask, type StoreEvent } from '../../src/store/types.ts';
+import { freePort } from '../client/scripted-server.ts';
 import {
   createTestDatabase,
   pgAvailable,
@@ -49,15 +51,6 @@ function recorder(store: PostgresStore) {
 }
 
 const isReady = (e: StoreEvent) => e.kind === 'ready';
-
-/** A port where nothing listens (it was free a moment ago). */
-async function freePort(): Promise<number> {
-  const server = net.createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /**
  * A TCP proxy in front of PostgreSQL that a test can cut (every connection dropped, new ones
@@ -170,6 +163,7 @@ if ('skip' in available) {
           assert.deepEqual(rows.rows, [
             { version: 1, name: '001_init' },
             { version: 2, name: '002_task_types' },
+            { version: 3, name: '003_scheduling' },
           ]);
           const ids = (await stores[0]!.write({ ...emptyBatch(T0), submits: tasks(2) })).ids;
           assert.deepEqual((await stores[3]!.get(ids[1]!))?.data, { i: 1 });
@@ -267,6 +261,7 @@ if ('skip' in available) {
             leases.map((l) => l.token).sort((x, y) => x - y),
           );
           assert.deepEqual(await a.counts(), {
+            scheduled: 0,
             enqueued: 400,
             processing: 0,
             done: 0,
@@ -317,6 +312,116 @@ if ('skip' in available) {
             (await store.reclaimExpired(T0 + 5001)).map((e) => e.token),
             [l1!.token, l2!.token],
           );
+        }));
+    });
+
+    describe('scheduling on several servers', () => {
+      it('concurrent submits of one key on two servers make one task', () =>
+        withStores(2, async (a, b) => {
+          for (let round = 0; round < 20; round++) {
+            const key = `order-${round}`;
+            const [ra, rb] = await Promise.all(
+              [a, b].map((s) =>
+                s.write({ ...emptyBatch(T0), submits: [newTask({ key, data: { round } })] }),
+              ),
+            );
+            assert.equal(ra!.ids[0], rb!.ids[0], `one task for ${key}`);
+            assert.equal(
+              ra!.duplicates.length + rb!.duplicates.length,
+              1,
+              'one of them a duplicate',
+            );
+          }
+          assert.equal((await a.counts()).enqueued, 20);
+        }));
+
+      it('enqueueing due tasks at once, each is enqueued by one server', () =>
+        withStores(2, async (a, b) => {
+          const submits = Array.from({ length: 300 }, (_, i) =>
+            newTask({ runAt: T0 + 1 + (i % 7) }),
+          );
+          await a.write({ ...emptyBatch(T0), submits });
+          const got: number[] = [];
+          for (;;) {
+            const [x, y] = await Promise.all([
+              a.enqueueDue(T0 + 10, 40),
+              b.enqueueDue(T0 + 10, 40),
+            ]);
+            if (x!.length + y!.length === 0) break;
+            got.push(...x!.map((t) => t.id), ...y!.map((t) => t.id));
+          }
+          assert.equal(got.length, 300);
+          assert.equal(new Set(got).size, 300, 'no task twice');
+        }));
+
+      it('ticking at once, a schedule makes one task per tick', () =>
+        withStores(3, async (...stores) => {
+          const minute = 60_000;
+          await stores[0]!.putSchedule(
+            {
+              name: 'n',
+              cron: '* * * * *',
+              tz: null,
+              type: 'flip',
+              data: 'x',
+              priority: 0,
+              maxAttempts: 3,
+              nextRun: T0 + minute,
+            },
+            T0,
+          );
+          for (let k = 1; k <= 5; k++) {
+            const now = T0 + k * minute;
+            const ticks = (
+              await Promise.all(stores.map((s) => s.tickSchedules(now, () => now + minute)))
+            ).flat();
+            assert.equal(ticks.length, 1, `tick ${k} ran once`);
+          }
+          assert.equal((await stores[1]!.counts()).enqueued, 5);
+        }));
+
+      it('a claim at a million-task scale reads about its limit, in priority order', () =>
+        inSchema(async (url) => {
+          const store = await openStore({ url });
+          try {
+            await withAdmin(url, async (c) => {
+              await c.query(`INSERT INTO tasks (type, data, status, ready, run_at, reps, max_attempts,
+                created_at, updated_at, priority)
+                SELECT 'flip', '1', 'enqueued', true, 0, 1, 3, 0, 0, (g % 5) - 2
+                FROM generate_series(1, 1000000) AS g`);
+              await c.query('ANALYZE tasks');
+            });
+            const leases = await store.claim({
+              worker: 'w',
+              types: ['flip'],
+              limit: 10,
+              now: T0,
+              leaseMs: 1000,
+            });
+            assert.deepEqual(
+              leases.map((l) => l.priority),
+              Array(10).fill(2),
+            );
+            const plan = await withAdmin(url, async (c) => {
+              await c.query('SET plan_cache_mode = force_generic_plan');
+              await c.query(`PREPARE claim(text[], bigint, integer, bigint, text, bigint) AS
+                ${readFileSync(new URL('../../src/store/postgres/sql/tasks-claim.sql', import.meta.url), 'utf8')}`);
+              await c.query('BEGIN');
+              const { rows } = await c.query(
+                `EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE claim('{flip}', ${T0}, 10, 0, 'w', ${T0 + 1000})`,
+              );
+              await c.query('ROLLBACK');
+              return JSON.stringify(rows[0]['QUERY PLAN']);
+            });
+            const scans = [
+              ...plan.matchAll(/"Index Name":"tasks_claim"[^}]*?"Actual Rows":(\d+)/g),
+            ];
+            assert.ok(scans.length > 0, `the claim walks tasks_claim: ${plan.slice(0, 400)}`);
+            for (const [, rows] of scans) assert.ok(Number(rows) <= 20, `read ${rows} entries`);
+            assert.doesNotMatch(plan, /"Node Type":"Sort"[^}]*"Relation Name":"tasks"/);
+          } finally {
+            await store.close();
+          }
         }));
     });
 
@@ -396,8 +501,10 @@ if ('skip' in available) {
           assert.deepEqual(await changedOnA, { kind: 'changed', ids: [id] });
           // Notifications arrive in commit order: had A heard its own submit, it would have
           // come before B's completion.
-          assert.deepEqual(ea.seen, [{ kind: 'ready' }, { kind: 'changed', ids: [id] }]);
-          assert.deepEqual(eb.seen, [{ kind: 'ready' }, { kind: 'ready' }]);
+          // On listening each also hears `due` and `schedule` (read the due times again).
+          const listening = [{ kind: 'ready' }, { kind: 'due' }, { kind: 'schedule' }];
+          assert.deepEqual(ea.seen, [...listening, { kind: 'changed', ids: [id] }]);
+          assert.deepEqual(eb.seen, [...listening, { kind: 'ready' }]);
           ea.stop();
           eb.stop();
         }));

@@ -193,6 +193,7 @@ describe('SqliteStore', () => {
         { version: 3, name: '003_delayed_index' },
         { version: 4, name: '004_attempts' },
         { version: 5, name: '005_task_types' },
+        { version: 6, name: '006_scheduling' },
       ]);
       const second = await openStore({ path: file });
       await second.close();
@@ -276,7 +277,7 @@ describe('SqliteStore', () => {
       try {
         assert.deepEqual(
           db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all(),
-          [1, 2, 3, 4, 5],
+          [1, 2, 3, 4, 5, 6],
         );
         assert.deepEqual(db.prepare('SELECT tally_id FROM tasks ORDER BY id').pluck().all(), [
           null,
@@ -566,7 +567,13 @@ describe('SqliteStore', () => {
       const byIds = plan('tasks-lease', { ids: '[1, 2]', now: 0 });
       assert.match(byIds, /SEARCH tasks USING INTEGER PRIMARY KEY/);
       assert.doesNotMatch(byIds, /SCAN tasks/);
-      assert.match(plan('next-run-at', { now: 0 }), /tasks_delayed/);
+      assert.match(plan('next-run-at', { now: 0 }), /tasks_delayed.*tasks_scheduled/);
+      assert.match(
+        plan('tasks-enqueue-due', { now: 0, limit: 1 }),
+        /USING COVERING INDEX tasks_scheduled/,
+      );
+      assert.match(plan('task-by-key', ['flip', 'k']), /USING INDEX tasks_key/);
+      assert.doesNotMatch(plan('schedules-due', { now: 0, limit: 1 }), /SCAN schedules/);
       assert.match(plan('attempts-of-task', { taskId: 1 }), /SEARCH attempts USING PRIMARY KEY/);
       const summaryPlan = plan('tally-summary', { id: 1 });
       assert.match(summaryPlan, /SEARCH y USING INTEGER PRIMARY KEY/);

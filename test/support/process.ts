@@ -1,10 +1,29 @@
 /** Runs taskwire as a real child process (for crash and signal tests). */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 
 export const CLI = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+
+const execCli = promisify(execFile);
+
+/** Runs `taskwire ARGS` against the server on `port` (TASKWIRE_PORT); never rejects. */
+export async function taskwire(
+  port: number,
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await execCli(process.execPath, ['--import', 'tsx', CLI, ...args], {
+      env: { ...process.env, TASKWIRE_PORT: String(port) },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
 
 /** Spawns `taskwire ARGS` through tsx. */
 export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {

@@ -11,6 +11,8 @@ import type { Store } from '../../src/store/types.ts';
 
 export interface TestServer {
   server: TaskwireServer;
+  /** The server's store, to look at what it holds. */
+  store: Store;
   port: number;
   dir: string;
   db: string;
@@ -40,6 +42,7 @@ export async function startServer(opts: TestServerOptions = {}): Promise<TestSer
   const { port } = await server.start();
   return {
     server,
+    store,
     port,
     dir,
     db,

@@ -171,6 +171,20 @@ class BadInputTest(ServerTestCase):
             client.submit("flip", "x", max_attempts=0)  # out of range: the server checked it
         self.assertEqual(client.wait(client.submit("flip", "ok", max_attempts=1, reps=1)).result, "ko")
 
+    def test_scheduling_options(self) -> None:
+        client = self.client()
+        later = datetime.fromtimestamp(time.time() + 3600, timezone.utc)
+        task = client.status(client.submit("flip", "x", priority=4, run_at=later, key="py-1"))
+        self.assertEqual((task.status, task.priority, task.key), ("scheduled", 4, "py-1"))
+        assert task.run_at is not None
+        self.assertAlmostEqual(task.run_at.timestamp(), later.timestamp(), delta=0.01)
+        self.assertEqual(client.submit("flip", "y", key="py-1"), task.id)  # a duplicate
+        self.assertEqual(client.cancel(task.id).status, "canceled")
+        with self.assertRaises(taskwire.ScheduleNotFoundError):
+            client.call("schedule.remove", {"name": "none"})
+        with self.assertRaises(taskwire.InvalidScheduleError):
+            client.call("schedule.add", {"name": "s", "cron": "61 * * * *", "type": "flip", "data": "x"})
+
     def test_large_data_and_a_line_over_the_server_limit(self) -> None:
         client = self.client()
         big = "é" * (400 * 1024)  # 800 KiB of UTF-8: under the server's 1 MiB line limit

@@ -7,6 +7,7 @@
  * second. It listens to no task event: a `task:changed` listener would make every report
  * come back as a whole record (TaskChanges.wantsRecord), a read per task.
  */
+import type { TaskStatus } from '../../model/tasks.ts';
 import type { WorkerInfo } from '../../protocol/messages.ts';
 import type { ServerMetrics } from '../metrics.ts';
 import type { HttpContext } from './context.ts';
@@ -18,14 +19,7 @@ const RECENT = 10;
 export interface Overview {
   at: string;
   store: string;
-  counts: {
-    type: string;
-    enqueued: number;
-    processing: number;
-    done: number;
-    failed: number;
-    canceled: number;
-  }[];
+  counts: ({ type: string } & Record<TaskStatus, number>)[];
   /** Per second: unix seconds, tasks submitted, tasks finished. */
   throughput: { t: number[]; submitted: number[]; finished: number[] };
   workers: WorkerInfo[];

@@ -26,6 +26,12 @@ export interface LeasesOptions {
 export class Leases {
   /** Every lease handed out and not yet settled: token → holder and lease. */
   private readonly owners = new Map<number, { state: SlotState; lease: Lease }>();
+  /**
+   * Leases whose report could not be stored (the store failed): still active in the store
+   * and still taking their worker's slot, but nobody runs them any more, so they are not
+   * extended; they expire and the sweep takes them back (the task runs again).
+   */
+  private readonly unreported = new Set<number>();
   private sweepTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -79,10 +85,20 @@ export class Leases {
     return this.owners.get(token)?.lease;
   }
 
+  /**
+   * The report on `token` was not stored (the write failed): the lease stays active in the
+   * store, so it keeps its worker's slot (the next task is not handed out while the task
+   * still shows as processing) until it expires and the sweep takes it back.
+   */
+  unstored(token: number): void {
+    if (this.owners.has(token)) this.unreported.add(token);
+  }
+
   /** The token settled (reported, given back or revoked): nobody holds it any more. */
   settle(token: number): void {
     const owner = this.owners.get(token);
     if (!owner) return;
+    this.unreported.delete(token);
     this.owners.delete(token);
     owner.state.inFlight.delete(token);
     owner.state.reporting.delete(token);
@@ -93,7 +109,10 @@ export class Leases {
     const tokens = [...state.inFlight];
     state.inFlight.clear();
     state.reporting.clear();
-    for (const t of tokens) this.owners.delete(t);
+    for (const t of tokens) {
+      this.owners.delete(t);
+      this.unreported.delete(t);
+    }
     return tokens;
   }
 
@@ -111,7 +130,10 @@ export class Leases {
     try {
       const now = this.opts.now();
       const local: number[] = [];
-      for (const s of slots) if (s.slot.local) local.push(...s.inFlight);
+      for (const s of slots) {
+        if (!s.slot.local) continue;
+        for (const t of s.inFlight) if (!this.unreported.has(t)) local.push(t);
+      }
       if (local.length > 0) await this.store.extend(local, now + this.opts.leaseMs, now);
       const expired = await this.store.reclaimExpired(now);
       this.opts.onSweep?.();
@@ -121,8 +143,10 @@ export class Leases {
         this.events.emit('lease:expired', { token: e.token, taskId: e.taskId, worker: e.worker });
         const state = this.owners.get(e.token)?.state;
         if (!state) continue;
+        // Its worker finished it already (its report was lost): nothing to revoke.
+        const finished = this.unreported.has(e.token);
         this.settle(e.token);
-        byOwner.set(state, [...(byOwner.get(state) ?? []), e.token]);
+        if (!finished) byOwner.set(state, [...(byOwner.get(state) ?? []), e.token]);
       }
       for (const [state, tokens] of byOwner) state.slot.revoke(tokens, 'expired');
       this.opts.onExpired();

@@ -6,7 +6,7 @@
 
 import { settledWithin } from '../../handlers/grace.ts';
 import { LazyAbort } from '../../handlers/lazy-abort.ts';
-import { runHandler, type TaskHandler } from '../../handlers/run-handler.ts';
+import { runHandler, type TaskHandler, type TaskInput } from '../../handlers/run-handler.ts';
 import type { WorkerInfo } from '../../protocol/messages.ts';
 import type { Lease } from '../../store/types.ts';
 import type { Scheduler, WorkerSlot } from './scheduler.ts';
@@ -99,15 +99,19 @@ export class LocalExecutor implements WorkerSlot {
   private async run(run: Running): Promise<void> {
     const { lease, abort } = run;
     const scheduler = this.scheduler!;
+    const input: TaskInput = {
+      id: String(lease.taskId),
+      type: lease.type,
+      data: lease.data,
+      reps: lease.reps,
+      attempt: lease.attempt,
+      priority: lease.priority,
+    };
+    if (lease.key !== null) input.key = lease.key;
+    if (lease.schedule !== null) input.schedule = lease.schedule;
     const ran = runHandler(
       this.handlers.get(lease.type),
-      {
-        id: String(lease.taskId),
-        type: lease.type,
-        data: lease.data,
-        reps: lease.reps,
-        attempt: lease.attempt,
-      },
+      input,
       abort,
       (f) =>
         void scheduler

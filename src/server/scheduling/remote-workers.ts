@@ -52,7 +52,7 @@ export interface RemoteWorkersOptions {
 }
 
 function toAssignment(l: Lease): Assignment {
-  return {
+  const a: Assignment = {
     id: String(l.taskId),
     token: String(l.token),
     type: l.type,
@@ -61,6 +61,11 @@ function toAssignment(l: Lease): Assignment {
     attempt: l.attempt,
     deadline: l.deadline,
   };
+  // Only when set: most tasks have none, and every byte goes to every worker.
+  if (l.priority !== 0) a.priority = l.priority;
+  if (l.key !== null) a.key = l.key;
+  if (l.schedule !== null) a.schedule = l.schedule;
+  return a;
 }
 
 function tokenOf(text: string): number {

@@ -9,7 +9,7 @@
  * batches: planned as a batch is about to be written, applied after its submits and
  * reports in the same transaction, so a task submitted in that turn is leased by the same
  * commit. Otherwise (PostgreSQL) a pump claims for each worker in turn (claim-pump.ts).
- * Leases held are tracked in leases.ts, retry times in due-timer.ts.
+ * Leases held are tracked in leases.ts; retries and delayed tasks come due in due-tasks.ts.
  */
 import type { TypedEmitter } from '../../events/emitter.ts';
 import { isTerminal, type Json } from '../../model/tasks.ts';
@@ -27,7 +27,7 @@ import type {
 import type { ClaimPlanner, CommitListener, Committer } from '../committer.ts';
 import type { ServerEvents } from '../events.ts';
 import { ClaimPump } from './claim-pump.ts';
-import { DueTimer } from './due-timer.ts';
+import { DueTasks } from './due-tasks.ts';
 import { Leases } from './leases.ts';
 import { ReadyTypes } from './ready-types.ts';
 import { type SlotState, slotState, type Want, type WorkerSlot } from './worker-slot.ts';
@@ -58,7 +58,8 @@ export class Scheduler implements ClaimPlanner, CommitListener {
   private readonly slots = new Map<string, SlotState>();
   private readonly ready = new ReadyTypes();
   private readonly leases: Leases;
-  private readonly retries: DueTimer;
+  /** Retries and delayed tasks coming due (one timer). */
+  readonly due: DueTasks;
   /** Claims outside writes (PostgreSQL); undefined when claims ride in the batches. */
   private readonly pump: ClaimPump | undefined;
   /**
@@ -80,11 +81,12 @@ export class Scheduler implements ClaimPlanner, CommitListener {
     private readonly opts: SchedulerOptions,
   ) {
     this.leases = new Leases(store, events, { ...opts, onExpired: () => this.workAppeared() });
-    this.retries = new DueTimer({
-      now: opts.now,
-      next: (now) => store.nextRunAt(now),
-      onDue: () => this.workAppeared(),
-      onError: opts.onError,
+    this.due = new DueTasks(store, {
+      ...opts,
+      wake: (types) => this.workAppeared(types, true),
+      onEnqueued: (tasks) => {
+        if (events.listens('task:due')) events.emit('task:due', { tasks });
+      },
     });
     if (store.capabilities.claimsInWrite) committer.planClaims(this);
     else this.pump = new ClaimPump(store, this, opts);
@@ -92,7 +94,7 @@ export class Scheduler implements ClaimPlanner, CommitListener {
 
   async start(): Promise<void> {
     this.leases.startSweep(() => this.slots.values());
-    await this.retries.start();
+    await this.due.start();
     this.wake();
   }
 
@@ -100,7 +102,7 @@ export class Scheduler implements ClaimPlanner, CommitListener {
   stop(): void {
     this.closed = true;
     this.leases.stopSweep();
-    this.retries.stop();
+    this.due.stop();
   }
 
   addWorker(slot: WorkerSlot): void {
@@ -166,7 +168,9 @@ export class Scheduler implements ClaimPlanner, CommitListener {
 
   /** CommitListener: a batch committed. */
   committed(batch: WriteBatch): void {
-    if (batch.submits.length > 0) this.submitted(batch.submits);
+    if (batch.submits.length === 0) return;
+    this.submitted(batch.submits);
+    this.due.committed(batch);
   }
 
   /** A worker can take tasks again (its socket drained). */
@@ -216,7 +220,7 @@ export class Scheduler implements ClaimPlanner, CommitListener {
     const [task] = await this.settle(slotId, [{ token }], async () => [
       await this.committer.fail({ token, error, retryAt }),
     ]);
-    if (task && task.status !== 'failed') this.retries.schedule(retryAt);
+    if (task && task.status !== 'failed') this.due.dueAt(retryAt);
     return task !== undefined;
   }
 
@@ -274,19 +278,24 @@ export class Scheduler implements ClaimPlanner, CommitListener {
     if (heldAt.length === 0) return out;
     const held = heldAt.map((i) => reports[i]!);
     const state = this.slots.get(slotId);
-    let tasks: (TaskState | undefined)[];
+    let tasks: (TaskState | undefined)[] | undefined;
     try {
       const written = write(held);
       if (state && !this.pump) for (const r of held) state.reporting.add(r.token);
       tasks = await written;
     } finally {
       for (const r of held) {
-        this.leases.settle(r.token);
         state?.reporting.delete(r.token);
+        // A report that was not stored leaves its lease active: its slot stays taken until
+        // the lease expires, so the next task is not handed out while this one still shows
+        // as processing (with concurrency 1, status would show two).
+        if (tasks) this.leases.settle(r.token);
+        else this.leases.unstored(r.token);
       }
-      if (state && this.ready.any(state.slot.types)) this.wake();
+      if (tasks && state && this.ready.any(state.slot.types)) this.wake();
     }
-    tasks.forEach((task, j) => {
+    // Only reached when the write succeeded (a failure rejected above).
+    tasks!.forEach((task, j) => {
       if (!task) this.leases.stale(held[j]!.token, slotId);
       out[heldAt[j]!] = task;
     });

@@ -16,11 +16,12 @@ import type {
 import type { TaskView } from '../../protocol/tasks.ts';
 import type { Store, TaskRecord } from '../../store/types.ts';
 import type { Committer } from '../committer.ts';
+import type { CronSchedules } from '../scheduling/cron-schedules.ts';
 import type { WorkerMethods } from '../scheduling/remote-workers.ts';
 import type { Scheduler } from '../scheduling/scheduler.ts';
 import type { TaskTypes } from '../scheduling/task-types.ts';
 import type { Waiters } from '../waiters.ts';
-import { parseTaskId, tallyView, taskView } from './views.ts';
+import { parseTaskId, scheduleView, tallyView, taskView } from './views.ts';
 
 /** What a method handler may do with the connection it serves. */
 export interface Session {
@@ -43,6 +44,7 @@ export interface Core {
   readonly scheduler: Scheduler;
   readonly waiters: Waiters;
   readonly types: TaskTypes;
+  readonly schedules: CronSchedules;
   readonly serverName: string;
   readonly maxAttempts: number;
   now(): number;
@@ -149,23 +151,36 @@ async function run(
       return { pong: true, server: core.serverName, store: core.storeStatus() };
     case 'submit': {
       const row = core.types.accept(call.params);
-      const [id] = await core.committer.submit([row instanceof Promise ? await row : row]);
-      return { id: String(id) };
+      const { ids, duplicates } = await core.committer.submit([
+        row instanceof Promise ? await row : row,
+      ]);
+      return duplicates.length > 0
+        ? { id: String(ids[0]), duplicate: true }
+        : { id: String(ids[0]) };
     }
     case 'run': {
       // The waiter is registered as the submit commits, before any change to the task can
-      // be reported (even one in the same batch), so no read back is needed.
+      // be reported (even one in the same batch), so no read back is needed. A duplicate
+      // (its key was held) waits for the task holding the key, which may be finished.
       let done: Promise<TaskView> | undefined;
       const row = core.types.accept(call.params);
-      await core.committer.submit([row instanceof Promise ? await row : row], ([id]) => {
-        done = watch(core, session, id!, false).done;
-      });
-      return done!;
+      const { ids } = await core.committer.submit(
+        [row instanceof Promise ? await row : row],
+        ({ ids: [id], duplicates: dup }) => {
+          if (dup.length === 0) done = watch(core, session, id!, false).done;
+        },
+      );
+      return done ?? waitFor(core, session, String(ids[0]), false);
     }
     case 'submitMany': {
       const rows = core.types.acceptMany(call.params.tasks);
-      const ids = await core.committer.submit(rows instanceof Promise ? await rows : rows);
-      return { ids: ids.map(String) };
+      const { ids, duplicates } = await core.committer.submit(
+        rows instanceof Promise ? await rows : rows,
+      );
+      if (duplicates.length === 0) return { ids: ids.map(String) };
+      const duplicate = ids.map(() => false);
+      for (const i of duplicates) duplicate[i] = true;
+      return { ids: ids.map(String), duplicate };
     }
     case 'status': {
       const task = await core.store.get(taskId(call.params.id), call.params.attempts ?? false);
@@ -180,7 +195,7 @@ async function run(
       if (outcome.reason === 'not_found') throw notFound(call.params.id);
       throw new TaskwireError(
         ErrorCode.TASK_NOT_CANCELABLE,
-        `task ${call.params.id} is ${outcome.status}; only an enqueued task can be canceled`,
+        `task ${call.params.id} is ${outcome.status}; only an enqueued or scheduled task can be canceled`,
         { data: { id: call.params.id, status: outcome.status } },
       );
     }
@@ -212,6 +227,17 @@ async function run(
       }
       return tallyView(tally, core.now());
     }
+    case 'schedule.add': {
+      const { schedule, created } = await core.schedules.add(call.params, (spec) =>
+        core.types.accept(spec),
+      );
+      return { ...scheduleView(schedule), created };
+    }
+    case 'schedule.list':
+      return { schedules: (await core.schedules.list()).map(scheduleView) };
+    case 'schedule.remove':
+      await core.schedules.remove(call.params.name);
+      return { removed: true };
     case 'worker.hello':
       return session.becomeWorker(call.params);
     case 'worker.complete':

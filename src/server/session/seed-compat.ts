@@ -35,7 +35,9 @@ export async function handleSeedLine(
           if (error instanceof TaskwireError) return seedImpossible(String(req.type), req.data);
           throw error;
         }
-        const [id] = await core.committer.submit([row]);
+        const {
+          ids: [id],
+        } = await core.committer.submit([row]);
         return seedScheduled(String(id));
       }
       case 'status': {

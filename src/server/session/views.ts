@@ -1,8 +1,8 @@
 /** Turns store records into what goes on the wire. */
 
 import type { TallyView } from '../../protocol/messages.ts';
-import type { AttemptView, TaskView } from '../../protocol/tasks.ts';
-import type { AttemptRecord, TallySummary, TaskRecord } from '../../store/types.ts';
+import type { AttemptView, ScheduleView, TaskView } from '../../protocol/tasks.ts';
+import type { AttemptRecord, ScheduleRecord, TallySummary, TaskRecord } from '../../store/types.ts';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
@@ -31,13 +31,34 @@ export function taskView(t: TaskRecord & { attemptLog?: AttemptRecord[] }): Task
     attempts: t.attempts,
     createdAt: iso(t.createdAt),
     updatedAt: iso(t.updatedAt),
+    priority: t.priority,
   };
+  if (t.runAt !== t.createdAt) view.runAt = iso(t.runAt);
+  if (t.key !== null) view.key = t.key;
+  if (t.schedule !== null) view.schedule = t.schedule;
   if (t.result !== undefined) view.result = t.result;
   if (t.error !== null) view.error = t.error;
   if (t.progress !== null) view.progress = t.progress;
   if (t.startedAt !== null) view.startedAt = iso(t.startedAt);
   if (t.finishedAt !== null) view.finishedAt = iso(t.finishedAt);
   if (t.attemptLog) view.attemptLog = t.attemptLog.map(attemptView);
+  return view;
+}
+
+/** The client's view of a cron schedule. */
+export function scheduleView(s: ScheduleRecord): ScheduleView {
+  const view: ScheduleView = {
+    name: s.name,
+    cron: s.cron,
+    type: s.type,
+    data: s.data,
+    priority: s.priority,
+    createdAt: iso(s.createdAt),
+  };
+  if (s.tz !== null) view.tz = s.tz;
+  if (s.nextRun !== null) view.nextRun = iso(s.nextRun);
+  if (s.lastRun !== null) view.lastRun = iso(s.lastRun);
+  if (s.lastTask !== null) view.lastTask = String(s.lastTask);
   return view;
 }
 

@@ -3,9 +3,10 @@
  * have become runnable, and which tasks changed. A batch's events go out as one or more
  * payloads, each under PostgreSQL's payload limit.
  *
- * A payload is JSON: `{"o":ORIGIN,"r":1,"c":[ID,...]}`; `r` is present only when tasks may
- * have become runnable, `c` only when tasks changed. A batch whose ids do not fit in one
- * payload is split: `r` travels in the first part only.
+ * A payload is JSON: `{"o":ORIGIN,"r":1,"d":MS,"s":MS,"c":[ID,...]}`; `r` is present only when
+ * tasks may have become runnable, `d` only when a task comes due at that time (a delayed task,
+ * a retry), `s` only when a schedule's next run is then, `c` only when tasks changed. A batch
+ * whose ids do not fit in one payload is split: `r`, `d` and `s` travel in the first part only.
  */
 
 import type { Pipeline } from './connection.ts';
@@ -16,6 +17,10 @@ export interface Notice {
   ready: boolean;
   /** Tasks that changed state, ascending and distinct. */
   ids: number[];
+  /** The earliest time a task this batch stored comes due (ms), if any. */
+  due?: number;
+  /** The earliest next run of a schedule this batch stored (ms), if any. */
+  schedule?: number;
 }
 
 /** PostgreSQL refuses payloads of 8000 bytes or more (the default page size). */
@@ -27,20 +32,22 @@ export const MAX_PAYLOAD_BYTES = 7999;
  */
 export function encodeNotice(origin: string, notice: Notice, maxBytes = MAX_PAYLOAD_BYTES) {
   const ids = [...new Set(notice.ids)].sort((a, b) => a - b);
-  if (!notice.ready && ids.length === 0) return [];
-  const head = (ready: boolean) => `{"o":${JSON.stringify(origin)}${ready ? ',"r":1' : ''}`;
+  const { due, schedule } = notice;
+  if (!notice.ready && ids.length === 0 && due === undefined && schedule === undefined) return [];
+  const head = (first: boolean) =>
+    `{"o":${JSON.stringify(origin)}${first && notice.ready ? ',"r":1' : ''}${
+      first && due !== undefined ? `,"d":${due}` : ''
+    }${first && schedule !== undefined ? `,"s":${schedule}` : ''}`;
   if (ids.length === 0) return [`${head(true)}}`];
   const payloads: string[] = [];
-  let ready = notice.ready;
-  let part = `${head(ready)},"c":[`;
+  let part = `${head(true)},"c":[`;
   let count = 0;
   for (const id of ids) {
     const item = `${count > 0 ? ',' : ''}${id}`;
     // Ids and the origin are ASCII: one byte per character. 2 bytes close the payload.
     if (part.length + item.length + 2 > maxBytes && count > 0) {
       payloads.push(`${part}]}`);
-      ready = false;
-      part = `${head(ready)},"c":[${id}`;
+      part = `${head(false)},"c":[${id}`;
       count = 1;
       continue;
     }
@@ -60,10 +67,13 @@ export function decodeNotice(payload: string): (Notice & { origin: string }) | u
     return undefined;
   }
   if (typeof value !== 'object' || value === null) return undefined;
-  const { o, r, c } = value as { o?: unknown; r?: unknown; c?: unknown };
+  const { o, r, c, d, s } = value as Record<string, unknown>;
   if (typeof o !== 'string') return undefined;
   const ids = Array.isArray(c) ? c.filter((id): id is number => Number.isSafeInteger(id)) : [];
-  return { origin: o, ready: r === 1, ids };
+  const notice: Notice & { origin: string } = { origin: o, ready: r === 1, ids };
+  if (Number.isSafeInteger(d)) notice.due = d as number;
+  if (Number.isSafeInteger(s)) notice.schedule = s as number;
+  return notice;
 }
 
 /** Where and as whom a store announces its changes; undefined when it does not. */

@@ -31,11 +31,15 @@ interface ClaimRow {
   data: string;
   reps: number;
   attempt: number;
+  priority: number;
+  key: string | null;
+  schedule: string | null;
   run_at: number;
 }
 
 /**
- * Leases up to `limit` runnable tasks of the given types, oldest first: one statement.
+ * Leases up to `limit` runnable tasks of the given types, in claim order (priority, then
+ * id): one statement.
  *
  * Claims and extensions commit without waiting for the WAL flush (synchronous_commit off for
  * their transaction): a lease lost to a crash of PostgreSQL loses no acknowledged work (the
@@ -65,6 +69,9 @@ export async function claim(s: Session, req: ClaimRequest): Promise<Lease[]> {
     reps: row.reps,
     attempt: row.attempt,
     deadline,
+    priority: row.priority,
+    key: row.key,
+    schedule: row.schedule,
     readyAt: row.run_at,
   }));
 }

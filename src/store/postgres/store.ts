@@ -13,6 +13,9 @@ import type {
   ClaimRequest,
   ExpiredLease,
   Lease,
+  ScheduleRecord,
+  ScheduleSpec,
+  ScheduleTick,
   Store,
   StoreCapabilities,
   StoreEvent,
@@ -38,6 +41,7 @@ import { migrate } from './migrate.ts';
 import { type Announcer, decodeNotice } from './notifications.ts';
 import * as ops from './operations.ts';
 import * as queries from './queries.ts';
+import * as scheduling from './scheduling.ts';
 import { Statements } from './statements.ts';
 import { write } from './write.ts';
 
@@ -228,7 +232,11 @@ export class PostgresStore implements Store {
         config: clientConfig(this.settings, 'taskwire-listen'),
         channel,
         onPayload: (payload) => this.received(payload),
-        onListening: () => this.emit({ kind: 'ready' }),
+        onListening: () => {
+          this.emit({ kind: 'ready' });
+          this.emit({ kind: 'due' });
+          this.emit({ kind: 'schedule' });
+        },
       });
       this.listener.start();
     }
@@ -242,6 +250,8 @@ export class PostgresStore implements Store {
     if (!notice || notice.origin === this.origin) return;
     if (notice.ids.length > 0) this.emit({ kind: 'changed', ids: notice.ids });
     if (notice.ready) this.emit({ kind: 'ready' });
+    if (notice.due !== undefined) this.emit({ kind: 'due', at: notice.due });
+    if (notice.schedule !== undefined) this.emit({ kind: 'schedule', at: notice.schedule });
   }
 
   private emit(event: StoreEvent): void {
@@ -289,6 +299,33 @@ export class PostgresStore implements Store {
 
   async nextRunAt(now: number): Promise<number | undefined> {
     return this.run('idempotent', (s) => ops.nextRunAt(s, now));
+  }
+
+  async enqueueDue(now: number, limit: number): Promise<{ id: number; type: string }[]> {
+    return this.run('until-commit', (s) => scheduling.enqueueDue(s, now, limit, this.announcer));
+  }
+
+  async putSchedule(spec: ScheduleSpec, now: number): Promise<{ created: boolean }> {
+    return this.run('until-commit', (s) => scheduling.putSchedule(s, spec, now, this.announcer));
+  }
+
+  async schedules(): Promise<ScheduleRecord[]> {
+    return this.run('idempotent', (s) => scheduling.schedules(s));
+  }
+
+  async removeSchedule(name: string): Promise<boolean> {
+    return this.run('never', (s) => scheduling.removeSchedule(s, name));
+  }
+
+  async nextScheduleRun(): Promise<number | undefined> {
+    return this.run('idempotent', (s) => scheduling.nextScheduleRun(s));
+  }
+
+  async tickSchedules(
+    now: number,
+    next: (s: ScheduleRecord) => number | null,
+  ): Promise<ScheduleTick[]> {
+    return this.run('until-commit', (s) => scheduling.tickSchedules(s, now, next, this.announcer));
   }
 
   async createTally(spec: TallySpec, now: number): Promise<{ id: number; created: boolean }> {

@@ -3,7 +3,14 @@
  * round trips whatever its size (one without reports on leases).
  */
 import { type TaskRow, toJsonText, toTaskRecord } from '../rows.ts';
-import type { TaskState, WriteBatch, WriteOutcome } from '../types.ts';
+import {
+  hasOptions,
+  KEY_HOLD_MS,
+  type NewTask,
+  type TaskState,
+  type WriteBatch,
+  type WriteOutcome,
+} from '../types.ts';
 import type { Pipeline, Session } from './connection.ts';
 import { type Announcer, announce, type Notice } from './notifications.ts';
 
@@ -88,6 +95,7 @@ export async function write(
   const results = batch.completions.map((c) => toJsonText(c.result));
   const outcome: WriteOutcome = {
     ids: [],
+    duplicates: [],
     completions: batch.completions.map(() => undefined),
     failures: batch.failures.map(() => undefined),
     releases: batch.releases.map(() => undefined),
@@ -107,16 +115,7 @@ export async function write(
   if (batch.submits.length === 0 && tokens.length === 0 && cancels.length === 0) return outcome;
 
   const first = s.pipeline().begin();
-  const inserted =
-    batch.submits.length > 0
-      ? first.run<{ id: number }>('task-insert', [
-          batch.submits.map((t) => t.type),
-          data,
-          batch.submits.map((t) => t.reps),
-          batch.submits.map((t) => t.maxAttempts),
-          now,
-        ])
-      : undefined;
+  const submitted = insertTasks(first, batch.submits, data, now);
   const leases =
     tokens.length > 0
       ? first.run<{ token: number; task_id: number }>('leases-lock', [tokens])
@@ -137,9 +136,62 @@ export async function write(
   announce(second, announcer, batchNotice(batch, taskOf, tasks?.rows ?? []));
   second.commit();
   await second.send();
-  outcome.ids = inserted?.rows.map((r) => r.id) ?? [];
+  submitted?.(outcome);
   for (const fill of fills) fill();
   return outcome;
+}
+
+/**
+ * Adds the inserts of a batch's submits to `p`; returns what fills in `ids` and `duplicates`
+ * once `p` was sent. Submits without options take task-insert; a batch with any option takes
+ * task-insert-options for all, so ids still ascend in batch order. Keys held by tasks that
+ * finished more than KEY_HOLD_MS ago are let go first; the holders of the keys that inserted
+ * nothing are read after the insert.
+ */
+/** Where insertTasks puts the submits' ids. */
+export type Submitted = Pick<WriteOutcome, 'ids' | 'duplicates'>;
+
+export function insertTasks(p: Pipeline, submits: NewTask[], data: string[], now: number) {
+  if (submits.length === 0) return undefined;
+  const types = submits.map((t) => t.type);
+  const reps = submits.map((t) => t.reps);
+  const attempts = submits.map((t) => t.maxAttempts);
+  if (!submits.some(hasOptions)) {
+    const rows = p.run<{ id: number }>('task-insert', [types, data, reps, attempts, now]);
+    return (o: Submitted) => {
+      o.ids = rows.rows.map((r) => r.id);
+    };
+  }
+  const keyed = submits.filter((t) => t.key !== undefined);
+  const keyTypes = keyed.map((t) => t.type);
+  const keys = keyed.map((t) => t.key!);
+  if (keyed.length > 0) p.run('tasks-key-release', [keyTypes, keys, now - KEY_HOLD_MS]);
+  const rows = p.run<{ id: number; inserted: boolean }>('task-insert-options', [
+    types,
+    data,
+    reps,
+    attempts,
+    submits.map((t) => t.runAt ?? null),
+    submits.map((t) => t.priority ?? 0),
+    submits.map((t) => t.key ?? null),
+    submits.map((t) => t.schedule ?? null),
+    now,
+  ]);
+  const holders =
+    keyed.length > 0
+      ? p.run<{ id: number; type: string; key: string }>('tasks-by-key', [keyTypes, keys])
+      : undefined;
+  return (o: Submitted) => {
+    const holder = new Map(holders?.rows.map((r) => [`${r.type}\u0000${r.key}`, r.id]));
+    o.ids = rows.rows.map((r, i) => {
+      if (r.inserted) return r.id;
+      const t = submits[i]!;
+      const id = holder.get(`${t.type}\u0000${t.key}`);
+      if (id === undefined) throw new Error(`no task holds key ${t.key} of type ${t.type}`);
+      o.duplicates.push(i);
+      return id;
+    });
+  };
 }
 
 /**
@@ -244,5 +296,11 @@ function batchNotice(batch: WriteBatch, taskOf: Map<number, number>, locked: Loc
     givenBack.some((t) => t.open) ||
     completed.some((t) => t.open && t.reps > 1);
   const ids = [...completed, ...givenBack, ...progressed].map((t) => t.id);
-  return { ready, ids: [...ids, ...batch.cancels.filter(Number.isSafeInteger)] };
+  const notice: Notice = { ready, ids: [...ids, ...batch.cancels.filter(Number.isSafeInteger)] };
+  // When the others' timers must wake: a delayed submit's due time, a retry's.
+  let due = Number.POSITIVE_INFINITY;
+  for (const t of batch.submits) if (t.runAt !== undefined && t.runAt < due) due = t.runAt;
+  for (const f of batch.failures) if (f.retryAt < due) due = f.retryAt;
+  if (due !== Number.POSITIVE_INFINITY) notice.due = due;
+  return notice;
 }

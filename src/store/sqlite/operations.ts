@@ -34,7 +34,9 @@ import type {
   WriteBatch,
   WriteOutcome,
 } from '../types.ts';
+import { hasOptions } from '../types.ts';
 import type { ActiveLease, ActiveLeases } from './active-leases.ts';
+import { insertWithOptions } from './scheduling.ts';
 import type { Statements } from './statements.ts';
 import type { Tokens } from './tokens.ts';
 
@@ -199,7 +201,13 @@ export function applyBatch(p: StoreParts, batch: WriteBatch): WriteOutcome {
   const { st } = p;
   const { now } = batch;
   const insert = st['task-insert'];
-  const ids = batch.submits.map((task) => {
+  const duplicates: number[] = [];
+  const ids = batch.submits.map((task, i) => {
+    if (hasOptions(task)) {
+      const { id, duplicate } = insertWithOptions(st, task, now);
+      if (duplicate) duplicates.push(i);
+      return id;
+    }
     const data = JSON.stringify(task.data);
     const { lastInsertRowid } = insert.run(
       task.type,
@@ -218,7 +226,16 @@ export function applyBatch(p: StoreParts, batch: WriteBatch): WriteOutcome {
   const cancels = batch.cancels.map((id) => cancel(st, id, now));
   const progressed = batch.progress.map((r) => progress(p, r.token, r.progress, now));
   const claims = batch.claims.map((req) => claim(p, req));
-  return { ids, completions, failures, releases, cancels, progress: progressed, claims };
+  return {
+    ids,
+    duplicates,
+    completions,
+    failures,
+    releases,
+    cancels,
+    progress: progressed,
+    claims,
+  };
 }
 
 /** A row of claim-candidates. */
@@ -229,10 +246,16 @@ type Candidate = [
   reps: number,
   attempts: number,
   error: string | null,
+  priority: number,
+  key: string | null,
+  schedule: string | null,
   runAt: number,
 ];
 
-/** The oldest runnable tasks of the given types, at most `limit`, by ascending id. */
+/** Claim order: the highest priority first, then the lowest id. */
+const claimOrder = (a: Candidate, b: Candidate) => b[6] - a[6] || a[0] - b[0];
+
+/** The first runnable tasks of the given types in claim order, at most `limit`. */
 function candidates(st: Statements, types: readonly string[], now: number, limit: number) {
   const select = st['claim-candidates'];
   const distinct = [...new Set(types)];
@@ -240,7 +263,7 @@ function candidates(st: Statements, types: readonly string[], now: number, limit
   // Each type's index range is walked separately (an IN list would sort every match).
   const rows: Candidate[] = [];
   for (const type of distinct) rows.push(...(select.all(type, now, limit) as Candidate[]));
-  return rows.sort((a, b) => a[0] - b[0]).slice(0, limit);
+  return rows.sort(claimOrder).slice(0, limit);
 }
 
 /**
@@ -251,7 +274,7 @@ function candidates(st: Statements, types: readonly string[], now: number, limit
 const SMALL_CLAIM = 3;
 
 /**
- * Leases up to `limit` runnable tasks of the given types, oldest first: a select, then the
+ * Leases up to `limit` runnable tasks of the given types, in claim order: a select, then the
  * tasks' updates; the leases themselves are kept in memory. Reads one candidate more than
  * it leases, to tell whether more are ready.
  */
@@ -267,12 +290,25 @@ export function claim(p: StoreParts, req: ClaimRequest): ClaimOutcome {
   leaseTasks(p.st, tasks, now);
   const deadline = now + leaseMs;
   const first = p.tokens.take(tasks.length);
-  const leases: Lease[] = tasks.map(([taskId, type, data, reps, attempts, error, readyAt], i) => {
+  const leases: Lease[] = tasks.map((row, i) => {
+    const [taskId, type, data, reps, attempts, error, priority, key, schedule, readyAt] = row;
     const token = first + i;
     const n = attempts + 1;
     p.leases.add({ token, taskId, n, worker, deadline, startedAt: now, type, reps, error });
     const parsed = JSON.parse(data) as Json;
-    return { token, taskId, type, data: parsed, reps, attempt: n, deadline, readyAt };
+    return {
+      token,
+      taskId,
+      type,
+      data: parsed,
+      reps,
+      attempt: n,
+      deadline,
+      priority,
+      key,
+      schedule,
+      readyAt,
+    };
   });
   return { leases, more };
 }

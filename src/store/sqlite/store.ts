@@ -8,6 +8,9 @@ import type {
   ClaimRequest,
   ExpiredLease,
   Lease,
+  ScheduleRecord,
+  ScheduleSpec,
+  ScheduleTick,
   Store,
   StoreCapabilities,
   TallySpec,
@@ -26,6 +29,7 @@ import type { StoreParts } from './operations.ts';
 import * as ops from './operations.ts';
 import * as queries from './queries.ts';
 import { closeLeases, openLeases } from './recovery.ts';
+import * as scheduling from './scheduling.ts';
 import { prepareStatements } from './statements.ts';
 import { Tokens } from './tokens.ts';
 
@@ -67,6 +71,10 @@ interface Transactions {
   createTally(spec: TallySpec, now: number): { id: number; created: boolean };
   tally(which: { id?: number; name?: string }): TallySummary | undefined;
   declareTypes(types: readonly string[], now: number): void;
+  enqueueDue(now: number, limit: number): { id: number; type: string }[];
+  putSchedule(spec: ScheduleSpec, now: number): { created: boolean };
+  removeSchedule(name: string): boolean;
+  tickSchedules(now: number, next: (s: ScheduleRecord) => number | null): ScheduleTick[];
 }
 
 function transactions(db: Database.Database, p: StoreParts): Transactions {
@@ -102,6 +110,12 @@ function transactions(db: Database.Database, p: StoreParts): Transactions {
     declareTypes: writer((types: readonly string[], now: number) => {
       for (const name of types) st['types-declare'].run({ name, now });
     }),
+    enqueueDue: writer((now: number, limit: number) => scheduling.enqueueDue(st, now, limit)),
+    putSchedule: writer((spec: ScheduleSpec, now: number) => scheduling.putSchedule(st, spec, now)),
+    removeSchedule: writer((name: string) => st['schedule-remove'].run({ name }).changes > 0),
+    tickSchedules: writer((now: number, next: (s: ScheduleRecord) => number | null) =>
+      scheduling.tickSchedules(st, now, next),
+    ),
     // A read transaction, so the numbers and the workers are one snapshot.
     tally: db.transaction((which: { id?: number; name?: string }) => ops.tally(st, which)),
     // A read transaction, so the task and its attempt log are one snapshot.
@@ -259,6 +273,34 @@ export class SqliteStore implements Store {
   async nextRunAt(now: number): Promise<number | undefined> {
     const runAt = this.requireOpen().parts.st['next-run-at'].get({ now }) as number | null;
     return runAt ?? undefined;
+  }
+
+  async enqueueDue(now: number, limit: number): Promise<{ id: number; type: string }[]> {
+    return this.requireOpen().tx.enqueueDue(now, limit);
+  }
+
+  async putSchedule(spec: ScheduleSpec, now: number): Promise<{ created: boolean }> {
+    return this.requireOpen().tx.putSchedule(spec, now);
+  }
+
+  async schedules(): Promise<ScheduleRecord[]> {
+    return scheduling.schedules(this.requireOpen().parts.st);
+  }
+
+  async removeSchedule(name: string): Promise<boolean> {
+    return this.requireOpen().tx.removeSchedule(name);
+  }
+
+  async nextScheduleRun(): Promise<number | undefined> {
+    const next = this.requireOpen().parts.st['schedules-next'].get() as number | null;
+    return next ?? undefined;
+  }
+
+  async tickSchedules(
+    now: number,
+    next: (s: ScheduleRecord) => number | null,
+  ): Promise<ScheduleTick[]> {
+    return this.requireOpen().tx.tickSchedules(now, next);
   }
 
   async createTally(spec: TallySpec, now: number): Promise<{ id: number; created: boolean }> {

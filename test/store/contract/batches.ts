@@ -115,6 +115,7 @@ export function batchesContract(test: ContractTest): void {
       // Progress comes last, after lc's release.
       assert.deepEqual(out.progress, [false]);
       assert.deepEqual(await store.counts(), {
+        scheduled: 0,
         enqueued: 3,
         processing: 0,
         done: 1,

@@ -122,6 +122,7 @@ export function reportsContract(test: ContractTest): void {
       await submit(store, T0, newTask());
       assert.equal(await complete(store, T0, 987654, 1), undefined);
       assert.deepEqual(await store.counts(), {
+        scheduled: 0,
         enqueued: 1,
         processing: 0,
         done: 0,

@@ -52,6 +52,9 @@ export function submitClaimContract(test: ContractTest): void {
         startedAt: null,
         finishedAt: null,
         updatedAt: T0,
+        priority: 0,
+        key: null,
+        schedule: null,
       });
       assert.deepEqual((await mustGet(store, ids[0]!)).data, { a: [1, 'x', null] });
       assert.equal((await mustGet(store, ids[2]!)).data, null);
@@ -86,6 +89,7 @@ export function submitClaimContract(test: ContractTest): void {
     test('an empty batch changes nothing and returns empty outcomes', async (store) => {
       assert.deepEqual(await store.write(emptyBatch(T0)), {
         ids: [],
+        duplicates: [],
         completions: [],
         failures: [],
         releases: [],
@@ -94,6 +98,7 @@ export function submitClaimContract(test: ContractTest): void {
         claims: [],
       });
       assert.deepEqual(await store.counts(), {
+        scheduled: 0,
         enqueued: 0,
         processing: 0,
         done: 0,
@@ -129,6 +134,9 @@ export function submitClaimContract(test: ContractTest): void {
         reps: 1,
         attempt: 1,
         deadline: T0 + 5 + 1000,
+        priority: 0,
+        key: null,
+        schedule: null,
       });
       const task = await mustGet(store, id!);
       assert.equal(task.status, 'processing');
@@ -297,6 +305,7 @@ export function submitClaimContract(test: ContractTest): void {
         cancels: [submitted[3]!],
       });
       assert.deepEqual(await store.counts(), {
+        scheduled: 0,
         enqueued: 2,
         processing: 1,
         done: 1,

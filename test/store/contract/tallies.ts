@@ -27,6 +27,7 @@ export function talliesContract(test: ContractTest): void {
       const { id, created } = await store.createTally({ keys: 5, reps: 2, maxAttempts: 4 }, T0 + 1);
       assert.equal(created, true);
       assert.deepEqual(await store.counts(), {
+        scheduled: 0,
         enqueued: 6,
         processing: 0,
         done: 0,
@@ -69,6 +70,9 @@ export function talliesContract(test: ContractTest): void {
         startedAt: T0 + 2,
         finishedAt: null,
         updatedAt: T0 + 2,
+        priority: 0,
+        key: null,
+        schedule: null,
       });
       assert.equal((await mustGet(store, plain!)).status, 'enqueued', 'other types untouched');
 
@@ -120,6 +124,7 @@ export function talliesContract(test: ContractTest): void {
       assert.notEqual(u1.id, u2.id);
       assert.equal((await mustTally(store, { id: u1.id })).name, null);
       assert.deepEqual(await store.counts(), {
+        scheduled: 0,
         enqueued: 3,
         processing: 3,
         done: 0,

@@ -206,7 +206,7 @@ class Client:
         return Task.from_wire(result)
 
     def cancel(self, id: Union[str, int]) -> Task:
-        """Cancels an enqueued task; returns it, ``canceled``."""
+        """Cancels an enqueued or scheduled task; returns it, ``canceled``."""
         return Task.from_wire(self.call("cancel", {"id": str(id)}))
 
     # --- the server ----------------------------------------------------------------------

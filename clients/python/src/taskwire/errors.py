@@ -28,6 +28,8 @@ __all__ = [
     "StaleLeaseError",
     "NotAWorkerError",
     "TallyNotFoundError",
+    "InvalidScheduleError",
+    "ScheduleNotFoundError",
     "ShuttingDownError",
     "StoreUnavailableError",
     # Raised on this side.
@@ -156,7 +158,7 @@ class InvalidTaskDataError(TaskwireError):
 
 @error_class(1004, "TASK_NOT_CANCELABLE")
 class TaskNotCancelableError(TaskwireError):
-    """Only an enqueued task can be canceled; ``data["status"]`` says what it is."""
+    """Only an enqueued or scheduled task can be canceled; ``data["status"]`` says what it is."""
 
 
 @error_class(1005, "LINE_TOO_LONG")
@@ -182,6 +184,16 @@ class NotAWorkerError(TaskwireError):
 @error_class(1009, "TALLY_NOT_FOUND")
 class TallyNotFoundError(TaskwireError):
     """No tally with that id (or none created yet)."""
+
+
+@error_class(1010, "INVALID_SCHEDULE")
+class InvalidScheduleError(TaskwireError):
+    """``schedule.add``: the cron expression does not parse, has no run left, or the time zone is unknown."""
+
+
+@error_class(1011, "SCHEDULE_NOT_FOUND")
+class ScheduleNotFoundError(TaskwireError):
+    """``schedule.remove``: no schedule of that name."""
 
 
 @error_class(2001, "SHUTTING_DOWN")

@@ -57,7 +57,8 @@ class Task:
     id: str
     type: str
     data: Any
-    #: ``enqueued``, ``processing``, ``done``, ``failed`` or ``canceled``.
+    #: ``scheduled`` (delayed, not due yet), ``enqueued``, ``processing``, ``done``, ``failed``
+    #: or ``canceled``.
     status: str
     #: The result, when ``done``.
     result: Any = None
@@ -72,6 +73,14 @@ class Task:
     started_at: Optional[datetime] = None
     finished_at: Optional[datetime] = None
     updated_at: Optional[datetime] = None
+    #: Higher runs first (0 unless submitted with ``priority=``).
+    priority: int = 0
+    #: When the task is (or was) due, if not at its creation: a delay's end, a retry's time.
+    run_at: Optional[datetime] = None
+    #: Its unique key (``key=``), if any.
+    key: Optional[str] = None
+    #: The cron schedule whose tick made it, if any.
+    schedule: Optional[str] = None
     #: Every attempt, with ``status(id, attempts=True)``; otherwise ``None``.
     attempt_log: Optional[List[Attempt]] = None
     #: The task view as it came from the server, fields this version does not know included.
@@ -106,6 +115,10 @@ class Task:
             started_at=parse_timestamp(view.get("startedAt")),
             finished_at=parse_timestamp(view.get("finishedAt")),
             updated_at=parse_timestamp(view.get("updatedAt")),
+            priority=_int(view.get("priority")),
+            run_at=parse_timestamp(view.get("runAt")),
+            key=view.get("key"),
+            schedule=view.get("schedule"),
             attempt_log=[Attempt.from_wire(a) for a in log if isinstance(a, dict)]
             if isinstance(log, list)
             else None,

@@ -1,7 +1,10 @@
 // The overview, kept current from /api/overview/stream (server-sent events, one a second).
 // Everything from the server goes in as text (textContent), never as markup.
 (() => {
-  const STATUSES = ['enqueued', 'processing', 'done', 'failed', 'canceled'];
+  // The columns the server rendered (its statuses), read once from the table's head.
+  const STATUSES = [...document.querySelectorAll('#counts thead th')]
+    .slice(1)
+    .map((th) => th.textContent);
   const $ = (id) => document.getElementById(id);
   const when = (iso) => (iso ? `${iso.slice(0, 19).replace('T', ' ')}Z` : '');
   const el = (tag, text, attrs) => {

@@ -1,5 +1,5 @@
--- oldest-ready: per type, the run-at of the task the next claim would take (the lowest id
--- among the runnable ones). One seek into tasks_claim per type, walked as tasks-claim walks
+-- oldest-ready: per type, the run-at of the task the next claim would take (the highest
+-- priority, then the lowest id, among the runnable ones). One seek into tasks_claim per type, walked as tasks-claim walks
 -- it (type between w.type and w.type: see there).
 -- Params: $1 text[] types, $2 bigint now (ms)
 SELECT w.type, c.run_at
@@ -9,6 +9,6 @@ CROSS JOIN LATERAL (
   FROM tasks
   WHERE ready AND type >= w.type AND type <= w.type
     AND (run_at <= $2::bigint OR run_at = created_at)
-  ORDER BY type, id
+  ORDER BY type, priority DESC, id
   LIMIT 1
 ) AS c

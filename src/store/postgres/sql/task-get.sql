@@ -3,6 +3,6 @@
 -- Params: $1 bigint id
 SELECT id, type, data, status, result, error, reps, units_done, units_leased, attempts,
        failures, max_attempts, progress, run_at, created_at, started_at, finished_at,
-       updated_at
+       updated_at, priority, key, schedule
 FROM tasks
 WHERE id = $1::bigint

@@ -5,6 +5,6 @@
 SELECT created_at, id FROM tasks
 WHERE (created_at, id) < ($1::bigint, $2::bigint)
   AND created_at >= $3::bigint AND created_at < $4::bigint
-  AND status = 'failed'
+  AND finished_at IS NOT NULL AND error IS NOT NULL
 ORDER BY created_at DESC, id DESC
 LIMIT 1 OFFSET $5::integer - 1

@@ -1,7 +1,9 @@
--- tasks-claim: leases up to $3 runnable tasks of the given types, oldest (lowest id) first:
+-- tasks-claim: leases up to $3 runnable tasks of the given types, the highest priority first
+-- and, among equal priorities, the oldest (lowest id) first:
 -- one unit of each (one more attempt), with one active lease per task. One statement, so
 -- one round trip whatever the count.
--- Each type's range of the index tasks_claim is walked separately (LATERAL), in id order,
+-- Each type's range of the index tasks_claim (type, priority DESC, id) is walked separately
+-- (LATERAL), in that order,
 -- so it reads about $3 rows per type however long the queue is (plus the entries of tasks
 -- claimed since the last vacuum, which index scans mark dead and then skip). Rows are locked with
 -- SKIP LOCKED: servers claiming at the same time take different tasks and never wait for
@@ -10,28 +12,30 @@
 -- locked (no longer ready, or fully leased) and skipped, so no unit is leased twice.
 -- Params: $1 text[] types (distinct), $2 bigint now (ms), $3 integer limit,
 --         $4 bigint task id not to lease (0 for none), $5 text worker, $6 bigint deadline (ms)
--- Returns: token, task_id, type, data, reps, attempt (the new lease's attempt number), run_at
--- (when the task became runnable), by ascending task id; tokens ascend with task ids.
+-- Returns: token, task_id, type, data, reps, attempt (the new lease's attempt number),
+-- priority, key, schedule, run_at (when the task became runnable), in claim order; tokens
+-- ascend in that order.
 WITH candidates AS (
-  SELECT c.id
+  SELECT c.id, c.priority
   FROM unnest($1::text[]) AS w (type)
   CROSS JOIN LATERAL (
-    SELECT id
+    SELECT id, priority
     FROM tasks
-    -- type between w.type and w.type, not =, and ORDER BY type, id: the same rows in the
-    -- same order, but only tasks_claim delivers them so, and the planner cannot choose
+    -- type between w.type and w.type, not =, and ORDER BY type, priority DESC, id: the same
+    -- rows in the same order, but only tasks_claim delivers them so, and the planner cannot choose
     -- to walk the primary key instead (filtering every task ever queued in id order). With
-    -- `type = w.type` it may: the type would be a known constant, and ORDER BY id alone.
+    -- `type = w.type` it may: the type would be a known constant, and ORDER BY priority
+    -- DESC, id alone.
     -- A task runnable from its submit (run_at = created_at) is runnable whatever this
     -- server's clock says; a retry waits for its run_at.
     WHERE ready AND type >= w.type AND type <= w.type
       AND (run_at <= $2::bigint OR run_at = created_at)
       AND id <> $4::bigint
-    ORDER BY type, id
+    ORDER BY type, priority DESC, id
     LIMIT $3::integer
     FOR NO KEY UPDATE SKIP LOCKED
   ) AS c
-  ORDER BY c.id
+  ORDER BY c.priority DESC, c.id
   LIMIT $3::integer
 ),
 leased AS (
@@ -45,16 +49,17 @@ leased AS (
   -- By id through the primary key: a join with candidates may be planned as a scan of
   -- every task (the plan is made once, not knowing $3).
   WHERE t.id = ANY (ARRAY(SELECT id FROM candidates))
-  RETURNING t.id, t.type, t.data, t.reps, t.attempts, t.run_at
+  RETURNING t.id, t.type, t.data, t.reps, t.attempts, t.priority, t.key, t.schedule, t.run_at
 ),
 inserted AS (
   INSERT INTO leases (task_id, n, worker, state, deadline, started_at)
   SELECT id, attempts, $5::text, 'active', $6::bigint, $2::bigint
   FROM leased
-  ORDER BY id
+  ORDER BY priority DESC, id
   RETURNING token, task_id
 )
-SELECT i.token, l.id AS task_id, l.type, l.data, l.reps, l.attempts AS attempt, l.run_at
+SELECT i.token, l.id AS task_id, l.type, l.data, l.reps, l.attempts AS attempt, l.priority,
+       l.key, l.schedule, l.run_at
 FROM inserted AS i
 JOIN leased AS l ON l.id = i.task_id
-ORDER BY l.id
+ORDER BY l.priority DESC, l.id

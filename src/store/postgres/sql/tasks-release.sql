@@ -24,4 +24,5 @@ FROM ended AS e
 WHERE t.id = e.task_id
 RETURNING e.token, t.id, t.type, t.data, t.status, t.result, t.error, t.reps, t.units_done,
           t.units_leased, t.attempts, t.failures, t.max_attempts, t.progress, t.run_at,
-          t.created_at, t.started_at, t.finished_at, t.updated_at
+          t.created_at, t.started_at, t.finished_at, t.updated_at, t.priority, t.key,
+          t.schedule

@@ -1,20 +1,21 @@
 -- task-list-failed: task-list for the tasks that failed for good, on the partial index
--- tasks_failed (failures only), so a list of failures reads no other task. Keyset
+-- tasks_failed (finished tasks with an error), so a list of failures reads no task that
+-- simply succeeded (the status filter keeps the failed ones). Keyset
 -- pagination: the window is the next @scan entries after the cursor, and the
 -- outer LIMIT stops reading it once @limit rows matched, so a page costs at most @scan rows
 -- however deep it is (page 1,000 as page 1) and however sparse the matches. The column
 -- order is TASK_COLUMNS in rows.ts (rows come back as arrays). @q is lower case; it matches
--- the id exactly, or a substring of the data, result or error text.
+-- the id exactly, or a substring of the data, result, error or key.
 -- Params: @beforeAt INTEGER, @beforeId INTEGER (the cursor; the largest values for page 1),
 --         @from INTEGER, @to INTEGER (created_at range, ms, [from, to)), @type TEXT or NULL,
 --         @statuses TEXT (JSON array) or NULL, @q TEXT or NULL, @scan INTEGER, @limit INTEGER
 SELECT id, type, data, status, result, error, reps, units_done, units_leased, attempts,
        failures, max_attempts, progress, run_at, created_at, started_at, finished_at,
-       updated_at
+       updated_at, priority, key, schedule
 FROM (
   SELECT * FROM tasks INDEXED BY tasks_failed
   WHERE (created_at, id) < (@beforeAt, @beforeId) AND created_at >= @from AND created_at < @to
-    AND status = 'failed'
+    AND finished_at IS NOT NULL AND error IS NOT NULL
   ORDER BY created_at DESC, id DESC
   LIMIT @scan + 0
 )
@@ -22,6 +23,7 @@ WHERE 1 = 1
   AND (@type IS NULL OR type = @type)
   AND (@statuses IS NULL OR status IN (SELECT value FROM json_each(@statuses)))
   AND (@q IS NULL OR CAST(id AS TEXT) = @q OR instr(lower(data), @q) > 0
-       OR instr(lower(coalesce(result, '')), @q) > 0 OR instr(lower(coalesce(error, '')), @q) > 0)
+       OR instr(lower(coalesce(result, '')), @q) > 0 OR instr(lower(coalesce(error, '')), @q) > 0
+       OR instr(lower(coalesce(key, '')), @q) > 0)
 ORDER BY created_at DESC, id DESC
 LIMIT @limit + 0

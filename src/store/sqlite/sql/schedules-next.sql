@@ -1,0 +1,3 @@
+-- schedules-next: the earliest next run of any schedule (NULL when none).
+-- Params: none
+SELECT MIN(next_run) FROM schedules WHERE next_run IS NOT NULL
