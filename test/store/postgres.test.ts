@@ -164,6 +164,7 @@ if ('skip' in available) {
             { version: 1, name: '001_init' },
             { version: 2, name: '002_task_types' },
             { version: 3, name: '003_scheduling' },
+            { version: 5, name: '005_task_lists' },
           ]);
           const ids = (await stores[0]!.write({ ...emptyBatch(T0), submits: tasks(2) })).ids;
           assert.deepEqual((await stores[3]!.get(ids[1]!))?.data, { i: 1 });
