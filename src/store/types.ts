@@ -5,6 +5,9 @@
  * the caller so tests can control the clock.
  */
 import type { AttemptState, Json, TaskStatus } from '../model/tasks.ts';
+import type { TaskCursor, TaskQuery } from './task-query.ts';
+
+export type { TaskCursor, TaskQuery } from './task-query.ts';
 
 export interface NewTask {
   type: string;
@@ -232,33 +235,6 @@ export interface TallySummary {
   finishedAt: number | null;
   /** Distinct workers with at least one accepted (done) attempt on this tally, sorted. */
   workers: string[];
-}
-
-/** Where a page of a task list starts: after this task, in newest-first order. */
-export interface TaskCursor {
-  createdAt: number;
-  id: number;
-}
-
-/** A task list's filters and page (see `Store.listTasks`). */
-export interface TaskQuery {
-  /** Any of these statuses. */
-  statuses?: readonly TaskStatus[];
-  type?: string;
-  /** Created at or after (ms). */
-  from?: number;
-  /** Created before (ms). */
-  to?: number;
-  /** The id, or a substring (any case) of the data, result, error or key. */
-  q?: string;
-  /** The page after this task; the newest tasks when left out. */
-  before?: TaskCursor;
-  limit: number;
-  /**
-   * Tasks a page reads at most (of those in the time range, after the cursor): a sparse
-   * filter's page ends there, with `next` to read on from.
-   */
-  scan: number;
 }
 
 export interface TaskPage {
