@@ -15,9 +15,11 @@ import { Csrf } from './http/csrf.ts';
 import { HttpListener } from './http/http-listener.ts';
 import { type Logger, silentLogger } from './logger.ts';
 import { ServerMetrics } from './metrics.ts';
+import { dashboardOperator, OperatorActions } from './operator.ts';
 import { type ResolvedOptions, resolveOptions, type ServerOptions } from './options.ts';
 import { CronSchedules } from './scheduling/cron-schedules.ts';
 import { LocalExecutor } from './scheduling/local-executor.ts';
+import { Pauses } from './scheduling/pauses.ts';
 import { RemoteWorkers } from './scheduling/remote-workers.ts';
 import { Scheduler } from './scheduling/scheduler.ts';
 import { TaskTypes } from './scheduling/task-types.ts';
@@ -34,6 +36,7 @@ export type { ServerOptions } from './options.ts';
 /** What `start()` builds. */
 interface Parts {
   committer: Committer;
+  pauses: Pauses;
   scheduler: Scheduler;
   schedules: CronSchedules;
   local: LocalExecutor | undefined;
@@ -103,6 +106,7 @@ export class TaskwireServer {
     const { parts, core } = this.assemble();
     this.parts = parts;
     await core.types.load();
+    await parts.pauses.load();
     await parts.scheduler.start();
     await parts.schedules.start();
     parts.sync.start();
@@ -171,7 +175,9 @@ export class TaskwireServer {
       isWatched: (id) => waiters.wantsUpdates(id),
       onError,
       onSweep: () => health.ok(false),
+      ...(opts.taskTimeouts && { taskTimeouts: opts.taskTimeouts }),
     });
+    const pauses = new Pauses(store, { now, onError, apply: (p) => scheduler.setPaused(p) });
     committer.listen(scheduler);
     committer.listen(changes);
     const handlers = new Map([...builtinHandlers(opts.delayScale), ...(opts.handlers ?? [])]);
@@ -201,6 +207,14 @@ export class TaskwireServer {
       onTasks: (types) => scheduler.workAppeared(types, true),
       onError,
     });
+    const operator = new OperatorActions({
+      store,
+      scheduler,
+      pauses,
+      events,
+      now,
+      acceptedTypes: () => types.list(),
+    });
     const core: Core = {
       store,
       committer,
@@ -208,14 +222,20 @@ export class TaskwireServer {
       waiters,
       types,
       schedules,
+      operator,
       serverName: `taskwire ${process.pid}`,
       maxAttempts: opts.maxAttempts,
       now,
       listWorkers: () => [...(local?.info() ? [local.info()!] : []), ...remote.list()],
       storeStatus: () => health.status,
     };
-    const sync = new StoreSync(store, scheduler, waiters, onError, (what, at) =>
-      what === 'due' ? scheduler.due.dueAt(at) : schedules.dueAt(at),
+    const sync = new StoreSync(
+      store,
+      scheduler,
+      waiters,
+      onError,
+      (what, at) => (what === 'due' ? scheduler.due.dueAt(at) : schedules.dueAt(at)),
+      () => pauses.reload(),
     );
     const listWorkers = core.listWorkers;
     // Metrics only for an HTTP listener to serve them: without one they cost nothing.
@@ -246,7 +266,7 @@ export class TaskwireServer {
               metrics,
               storeHealth,
               workers: listWorkers,
-              operator: { cancel: (id) => committer.cancel(id) },
+              operator: dashboardOperator(committer, operator),
               readOnly: opts.http.readOnly ?? false,
               csrf: new Csrf(),
             },
@@ -254,7 +274,18 @@ export class TaskwireServer {
           )
         : undefined;
     return {
-      parts: { committer, scheduler, schedules, local, remote, sync, legacy, http, metrics },
+      parts: {
+        committer,
+        pauses,
+        scheduler,
+        schedules,
+        local,
+        remote,
+        sync,
+        legacy,
+        http,
+        metrics,
+      },
       core,
     };
   }

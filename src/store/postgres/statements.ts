@@ -16,10 +16,15 @@ const NAMES = [
   'leases-end',
   'leases-extend',
   'leases-lock',
+  'leases-lock-cancel',
   'leases-of-task',
   'next-run-at',
   'notify',
   'oldest-ready',
+  'paused-list',
+  'paused-put',
+  'paused-remove',
+  'retries-of-task',
   'schedule-put',
   'schedule-remove',
   'schedules-due',
@@ -37,6 +42,7 @@ const NAMES = [
   'task-list-failed',
   'task-list-failed-end',
   'task-max-id',
+  'task-retry',
   'task-insert-options',
   'tasks-by-key',
   'tasks-cancel',
@@ -65,7 +71,8 @@ const ARRAY_COLUMNS: Partial<Record<StatementName, readonly string[]>> = {
   'tasks-complete': ['token', ...TASK_COLUMNS],
   'tasks-fail': ['token', ...TASK_COLUMNS],
   'tasks-release': ['token', ...TASK_COLUMNS],
-  'tasks-cancel': ['canceled', ...TASK_COLUMNS],
+  'tasks-cancel': ['canceled', 'revoked', ...TASK_COLUMNS],
+  'task-retry': ['retried', 'was', ...TASK_COLUMNS],
 };
 
 /** The store's statements: how to run each, and a check of array rows' columns. */

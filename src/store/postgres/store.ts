@@ -9,7 +9,6 @@ import pg from 'pg';
 import type { TaskStatus } from '../../model/tasks.ts';
 import { loadSqlDir } from '../sql-files.ts';
 import type {
-  AttemptRecord,
   ClaimRequest,
   ExpiredLease,
   Lease,
@@ -23,7 +22,7 @@ import type {
   TallySummary,
   TaskPage,
   TaskQuery,
-  TaskRecord,
+  TaskWithLog,
   WriteBatch,
   WriteOutcome,
 } from '../types.ts';
@@ -40,6 +39,7 @@ import { Listener } from './listener.ts';
 import { migrate } from './migrate.ts';
 import { type Announcer, decodeNotice } from './notifications.ts';
 import * as ops from './operations.ts';
+import { postgresOperator } from './operator.ts';
 import * as queries from './queries.ts';
 import * as scheduling from './scheduling.ts';
 import { Statements } from './statements.ts';
@@ -105,6 +105,10 @@ interface Opened {
 /** A Store in a PostgreSQL database, shared by any number of servers. */
 export class PostgresStore implements Store {
   readonly capabilities: StoreCapabilities = { exclusive: false, claimsInWrite: false };
+  readonly operator = postgresOperator(
+    (retry, fn) => this.run(retry, fn),
+    () => this.announcer,
+  );
   private readonly opts: PostgresStoreOptions;
   private readonly settings: ConnectionSettings;
   /** Tells this instance's notifications from the others'. */
@@ -236,6 +240,7 @@ export class PostgresStore implements Store {
           this.emit({ kind: 'ready' });
           this.emit({ kind: 'due' });
           this.emit({ kind: 'schedule' });
+          this.emit({ kind: 'paused' });
         },
       });
       this.listener.start();
@@ -252,6 +257,8 @@ export class PostgresStore implements Store {
     if (notice.ready) this.emit({ kind: 'ready' });
     if (notice.due !== undefined) this.emit({ kind: 'due', at: notice.due });
     if (notice.schedule !== undefined) this.emit({ kind: 'schedule', at: notice.schedule });
+    if (notice.paused) this.emit({ kind: 'paused' });
+    if (notice.revoked?.length) this.emit({ kind: 'revoked', tokens: notice.revoked });
   }
 
   private emit(event: StoreEvent): void {
@@ -281,10 +288,7 @@ export class PostgresStore implements Store {
     return this.run('idempotent', (s) => ops.extend(s, tokens, deadline, now));
   }
 
-  async get(
-    id: number,
-    withAttempts = false,
-  ): Promise<(TaskRecord & { attemptLog?: AttemptRecord[] }) | undefined> {
+  async get(id: number, withAttempts = false): Promise<TaskWithLog | undefined> {
     return this.run('idempotent', (s) => ops.get(s, id, withAttempts));
   }
 
