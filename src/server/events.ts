@@ -18,6 +18,8 @@ export interface ServerEvents {
   'task:changed': { task: TaskRecord };
   /** An operator put finished tasks back in the queue (`was`: failed or canceled). */
   'task:retried': { tasks: { id: number; type: string; was: TaskStatus }[]; by: string };
+  /** The paused task types changed (here, or on another server sharing the store). */
+  'types:paused': { paused: string[] };
   /** Scheduled tasks came due: they are enqueued now. */
   'task:due': { tasks: { id: number; type: string }[] };
   /** A schedule's tick made its task (`duplicate`: the tick's task existed already). */

@@ -177,7 +177,14 @@ export class TaskwireServer {
       onSweep: () => health.ok(false),
       ...(opts.taskTimeouts && { taskTimeouts: opts.taskTimeouts }),
     });
-    const pauses = new Pauses(store, { now, onError, apply: (p) => scheduler.setPaused(p) });
+    const pauses = new Pauses(store, {
+      now,
+      onError,
+      apply: (paused) => {
+        scheduler.setPaused(paused);
+        if (events.listens('types:paused')) events.emit('types:paused', { paused: [...paused] });
+      },
+    });
     committer.listen(scheduler);
     committer.listen(changes);
     const handlers = new Map([...builtinHandlers(opts.delayScale), ...(opts.handlers ?? [])]);

@@ -8,7 +8,7 @@ import type { Store } from '../../store/types.ts';
 
 export interface PausesOptions {
   now: () => number;
-  /** The paused types changed (also at load): the scheduler's claims follow. */
+  /** The paused types changed (also at load): the scheduler's claims follow, events tell. */
   apply: (paused: ReadonlySet<string>) => void;
   onError: (error: unknown, context: string) => void;
 }
