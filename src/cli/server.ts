@@ -5,6 +5,7 @@ import { createLogger, type LogFormat } from '../server/logger.ts';
 import { TaskwireServer } from '../server/server.ts';
 import { openStoreFromOption } from '../store/open.ts';
 import type { Store } from '../store/types.ts';
+import { typeTimeoutOption } from './scheduling-options.ts';
 import { onStopSignals, startedByNpm } from './signals.ts';
 
 function number(min: number, integer = false) {
@@ -28,6 +29,7 @@ interface ServerFlags {
   concurrency: number;
   local: boolean;
   lease: number;
+  taskTimeout?: Map<string, number>;
   maxAttempts: number;
   maxLineBytes: number;
   maxInFlight: number;
@@ -81,6 +83,11 @@ export function serverCommand(): Command {
     .option('--concurrency <n>', 'tasks the built-in executor runs at once', number(1, true), 1)
     .option('--no-local', 'run no built-in executor: every task goes to remote workers')
     .option('--lease <seconds>', 'lease of a task handed to a worker', number(0.05), 30)
+    .option(
+      '--task-timeout <type=duration>',
+      'attempt timeout of tasks of a type that have none of their own, e.g. flip=10s (repeatable)',
+      typeTimeoutOption,
+    )
     .option(
       '--max-attempts <n>',
       'failed attempts before a task is marked failed',
@@ -163,6 +170,7 @@ export function serverCommand(): Command {
         concurrency: flags.concurrency,
         local: flags.local,
         leaseMs: flags.lease * 1000,
+        ...(flags.taskTimeout && { taskTimeouts: flags.taskTimeout }),
         maxAttempts: flags.maxAttempts,
         maxLineBytes: flags.maxLineBytes,
         maxInFlight: flags.maxInFlight,

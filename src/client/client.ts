@@ -17,7 +17,13 @@ import type {
   ServerNotification,
   WorkerInfo,
 } from '../protocol/messages.ts';
-import type { ScheduleParams, ScheduleView, TaskSpec, TaskView } from '../protocol/tasks.ts';
+import type {
+  ScheduleParams,
+  ScheduleView,
+  TaskSpec,
+  TaskView,
+  TypeView,
+} from '../protocol/tasks.ts';
 import { formatAddress } from './address.ts';
 import { overLimit, type PendingCall, PendingCalls, type WaitState } from './calls.ts';
 import { backoffDelay, LineConnection, openSocket } from './connection.ts';
@@ -27,8 +33,10 @@ import {
   type ClientOptions,
   type ParamsArgs,
   type ResolvedOptions,
+  type RetryManyOptions,
   resendable,
-  resolveAddresses,
+  resolveClientOptions,
+  retryManyParams,
   type SubmitOptions,
   toSpec,
   type WaitOptions,
@@ -39,6 +47,7 @@ export type {
   ClientEvents,
   ClientOptions,
   ParamsArgs,
+  RetryManyOptions,
   SubmitOptions,
   WaitOptions,
 } from './options.ts';
@@ -79,19 +88,9 @@ export class Client extends TypedEmitter<ClientEvents> {
     this.attach(socket, false, index);
   }
 
-  /**
-   * Opens a connection to the first server of the list that accepts one (see `order`);
-   * rejects with AddressError for a bad list, with ConnectError (naming every address
-   * tried) if no server accepts.
-   */
+  /** Connects to the first server that accepts (AddressError: bad list; ConnectError: none). */
   static async connect(opts: ClientOptions = {}): Promise<Client> {
-    const resolved: ResolvedOptions = {
-      addresses: resolveAddresses(opts),
-      reconnect: opts.reconnect ?? true,
-      idempotent: opts.idempotent ?? false,
-      connectTimeoutMs: opts.connectTimeoutMs ?? 10_000,
-      maxLineBytes: opts.maxLineBytes ?? 16 * 1024 * 1024,
-    };
+    const resolved = resolveClientOptions(opts);
     const { addresses, connectTimeoutMs } = resolved;
     const start = opts.order === 'random' ? Math.floor(Math.random() * addresses.length) : 0;
     const failures: ConnectError[] = [];
@@ -124,10 +123,7 @@ export class Client extends TypedEmitter<ClientEvents> {
     return this.request(method, args[0]) as Promise<ResultOf<M>>;
   }
 
-  /**
-   * Sends a JSON-RPC notification (no id): the server runs it and answers nothing. Returns
-   * false and sends nothing while disconnected: a notification is not queued for later.
-   */
+  /** Sends a JSON-RPC notification (no id; no answer); false, sending nothing, while disconnected. */
   notify<M extends MethodName>(method: M, ...args: ParamsArgs<M>): boolean {
     const conn = this.conn;
     if (!conn) return false;
@@ -135,20 +131,13 @@ export class Client extends TypedEmitter<ClientEvents> {
     return true;
   }
 
-  /**
-   * Submits one task; resolves with its id once committed. Submits made in the same
-   * microtask travel as one `submitMany` (see SubmitBatcher); each still gets its own id or
-   * error.
-   */
+  /** Submits one task; its id once committed (a microtask's submits go as one submitMany). */
   submit(type: string, data: Json, opts: SubmitOptions = {}): Promise<string> {
     const spec = toSpec(type, data, opts, this.opts.idempotent);
     return new Promise((resolve, reject) => this.submits.submit(spec, resolve, reject));
   }
 
-  /**
-   * `submit`, answering also whether the task's key was held already (`duplicate`: the id is
-   * that task's and nothing new was submitted).
-   */
+  /** `submit`, answering also whether the task's key was held already (`duplicate`). */
   submitTask(type: string, data: Json, opts: SubmitOptions = {}): Promise<SubmitResult> {
     const spec = toSpec(type, data, opts, this.opts.idempotent);
     return new Promise((resolve, reject) =>
@@ -208,9 +197,34 @@ export class Client extends TypedEmitter<ClientEvents> {
     return promise;
   }
 
-  /** Cancels an enqueued or scheduled task; resolves with its new state. */
+  /** Cancels a task not finished yet (a running one is stopped); its new state. */
   cancel(id: string): Promise<TaskView> {
     return this.call('cancel', { id });
+  }
+
+  /** Puts a failed or canceled task back in the queue with a fresh attempt budget. */
+  retry(id: string): Promise<TaskView> {
+    return this.call('retry', { id });
+  }
+
+  /** Retries every failed (or canceled) task of a type, created since a time; how many. */
+  async retryMany(opts: RetryManyOptions = {}): Promise<number> {
+    return (await this.call('retryMany', retryManyParams(opts))).retried;
+  }
+
+  /** Stops handing out tasks of a type (stored; on every server); false: paused already. */
+  async pause(type: string): Promise<boolean> {
+    return (await this.call('pause', { type })).changed;
+  }
+
+  /** Hands out tasks of a paused type again; false when it was not paused. */
+  async resume(type: string): Promise<boolean> {
+    return (await this.call('resume', { type })).changed;
+  }
+
+  /** Every task type with its tasks per status and whether it is paused. */
+  async types(): Promise<TypeView[]> {
+    return (await this.call('types')).types;
   }
 
   /** The workers connected to the server. */
@@ -364,9 +378,8 @@ export class Client extends TypedEmitter<ClientEvents> {
   }
 
   /**
-   * Tries the servers in list order starting with the one after the server that dropped (it
-   * is likely down), cycling through all of them; each round over the list starts after a
-   * backoff delay (100 ms doubling to 5 s), the other tries of a round go at once.
+   * Tries the servers in list order from the one after the server that dropped, cycling;
+   * each round over the list starts after a backoff delay (100 ms doubling to 5 s).
    */
   private async reconnect(): Promise<void> {
     const { addresses, connectTimeoutMs } = this.opts;
