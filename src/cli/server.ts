@@ -1,11 +1,12 @@
 /** `taskwire server`: runs the task server until SIGINT/SIGTERM. */
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { DEFAULT_AUTH_TIMEOUT_MS } from '../server/auth/task-port-auth.ts';
 import { type HttpAddress, parseHttpAddress } from '../server/http/address.ts';
 import { createLogger, type LogFormat } from '../server/logger.ts';
 import { TaskwireServer } from '../server/server.ts';
 import { openStoreFromOption } from '../store/open.ts';
 import type { Store } from '../store/types.ts';
-import { onStopSignals, startedByNpm } from './signals.ts';
+import { onReloadSignal, onStopSignals, startedByNpm } from './signals.ts';
 
 function number(min: number, integer = false) {
   return (value: string): number => {
@@ -42,6 +43,9 @@ interface ServerFlags {
   httpReadOnly: boolean;
   metricsReconcile: number;
   insecure: boolean;
+  authFile?: string;
+  authTimeout: number;
+  legacy: boolean;
 }
 
 function httpAddress(value: string): HttpAddress {
@@ -124,8 +128,25 @@ export function serverCommand(): Command {
       60,
     )
     .option(
+      '--auth-file <file>',
+      'tokens and their roles, one "TOKEN ROLE[,ROLE...]" a line (client, worker, admin); ' +
+        'every connection must authenticate; SIGHUP reads it again (docs/security.md)',
+    )
+    .option(
+      '--auth-timeout <seconds>',
+      'with --auth-file: how long a new connection has to authenticate',
+      number(0.05),
+      DEFAULT_AUTH_TIMEOUT_MS / 1000,
+    )
+    .option(
+      '--legacy',
+      'with --auth-file: serve the seed line protocol and the tally port (they cannot ' +
+        'authenticate) to clients on this machine only',
+      false,
+    )
+    .option(
       '--insecure',
-      'serve a non-loopback address without authentication (a trusted network only)',
+      'serve a non-loopback address (task port, --http) without --auth-file (a trusted network only)',
       false,
     )
     .addOption(
@@ -173,6 +194,11 @@ export function serverCommand(): Command {
           : { tally: { port: flags.tallyPort, keys: flags.tallyKeys, reps: flags.tallyReps } }),
         ...(flags.http && { http: { ...flags.http, readOnly: flags.httpReadOnly } }),
         insecure: flags.insecure,
+        ...(flags.authFile !== undefined && {
+          authFile: flags.authFile,
+          authTimeoutMs: flags.authTimeout * 1000,
+          legacy: flags.legacy,
+        }),
         metricsReconcileMs: flags.metricsReconcile * 1000,
         logger,
       });
@@ -202,6 +228,8 @@ export function serverCommand(): Command {
         },
         { watchParent: startedByNpm() },
       );
+      // SIGHUP reads the auth file again (without one, SIGHUP keeps its default: it stops).
+      if (flags.authFile !== undefined) onReloadSignal(() => void server.reloadAuth());
       try {
         await starting;
       } catch (error) {

@@ -17,4 +17,11 @@ export {
   type SubmitResult,
   type WaitOptions,
 } from './client.ts';
-export { ClientClosedError, ConnectError, ConnectionLostError, RpcError } from './errors.ts';
+export {
+  AuthError,
+  ClientClosedError,
+  ConnectError,
+  ConnectionLostError,
+  ForbiddenError,
+  RpcError,
+} from './errors.ts';
