@@ -24,11 +24,14 @@ describe('the Client with a token', () => {
 
   it('a wrong or missing token rejects with AuthError, without reconnecting', async () => {
     await using t = await startServer({ authFile: writeAuthFile(dir.dir) });
-    await assert.rejects(connect({ port: t.port, token: 'wrong-token-000000000000000' }), (e: unknown) => {
-      assert.ok(e instanceof AuthError, String(e));
-      assert.equal(e.codeName, 'UNAUTHORIZED');
-      return true;
-    });
+    await assert.rejects(
+      connect({ port: t.port, token: 'wrong-token-000000000000000' }),
+      (e: unknown) => {
+        assert.ok(e instanceof AuthError, String(e));
+        assert.equal(e.codeName, 'UNAUTHORIZED');
+        return true;
+      },
+    );
     // Without a token, the first call is refused and so is every later one: no retry loop.
     await using bare = await connect({ port: t.port });
     let retries = 0;
