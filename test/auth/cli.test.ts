@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -159,9 +160,7 @@ describe('client commands and taskwire worker with tokens', () => {
         child.stderr!.on('data', (d: Buffer) => {
           stderr += d.toString();
         });
-        const [code] = (await new Promise((resolve) =>
-          child.once('exit', (...a) => resolve(a)),
-        )) as [number];
+        const [code] = await once(child, 'exit');
         assert.equal(code, 4, stderr);
         assert.match(stderr, pattern);
       }
