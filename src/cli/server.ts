@@ -7,6 +7,7 @@ import { TaskwireServer } from '../server/server.ts';
 import { openStoreFromOption } from '../store/open.ts';
 import type { Store } from '../store/types.ts';
 import { onReloadSignal, onStopSignals, startedByNpm } from './signals.ts';
+import { warmUp } from './warm-up.ts';
 
 function number(min: number, integer = false) {
   return (value: string): number => {
@@ -46,6 +47,7 @@ interface ServerFlags {
   authFile?: string;
   authTimeout: number;
   legacy: boolean;
+  warmUp: number;
 }
 
 function httpAddress(value: string): HttpAddress {
@@ -149,6 +151,12 @@ export function serverCommand(): Command {
       'serve a non-loopback address (task port, --http) without --auth-file (a trusted network only)',
       false,
     )
+    .option(
+      '--warm-up <runs>',
+      'before listening, run this many tasks through a throwaway server, so that the first clients meet compiled code (0: none)',
+      number(0, true),
+      0,
+    )
     .addOption(
       new Option(
         '--log-format <format>',
@@ -203,7 +211,11 @@ export function serverCommand(): Command {
         logger,
       });
       // The handlers go in before the start: a signal that comes while it runs is not lost.
-      const starting = server.start();
+      const starting = (
+        flags.warmUp > 0
+          ? warmUp(flags.warmUp).then((w) => logger.info(w, 'warmed up'))
+          : Promise.resolve()
+      ).then(() => server.start());
       onStopSignals(
         (reason) => {
           logger.info(
