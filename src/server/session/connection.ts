@@ -214,7 +214,9 @@ export class Connection implements Session, WorkerConnection {
     const text = decodeUtf8(line);
     if (native) {
       if (text === undefined) {
-        this.send(`${JSON.stringify(invalidUtf8Response())}\n`);
+        const refused = this.access?.beforeAuth();
+        if (refused) this.refuse(refused);
+        else this.send(`${JSON.stringify(invalidUtf8Response())}\n`);
         return;
       }
       this.gate.started();
