@@ -182,7 +182,9 @@ export class Connection implements Session, WorkerConnection {
 
   /** Ends the connection once what is queued is written, and then drops it. */
   private closeAfterWrite(): void {
+    // Nothing more is read: what the peer sends now would only pile up in the framer.
     this.framer.pause();
+    this.socket.pause();
     this.flush();
     this.socket.end(() => this.socket.destroy());
   }
