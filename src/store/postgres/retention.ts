@@ -34,7 +34,7 @@ interface TallyAgeRow {
 
 /** One prune batch (see Store.prune). */
 export async function prune(s: Session, req: PruneRequest): Promise<PruneOutcome> {
-  const { now, policy, limit } = req;
+  const { limit } = req;
   const after = req.after ?? { finishedAt: Number.MIN_SAFE_INTEGER, id: 0 };
   const first = s.pipeline().begin();
   const lock = first.run<{ got: boolean }>('prune-lock', []);
