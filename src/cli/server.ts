@@ -5,7 +5,20 @@ import { createLogger, type LogFormat } from '../server/logger.ts';
 import { TaskwireServer } from '../server/server.ts';
 import { openStoreFromOption } from '../store/open.ts';
 import type { Store } from '../store/types.ts';
+import { parseDuration } from './scheduling-options.ts';
 import { onStopSignals, startedByNpm } from './signals.ts';
+
+/** `--retention 7d`: a duration (30s, 10m, 2h, 7d), or `0` / `forever` to keep tasks (null). */
+export function retentionOption(value: string): number | null {
+  if (value === '0' || value === 'forever') return null;
+  const ms = parseDuration(value);
+  if (ms === undefined || ms <= 0) {
+    throw new InvalidArgumentError(
+      'expected a duration such as 30s, 10m, 12h or 7d, or 0 / forever to keep finished tasks.',
+    );
+  }
+  return ms;
+}
 
 function number(min: number, integer = false) {
   return (value: string): number => {
@@ -16,6 +29,8 @@ function number(min: number, integer = false) {
     return n;
   };
 }
+
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 interface ServerFlags {
   host: string;
@@ -42,6 +57,8 @@ interface ServerFlags {
   httpReadOnly: boolean;
   metricsReconcile: number;
   insecure: boolean;
+  retention: number | null;
+  retentionFailed: number | null;
 }
 
 function httpAddress(value: string): HttpAddress {
@@ -101,6 +118,19 @@ export function serverCommand(): Command {
     )
     .option('--tally-keys <n>', 'keys of the legacy tally', number(1, true), 1000)
     .option('--tally-reps <n>', 'units each key of the legacy tally needs', number(1, true), 10)
+    .addOption(
+      new Option(
+        '--retention <duration>',
+        'delete done and canceled tasks (with their attempts and results) this long after they finished; 0 or forever keeps them',
+      )
+        .argParser(retentionOption)
+        .default(7 * DAY_MS, '7d'),
+    )
+    .addOption(
+      new Option('--retention-failed <duration>', 'the same for failed tasks')
+        .argParser(retentionOption)
+        .default(30 * DAY_MS, '30d'),
+    )
     .option('--grace <seconds>', 'on shutdown, how long running tasks get to finish', number(0), 10)
     .option(
       '--types <list>',
@@ -174,6 +204,8 @@ export function serverCommand(): Command {
         ...(flags.http && { http: { ...flags.http, readOnly: flags.httpReadOnly } }),
         insecure: flags.insecure,
         metricsReconcileMs: flags.metricsReconcile * 1000,
+        retentionMs: flags.retention,
+        retentionFailedMs: flags.retentionFailed,
         logger,
       });
       // The handlers go in before the start: a signal that comes while it runs is not lost.

@@ -21,7 +21,13 @@ import type { ScheduleParams, ScheduleView, TaskSpec, TaskView } from '../protoc
 import { formatAddress } from './address.ts';
 import { overLimit, type PendingCall, PendingCalls, type WaitState } from './calls.ts';
 import { backoffDelay, LineConnection, openSocket } from './connection.ts';
-import { ClientClosedError, ConnectError, ConnectionLostError, RpcError } from './errors.ts';
+import {
+  ClientClosedError,
+  ConnectError,
+  ConnectionLostError,
+  type RpcError,
+  rpcError,
+} from './errors.ts';
 import {
   type ClientEvents,
   type ClientOptions,
@@ -309,7 +315,7 @@ export class Client extends TypedEmitter<ClientEvents> {
     }
     const call = typeof msg.id === 'number' ? this.calls.inFlight(msg.id) : undefined;
     if (msg.error !== undefined) {
-      const error = new RpcError(msg.error as RpcErrorObject);
+      const error = rpcError(msg.error as RpcErrorObject);
       if (call) this.calls.reject(call, error);
       else if (msg.id === null) {
         if (error.code === ErrorCode.LINE_TOO_LONG) this.refusedLine = error;

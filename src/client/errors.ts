@@ -1,5 +1,5 @@
 /** Errors the client library throws; each is a named class so callers can use `instanceof`. */
-import { type ErrorCodeName, errorCodeName } from '../protocol/errors.ts';
+import { ErrorCode, type ErrorCodeName, errorCodeName } from '../protocol/errors.ts';
 import type { RpcErrorObject } from '../protocol/messages.ts';
 import { formatAddress } from './address.ts';
 
@@ -7,7 +7,7 @@ export { formatAddress };
 
 /** The server answered a request with an error object. */
 export class RpcError extends Error {
-  override readonly name = 'RpcError';
+  override readonly name: string = 'RpcError';
   readonly code: number;
   readonly data: unknown;
 
@@ -21,6 +21,19 @@ export class RpcError extends Error {
   get codeName(): ErrorCodeName | undefined {
     return errorCodeName(this.code);
   }
+}
+
+/**
+ * TASK_PRUNED: the task (or tally) was finished and the server's retention has deleted it
+ * since; distinct from TASK_NOT_FOUND, an id the server never handed out.
+ */
+export class TaskPrunedError extends RpcError {
+  override readonly name = 'TaskPrunedError';
+}
+
+/** The error for a wire error object: its own class for the codes that have one. */
+export function rpcError(error: RpcErrorObject): RpcError {
+  return error.code === ErrorCode.TASK_PRUNED ? new TaskPrunedError(error) : new RpcError(error);
 }
 
 /**

@@ -17,4 +17,10 @@ export {
   type SubmitResult,
   type WaitOptions,
 } from './client.ts';
-export { ClientClosedError, ConnectError, ConnectionLostError, RpcError } from './errors.ts';
+export {
+  ClientClosedError,
+  ConnectError,
+  ConnectionLostError,
+  RpcError,
+  TaskPrunedError,
+} from './errors.ts';

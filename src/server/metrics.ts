@@ -157,10 +157,15 @@ export class ServerMetrics implements CommitListener {
     const leased = (e: ServerEvents['task:leased']) => this.leased(e);
     const expired = (e: ServerEvents['lease:expired']) => this.expired(e.token, e.taskId);
     const due = (e: ServerEvents['task:due']) => this.due(e.tasks);
+    const pruned = (e: ServerEvents['task:pruned']) => {
+      for (const t of e.tasks) this.counts.remove(t.type, t.status, t.id);
+    };
     events.on('task:leased', leased).on('lease:expired', expired).on('task:due', due);
-    this.offEvents.push(() =>
-      events.off('task:leased', leased).off('lease:expired', expired).off('task:due', due),
-    );
+    events.on('task:pruned', pruned);
+    this.offEvents.push(() => {
+      events.off('task:leased', leased).off('lease:expired', expired).off('task:due', due);
+      events.off('task:pruned', pruned);
+    });
     await this.counts.start(this.src.reconcileMs);
   }
 

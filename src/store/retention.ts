@@ -44,8 +44,10 @@ export interface PruneOutcome {
   tasks: PrunedTask[];
   /** The tallies this batch deleted. */
   tallies: number[];
-  /** Where the pass goes on; undefined when no finished task before `before` is left to read. */
-  next: PruneCursor | undefined;
+  /** Where the pass stands: the last task this batch read (`after` when it read none). */
+  cursor: PruneCursor | undefined;
+  /** Whether the batch read `limit` tasks: more may be left before `before`. */
+  more: boolean;
   /** A shared store: another server was pruning at that moment, so this one did nothing. */
   busy?: boolean;
 }

@@ -41,7 +41,7 @@ export async function prune(s: Session, req: PruneRequest): Promise<PruneOutcome
   await first.send();
   if (!lock.rows[0]?.got) {
     await s.pipeline().commit().send();
-    return { tasks: [], tallies: [], next: req.after, busy: true };
+    return { tasks: [], tallies: [], cursor: req.after, more: false, busy: true };
   }
   const scan = s.pipeline();
   const found = scan.run<ScanRow>('prune-scan', [after.finishedAt, after.id, req.before, limit]);
@@ -76,9 +76,8 @@ export async function prune(s: Session, req: PruneRequest): Promise<PruneOutcome
   }
   await last.commit().send();
   const end = rows.at(-1);
-  const next =
-    rows.length < limit || !end ? undefined : { finishedAt: end.finished_at, id: end.id };
-  return { tasks: pruned, tallies, next };
+  const cursor = end ? { finishedAt: end.finished_at, id: end.id } : req.after;
+  return { tasks: pruned, tallies, cursor, more: rows.length === limit };
 }
 
 /** A tally's tasks (locked) when the whole tally has expired; undefined when it has not. */

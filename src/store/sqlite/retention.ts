@@ -93,8 +93,8 @@ export function prune(p: StoreParts, req: PruneRequest): PruneOutcome {
   pruned.push(...doomed);
   if (pruned.length > 0) raiseMarks(p, pruned, tallies);
   const last = rows.at(-1);
-  const next = rows.length < limit || !last ? undefined : { finishedAt: last[3], id: last[0] };
-  return { tasks: pruned, tallies, next };
+  const cursor = last ? { finishedAt: last[3], id: last[0] } : req.after;
+  return { tasks: pruned, tallies, cursor, more: rows.length === limit };
 }
 
 /** Raises the pruned marks to the highest ids deleted, and the ids the next inserts take. */

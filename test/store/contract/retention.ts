@@ -50,8 +50,8 @@ async function sweep(store: Store, now: number, policy = POLICY, limit = 100) {
       assert.notEqual(out.busy, true, 'no other server prunes here');
       tasks.push(...out.tasks);
       tallies.push(...out.tallies);
-      if (out.next === undefined) break;
-      req.after = out.next;
+      if (!out.more) break;
+      req.after = out.cursor;
     }
   }
   return { tasks, tallies, batches, ids: tasks.map((t) => t.id).sort((a, b) => a - b) };
@@ -145,8 +145,8 @@ export function retentionContract(test: ContractTest): void {
         const out = await store.prune(req);
         sizes.push(out.tasks.length);
         order.push(...out.tasks.map((t) => t.id));
-        if (!out.next) break;
-        req.after = out.next;
+        if (!out.more) break;
+        req.after = out.cursor;
       }
       assert.deepEqual(sizes, [10, 10, 5]);
       assert.deepEqual(

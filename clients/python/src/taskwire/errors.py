@@ -30,6 +30,7 @@ __all__ = [
     "TallyNotFoundError",
     "InvalidScheduleError",
     "ScheduleNotFoundError",
+    "TaskPrunedError",
     "ShuttingDownError",
     "StoreUnavailableError",
     # Raised on this side.
@@ -194,6 +195,11 @@ class InvalidScheduleError(TaskwireError):
 @error_class(1011, "SCHEDULE_NOT_FOUND")
 class ScheduleNotFoundError(TaskwireError):
     """``schedule.remove``: no schedule of that name."""
+
+
+@error_class(1020, "TASK_PRUNED")
+class TaskPrunedError(TaskwireError):
+    """The task (or tally) was finished and has since been deleted by the server's retention."""
 
 
 @error_class(2001, "SHUTTING_DOWN")
