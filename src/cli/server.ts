@@ -8,9 +8,9 @@ import type { Store } from '../store/types.ts';
 import { parseDuration } from './scheduling-options.ts';
 import { onStopSignals, startedByNpm } from './signals.ts';
 
-/** `--retention 7d`: a duration (30s, 10m, 2h, 7d), or `0` / `forever` to keep tasks (null). */
-export function retentionOption(value: string): number | null {
-  if (value === '0' || value === 'forever') return null;
+/** `--retention 7d`: a duration (30s, 10m, 2h, 7d) in ms, or `0` / `forever` (0: keep tasks). */
+export function retentionOption(value: string): number {
+  if (value === '0' || value === 'forever') return 0;
   const ms = parseDuration(value);
   if (ms === undefined || ms <= 0) {
     throw new InvalidArgumentError(
@@ -57,8 +57,8 @@ interface ServerFlags {
   httpReadOnly: boolean;
   metricsReconcile: number;
   insecure: boolean;
-  retention: number | null;
-  retentionFailed: number | null;
+  retention: number;
+  retentionFailed: number;
 }
 
 function httpAddress(value: string): HttpAddress {
