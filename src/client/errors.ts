@@ -24,6 +24,19 @@ export class RpcError extends Error {
 }
 
 /**
+ * The server refused the token (UNAUTHORIZED): wrong, missing, removed from its auth file,
+ * or sent too late. The server closed the connection; the client does not reconnect.
+ */
+export class AuthError extends RpcError {
+  override readonly name = 'AuthError';
+}
+
+/** The token lacks a role the method needs (FORBIDDEN); the connection keeps working. */
+export class ForbiddenError extends RpcError {
+  override readonly name = 'ForbiddenError';
+}
+
+/**
  * TASK_PRUNED: the task (or tally) was finished and the server's retention has deleted it
  * since; distinct from TASK_NOT_FOUND, an id the server never handed out.
  */
@@ -31,9 +44,12 @@ export class TaskPrunedError extends RpcError {
   override readonly name = 'TaskPrunedError';
 }
 
-/** The error for a wire error object: its own class for the codes that have one. */
+/** The error class for a server's error object: its own class for the codes that have one. */
 export function rpcError(error: RpcErrorObject): RpcError {
-  return error.code === ErrorCode.TASK_PRUNED ? new TaskPrunedError(error) : new RpcError(error);
+  if (error.code === ErrorCode.UNAUTHORIZED) return new AuthError(error);
+  if (error.code === ErrorCode.FORBIDDEN) return new ForbiddenError(error);
+  if (error.code === ErrorCode.TASK_PRUNED) return new TaskPrunedError(error);
+  return new RpcError(error);
 }
 
 /**

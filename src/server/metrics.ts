@@ -160,11 +160,12 @@ export class ServerMetrics implements CommitListener {
     const pruned = (e: ServerEvents['task:pruned']) => {
       for (const t of e.tasks) this.counts.remove(t.type, t.status, t.id);
     };
+    const refused = () => this.authFailures.inc();
     events.on('task:leased', leased).on('lease:expired', expired).on('task:due', due);
-    events.on('task:pruned', pruned);
+    events.on('auth:refused', refused).on('task:pruned', pruned);
     this.offEvents.push(() => {
       events.off('task:leased', leased).off('lease:expired', expired).off('task:due', due);
-      events.off('task:pruned', pruned);
+      events.off('auth:refused', refused).off('task:pruned', pruned);
     });
     await this.counts.start(this.src.reconcileMs);
   }

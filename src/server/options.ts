@@ -1,10 +1,11 @@
 /** What a TaskwireServer can be told, and its defaults. */
 import type { TaskHandler } from '../handlers/run-handler.ts';
 import type { Store } from '../store/types.ts';
+import type { AuthOptions } from './auth/task-port-auth.ts';
 import type { HttpListenerOptions } from './http/http-listener.ts';
 import type { Logger } from './logger.ts';
 
-export interface ServerOptions {
+export interface ServerOptions extends AuthOptions {
   /** Where tasks are kept; `openStoreFromOption` builds one from a `--store` style string. */
   store: Store;
   host?: string;
@@ -34,8 +35,6 @@ export interface ServerOptions {
   http?: HttpListenerOptions;
   /** How often the metrics' task counts are read again from the store (ms; 0: at start only). */
   metricsReconcileMs?: number;
-  /** Serve a non-loopback address without authentication (otherwise the start is refused). */
-  insecure?: boolean;
   /**
    * How long finished tasks (done, canceled) and their attempts and results are kept after
    * they finished (ms); null or 0 keeps them forever. Default 7 days.

@@ -8,9 +8,16 @@
 import { TypedEmitter } from '../events/emitter.ts';
 import { builtinHandlers } from '../handlers/builtin-handlers.ts';
 import type { Store } from '../store/types.ts';
+import type { TaskPortAuth } from './auth/session-access.ts';
+import {
+  checkStartRules,
+  httpChecker,
+  loadTaskPortAuth,
+  reloadTokens,
+} from './auth/task-port-auth.ts';
 import { Committer } from './committer.ts';
 import type { ServerEvents } from './events.ts';
-import { type HttpAddress, httpProtectedModeProblem } from './http/address.ts';
+import type { HttpAddress } from './http/address.ts';
 import { Csrf } from './http/csrf.ts';
 import { HttpListener } from './http/http-listener.ts';
 import { type Logger, silentLogger } from './logger.ts';
@@ -62,6 +69,7 @@ export class TaskwireServer {
   private readonly store: Store;
   private readonly listener: TaskListener;
   private parts: Parts | undefined;
+  private auth: TaskPortAuth | undefined;
   private closing = false;
   private closePromise: Promise<void> | undefined;
 
@@ -87,14 +95,18 @@ export class TaskwireServer {
    */
   async start(): Promise<{ host: string; port: number }> {
     const { opts, store, log } = this;
-    const problem =
-      opts.http &&
-      httpProtectedModeProblem({
-        host: opts.http.host,
-        auth: opts.http.auth !== undefined,
-        insecure: !!opts.insecure,
-      });
-    if (problem) throw new Error(problem);
+    checkStartRules({
+      host: opts.host,
+      auth: opts.authFile !== undefined,
+      insecure: !!opts.insecure,
+      legacy: !!opts.legacy,
+      tally: opts.tally !== undefined,
+      ...(opts.http && {
+        http: { host: opts.http.host, auth: !!opts.http.auth || opts.authFile !== undefined },
+      }),
+    });
+    // A bad auth file stops the start before anything is bound or opened.
+    this.auth = await loadTaskPortAuth(opts, this.events, log);
     await this.listener.listen(opts.host, opts.port);
     await store.open();
     if (store.capabilities.exclusive) {
@@ -122,6 +134,7 @@ export class TaskwireServer {
       log,
       events: this.events,
       closing: () => this.closing,
+      ...(this.auth && { auth: this.auth }),
       helloWorker: (c, params) => parts.remote.hello(c, params),
     });
     const address = this.address;
@@ -139,6 +152,14 @@ export class TaskwireServer {
 
   get address(): { host: string; port: number } {
     return this.listener.address;
+  }
+
+  /**
+   * Reads the auth file again (the CLI calls it on SIGHUP): removed tokens stop working on
+   * their connections' next request. A bad file keeps the tokens in force and logs why.
+   */
+  async reloadAuth(): Promise<void> {
+    if (this.auth) await reloadTokens(this.auth);
   }
 
   /**
@@ -196,6 +217,8 @@ export class TaskwireServer {
       ? new LegacyTallyListener(store, scheduler, log, {
           host: opts.host,
           ...opts.tally,
+          // With auth on, `--legacy` serves it to workers on this machine only.
+          loopbackOnly: this.auth !== undefined,
           maxAttempts: opts.maxAttempts,
           now,
           events,
@@ -255,8 +278,12 @@ export class TaskwireServer {
       : undefined;
     if (metrics) committer.listen(metrics);
     const storeHealth = () => ({ status: health.status, error: health.error });
+    const httpOptions = opts.http && {
+      ...opts.http,
+      ...(!opts.http.auth && this.auth && { auth: httpChecker(this.auth) }),
+    };
     const http =
-      opts.http && metrics
+      httpOptions && metrics
         ? new HttpListener(
             {
               store,
@@ -267,10 +294,10 @@ export class TaskwireServer {
               storeHealth,
               workers: listWorkers,
               operator: { cancel: (id) => committer.cancel(id) },
-              readOnly: opts.http.readOnly ?? false,
+              readOnly: httpOptions.readOnly ?? false,
               csrf: new Csrf(),
             },
-            opts.http,
+            httpOptions,
           )
         : undefined;
     return {
