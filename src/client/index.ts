@@ -24,4 +24,5 @@ export {
   ConnectionLostError,
   ForbiddenError,
   RpcError,
+  TaskPrunedError,
 } from './errors.ts';

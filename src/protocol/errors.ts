@@ -25,6 +25,7 @@ export const ErrorCode = {
   UNAUTHORIZED: 1012,
   /** The token lacks a role the method needs; the connection keeps working. */
   FORBIDDEN: 1013,
+  TASK_PRUNED: 1014,
   SHUTTING_DOWN: 2001,
   STORE_UNAVAILABLE: 2002,
 } as const;

@@ -32,6 +32,7 @@ __all__ = [
     "ScheduleNotFoundError",
     "UnauthorizedError",
     "ForbiddenError",
+    "TaskPrunedError",
     "ShuttingDownError",
     "StoreUnavailableError",
     # Raised on this side.
@@ -214,6 +215,11 @@ class ForbiddenError(AuthError):
     """The token lacks a role the method needs (``data["roles"]`` are its roles). The
     connection keeps working; during a worker's handshake (``worker.hello``) it stops the
     worker like a refused token."""
+
+
+@error_class(1014, "TASK_PRUNED")
+class TaskPrunedError(TaskwireError):
+    """The task (or tally) was finished and has since been deleted by the server's retention."""
 
 
 @error_class(2001, "SHUTTING_DOWN")
