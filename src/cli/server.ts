@@ -1,12 +1,26 @@
 /** `taskwire server`: runs the task server until SIGINT/SIGTERM. */
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { DEFAULT_AUTH_TIMEOUT_MS } from '../server/auth/task-port-auth.ts';
 import { type HttpAddress, parseHttpAddress } from '../server/http/address.ts';
 import { createLogger, type LogFormat } from '../server/logger.ts';
 import { TaskwireServer } from '../server/server.ts';
 import { openStoreFromOption } from '../store/open.ts';
 import type { Store } from '../store/types.ts';
-import { typeTimeoutOption } from './scheduling-options.ts';
-import { onStopSignals, startedByNpm } from './signals.ts';
+import { parseDuration, typeTimeoutOption } from './scheduling-options.ts';
+import { onReloadSignal, onStopSignals, startedByNpm } from './signals.ts';
+import { warmUp } from './warm-up.ts';
+
+/** `--retention 7d`: a duration (30s, 10m, 2h, 7d) in ms, or `0` / `forever` (0: keep tasks). */
+export function retentionOption(value: string): number {
+  if (value === '0' || value === 'forever') return 0;
+  const ms = parseDuration(value);
+  if (ms === undefined || ms <= 0) {
+    throw new InvalidArgumentError(
+      'expected a duration such as 30s, 10m, 12h or 7d, or 0 / forever to keep finished tasks.',
+    );
+  }
+  return ms;
+}
 
 function number(min: number, integer = false) {
   return (value: string): number => {
@@ -17,6 +31,8 @@ function number(min: number, integer = false) {
     return n;
   };
 }
+
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 interface ServerFlags {
   host: string;
@@ -44,6 +60,12 @@ interface ServerFlags {
   httpReadOnly: boolean;
   metricsReconcile: number;
   insecure: boolean;
+  authFile?: string;
+  authTimeout: number;
+  legacy: boolean;
+  warmUp: number;
+  retention: number;
+  retentionFailed: number;
 }
 
 function httpAddress(value: string): HttpAddress {
@@ -108,6 +130,19 @@ export function serverCommand(): Command {
     )
     .option('--tally-keys <n>', 'keys of the legacy tally', number(1, true), 1000)
     .option('--tally-reps <n>', 'units each key of the legacy tally needs', number(1, true), 10)
+    .addOption(
+      new Option(
+        '--retention <duration>',
+        'delete done and canceled tasks (with their attempts and results) this long after they finished; 0 or forever keeps them',
+      )
+        .argParser(retentionOption)
+        .default(7 * DAY_MS, '7d'),
+    )
+    .addOption(
+      new Option('--retention-failed <duration>', 'the same for failed tasks')
+        .argParser(retentionOption)
+        .default(30 * DAY_MS, '30d'),
+    )
     .option('--grace <seconds>', 'on shutdown, how long running tasks get to finish', number(0), 10)
     .option(
       '--types <list>',
@@ -131,9 +166,32 @@ export function serverCommand(): Command {
       60,
     )
     .option(
-      '--insecure',
-      'serve a non-loopback address without authentication (a trusted network only)',
+      '--auth-file <file>',
+      'tokens and their roles, one "TOKEN ROLE[,ROLE...]" a line (client, worker, admin); ' +
+        'every connection must authenticate; SIGHUP reads it again (docs/security.md)',
+    )
+    .option(
+      '--auth-timeout <seconds>',
+      'with --auth-file: how long a new connection has to authenticate',
+      number(0.05),
+      DEFAULT_AUTH_TIMEOUT_MS / 1000,
+    )
+    .option(
+      '--legacy',
+      'with --auth-file: serve the seed line protocol and the tally port (they cannot ' +
+        'authenticate) to clients on this machine only',
       false,
+    )
+    .option(
+      '--insecure',
+      'serve a non-loopback address (task port, --http) without --auth-file (a trusted network only)',
+      false,
+    )
+    .option(
+      '--warm-up <runs>',
+      'before listening, run this many tasks through a throwaway server, so that the first clients meet compiled code (0: none)',
+      number(0, true),
+      0,
     )
     .addOption(
       new Option(
@@ -181,11 +239,22 @@ export function serverCommand(): Command {
           : { tally: { port: flags.tallyPort, keys: flags.tallyKeys, reps: flags.tallyReps } }),
         ...(flags.http && { http: { ...flags.http, readOnly: flags.httpReadOnly } }),
         insecure: flags.insecure,
+        ...(flags.authFile !== undefined && {
+          authFile: flags.authFile,
+          authTimeoutMs: flags.authTimeout * 1000,
+          legacy: flags.legacy,
+        }),
         metricsReconcileMs: flags.metricsReconcile * 1000,
+        retentionMs: flags.retention,
+        retentionFailedMs: flags.retentionFailed,
         logger,
       });
       // The handlers go in before the start: a signal that comes while it runs is not lost.
-      const starting = server.start();
+      const starting = (
+        flags.warmUp > 0
+          ? warmUp(flags.warmUp).then((w) => logger.info(w, 'warmed up'))
+          : Promise.resolve()
+      ).then(() => server.start());
       onStopSignals(
         (reason) => {
           logger.info(
@@ -210,6 +279,8 @@ export function serverCommand(): Command {
         },
         { watchParent: startedByNpm() },
       );
+      // SIGHUP reads the auth file again (without one, SIGHUP keeps its default: it stops).
+      if (flags.authFile !== undefined) onReloadSignal(() => void server.reloadAuth());
       try {
         await starting;
       } catch (error) {

@@ -69,3 +69,10 @@ export async function untilStopSignal<T>(fn: (signal: AbortSignal) => Promise<T>
     remove();
   }
 }
+
+/** Calls `reload` on each SIGHUP (the server reads its auth file again); returns the remover. */
+export function onReloadSignal(reload: () => void): () => void {
+  const handler = () => reload();
+  process.on('SIGHUP', handler);
+  return () => void process.off('SIGHUP', handler);
+}

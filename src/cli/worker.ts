@@ -7,6 +7,7 @@ import {
   type Io,
   positiveInt,
   processIo,
+  reportError,
   resolveTarget,
   runCommand,
   type TargetOptions,
@@ -64,10 +65,19 @@ export async function runWorker(flags: WorkerFlags, io: Io, signal: AbortSignal)
   worker.on('worker:error', ({ error, context }) =>
     io.stderr.write(`taskwire worker: ${context}: ${error.message}\n`),
   );
+  let refused: Error | undefined;
   await worker.start();
-  await new Promise<void>((resolve) =>
-    signal.addEventListener('abort', () => resolve(), { once: true }),
-  );
+  await new Promise<void>((resolve) => {
+    signal.addEventListener('abort', () => resolve(), { once: true });
+    worker.on('worker:refused', ({ error }) => {
+      refused = error;
+      resolve();
+    });
+  });
+  if (refused) {
+    await worker.close(0);
+    return reportError(refused, io);
+  }
   io.stderr.write(
     `stopping: finishing ${worker.inFlight} running task(s), up to ${flags.grace} s\n`,
   );

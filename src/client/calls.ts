@@ -90,6 +90,21 @@ export class PendingCalls {
     return [...(this.waits.get(taskId) ?? [])];
   }
 
+  /** Hands a pushed `task.update` to the waits on that task that asked for updates. */
+  update(task: TaskView): void {
+    const key = `${task.status}|${task.progress}|${task.unitsDone}|${task.updatedAt}`;
+    for (const call of this.waitsOn(task.id)) {
+      const wait = call.wait!;
+      if (!wait.onUpdate || wait.lastUpdate === key) continue;
+      wait.lastUpdate = key;
+      try {
+        wait.onUpdate(task);
+      } catch (err) {
+        this.reject(call, err instanceof Error ? err : new Error(String(err)));
+      }
+    }
+  }
+
   resolve(call: PendingCall, value: unknown): void {
     if (call.settled) return;
     this.forget(call);

@@ -4,8 +4,6 @@
  * over between the servers of an address list.
  */
 import type net from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { TypedEmitter } from '../events/emitter.ts';
 import type { Json } from '../model/tasks.ts';
 import { ErrorCode } from '../protocol/errors.ts';
 import { decodeUtf8, encodeLine } from '../protocol/framing/ndjson.ts';
@@ -17,26 +15,25 @@ import type {
   ServerNotification,
   WorkerInfo,
 } from '../protocol/messages.ts';
-import type {
-  ScheduleParams,
-  ScheduleView,
-  TaskSpec,
-  TaskView,
-  TypeView,
-} from '../protocol/tasks.ts';
+import type { ScheduleParams, ScheduleView, TaskSpec, TaskView } from '../protocol/tasks.ts';
 import { formatAddress } from './address.ts';
 import { overLimit, type PendingCall, PendingCalls, type WaitState } from './calls.ts';
-import { backoffDelay, LineConnection, openSocket } from './connection.ts';
-import { ClientClosedError, ConnectError, ConnectionLostError, RpcError } from './errors.ts';
+import { LineConnection, openSocket, reconnectSocket } from './connection.ts';
 import {
-  type ClientEvents,
+  AuthError,
+  ClientClosedError,
+  ConnectError,
+  ConnectionLostError,
+  RpcError,
+  rpcError,
+} from './errors.ts';
+import { OperatorCalls } from './operator-calls.ts';
+import {
   type ClientOptions,
   type ParamsArgs,
   type ResolvedOptions,
-  type RetryManyOptions,
   resendable,
-  resolveClientOptions,
-  retryManyParams,
+  resolveOptions,
   type SubmitOptions,
   toSpec,
   type WaitOptions,
@@ -60,7 +57,7 @@ export async function connect(opts: ClientOptions = {}): Promise<Client> {
 }
 
 /** A connection to a taskwire server, safe for many concurrent calls. */
-export class Client extends TypedEmitter<ClientEvents> {
+export class Client extends OperatorCalls {
   private readonly opts: ResolvedOptions;
   /** Every server this client may connect to, as `host:port`, in list order. */
   readonly addresses: readonly string[];
@@ -90,7 +87,7 @@ export class Client extends TypedEmitter<ClientEvents> {
 
   /** Connects to the first server that accepts (AddressError: bad list; ConnectError: none). */
   static async connect(opts: ClientOptions = {}): Promise<Client> {
-    const resolved = resolveClientOptions(opts);
+    const resolved = resolveOptions(opts);
     const { addresses, connectTimeoutMs } = resolved;
     const start = opts.order === 'random' ? Math.floor(Math.random() * addresses.length) : 0;
     const failures: ConnectError[] = [];
@@ -99,7 +96,13 @@ export class Client extends TypedEmitter<ClientEvents> {
       const { host, port } = addresses[index]!;
       try {
         const socket = await openSocket(host, port, connectTimeoutMs);
-        return new Client(resolved, socket, index);
+        const client = new Client(resolved, socket, index);
+        // With a token, connected means authenticated: a refused token rejects (AuthError).
+        await client.authenticated?.catch(async (error: unknown) => {
+          await client.close();
+          throw error;
+        });
+        return client;
       } catch (err) {
         if (!(err instanceof ConnectError)) throw err;
         failures.push(err);
@@ -119,14 +122,14 @@ export class Client extends TypedEmitter<ClientEvents> {
   }
 
   /** Calls any method with typed params and result. */
-  call<M extends MethodName>(method: M, ...args: ParamsArgs<M>): Promise<ResultOf<M>> {
+  override call<M extends MethodName>(method: M, ...args: ParamsArgs<M>): Promise<ResultOf<M>> {
     return this.request(method, args[0]) as Promise<ResultOf<M>>;
   }
 
   /** Sends a JSON-RPC notification (no id; no answer); false, sending nothing, while disconnected. */
   notify<M extends MethodName>(method: M, ...args: ParamsArgs<M>): boolean {
     const conn = this.conn;
-    if (!conn) return false;
+    if (!conn || this.authenticating) return false;
     conn.send(encodeLine({ jsonrpc: '2.0', method, params: args[0] }));
     return true;
   }
@@ -202,31 +205,6 @@ export class Client extends TypedEmitter<ClientEvents> {
     return this.call('cancel', { id });
   }
 
-  /** Puts a failed or canceled task back in the queue with a fresh attempt budget. */
-  retry(id: string): Promise<TaskView> {
-    return this.call('retry', { id });
-  }
-
-  /** Retries every failed (or canceled) task of a type, created since a time; how many. */
-  async retryMany(opts: RetryManyOptions = {}): Promise<number> {
-    return (await this.call('retryMany', retryManyParams(opts))).retried;
-  }
-
-  /** Stops handing out tasks of a type (stored; on every server); false: paused already. */
-  async pause(type: string): Promise<boolean> {
-    return (await this.call('pause', { type })).changed;
-  }
-
-  /** Hands out tasks of a paused type again; false when it was not paused. */
-  async resume(type: string): Promise<boolean> {
-    return (await this.call('resume', { type })).changed;
-  }
-
-  /** Every task type with its tasks per status and whether it is paused. */
-  async types(): Promise<TypeView[]> {
-    return (await this.call('types')).types;
-  }
-
   /** The workers connected to the server. */
   async workers(): Promise<WorkerInfo[]> {
     const { workers } = await this.call('workers');
@@ -257,9 +235,38 @@ export class Client extends TypedEmitter<ClientEvents> {
 
   /** The server refused a line as too long and is closing: see onClose. */
   private refusedLine: RpcError | undefined;
+  /** The token was refused (or removed): every call fails with it, no reconnection. */
+  private refusedToken: AuthError | undefined;
+  /** Until `auth` is answered on a new connection, calls wait in the queue. */
+  private authenticated: Promise<void> | undefined;
+  private authenticating = false;
+
+  /** Sends `auth` first on a new connection; the calls waiting go once it is accepted. */
+  private authenticate(token: string): Promise<void> {
+    this.authenticating = true;
+    return new Promise((resolve, reject) => {
+      const call: PendingCall = {
+        ...{ method: 'auth', params: { token }, id: undefined, settled: false },
+        resolve: () => {
+          this.authenticating = false;
+          resolve();
+          for (const queued of this.calls.takeQueued()) this.send(queued);
+        },
+        reject: (error: Error) => {
+          // Refused: the connection goes (see onClose); another answer (a server shutting
+          // down) drops it too, and the next connection tries again.
+          if (error instanceof RpcError) this.conn?.destroy(error);
+          reject(error);
+        },
+      };
+      this.calls.add(call);
+      this.send(call);
+    });
+  }
 
   private request(method: string, params: unknown, wait?: WaitState): Promise<unknown> {
     if (this.closed) return Promise.reject(new ClientClosedError(method));
+    if (this.refusedToken) return Promise.reject(this.refusedToken);
     if (this.lost) return Promise.reject(new ConnectionLostError(method, this.address, this.lost));
     return new Promise((resolve, reject) => {
       const call: PendingCall = {
@@ -272,7 +279,7 @@ export class Client extends TypedEmitter<ClientEvents> {
       };
       if (wait) call.wait = wait;
       this.calls.add(call);
-      if (this.conn) this.send(call);
+      if (this.conn && !this.authenticating) this.send(call);
       else this.calls.queued.push(call);
     });
   }
@@ -301,7 +308,10 @@ export class Client extends TypedEmitter<ClientEvents> {
       onClose: (error) => this.onClose(error),
     });
     this.emit('connection:opened', { address: this.address, reconnected });
-    for (const call of this.calls.takeQueued()) this.send(call);
+    const { token } = this.opts;
+    if (token === undefined) for (const call of this.calls.takeQueued()) this.send(call);
+    else this.authenticated = this.authenticate(token);
+    this.authenticated?.catch(() => undefined);
   }
 
   private onLine(line: Buffer): void {
@@ -323,7 +333,9 @@ export class Client extends TypedEmitter<ClientEvents> {
     }
     const call = typeof msg.id === 'number' ? this.calls.inFlight(msg.id) : undefined;
     if (msg.error !== undefined) {
-      const error = new RpcError(msg.error as RpcErrorObject);
+      const error = rpcError(msg.error as RpcErrorObject);
+      // The server closes the connection next; see onClose.
+      if (error instanceof AuthError) this.refusedToken ??= error;
       if (call) this.calls.reject(call, error);
       else if (msg.id === null) {
         if (error.code === ErrorCode.LINE_TOO_LONG) this.refusedLine = error;
@@ -339,18 +351,7 @@ export class Client extends TypedEmitter<ClientEvents> {
     this.emit('server:notification', notification);
     if (notification.method !== 'task.update') return;
     const task = notification.params?.task;
-    if (!task) return;
-    const key = `${task.status}|${task.progress}|${task.unitsDone}|${task.updatedAt}`;
-    for (const call of this.calls.waitsOn(task.id)) {
-      const wait = call.wait!;
-      if (!wait.onUpdate || wait.lastUpdate === key) continue;
-      wait.lastUpdate = key;
-      try {
-        wait.onUpdate(task);
-      } catch (err) {
-        this.calls.reject(call, err instanceof Error ? err : new Error(String(err)));
-      }
-    }
+    if (task) this.calls.update(task);
   }
 
   private onClose(error: Error | undefined): void {
@@ -365,8 +366,15 @@ export class Client extends TypedEmitter<ClientEvents> {
       else this.calls.reject(call, new ConnectionLostError(call.method, address, error));
     }
     this.calls.queued = [...resend, ...this.calls.queued];
+    this.authenticating = false;
     if (this.closed) return;
     this.emit('connection:lost', { address, error });
+    const refusedToken = this.refusedToken;
+    if (refusedToken) {
+      for (const call of this.calls.takeQueued()) this.calls.reject(call, refusedToken);
+      this.emit('connection:refused', { address, error: refusedToken });
+      return;
+    }
     if (this.opts.reconnect) {
       void this.reconnect();
       return;
@@ -377,45 +385,21 @@ export class Client extends TypedEmitter<ClientEvents> {
     }
   }
 
-  /**
-   * Tries the servers in list order from the one after the server that dropped, cycling;
-   * each round over the list starts after a backoff delay (100 ms doubling to 5 s).
-   */
+  /** Reconnects (see `reconnectSocket`), and attaches the new connection. */
   private async reconnect(): Promise<void> {
-    const { addresses, connectTimeoutMs } = this.opts;
-    const n = addresses.length;
-    let index = this.index;
-    for (let attempt = 1; !this.closed; attempt++) {
-      index = (index + 1) % n;
-      const round = Math.ceil(attempt / n);
-      const delayMs = (attempt - 1) % n === 0 ? backoffDelay(round) : 0;
-      const { host, port } = addresses[index]!;
-      this.emit('connection:retrying', {
-        address: this.addresses[index]!,
-        attempt,
-        round,
-        delayMs,
-      });
-      if (delayMs > 0) {
-        try {
-          await sleep(delayMs, undefined, { signal: this.closeController.signal });
-        } catch {
-          return; // closed
-        }
-      }
-      if (this.closed) return;
-      let socket: net.Socket;
-      try {
-        socket = await openSocket(host, port, connectTimeoutMs, this.closeController.signal);
-      } catch {
-        continue;
-      }
-      if (this.closed) {
-        socket.destroy();
-        return;
-      }
-      this.attach(socket, true, index);
-      return;
-    }
+    const found = await reconnectSocket({
+      ...this.opts,
+      from: this.index,
+      signal: this.closeController.signal,
+      isClosed: () => this.closed,
+      onRetry: (index, attempt, round, delayMs) =>
+        this.emit('connection:retrying', {
+          address: this.addresses[index]!,
+          attempt,
+          round,
+          delayMs,
+        }),
+    });
+    if (found) this.attach(found.socket, true, found.index);
   }
 }

@@ -3,6 +3,7 @@
  * lines written in one microtask into one `socket.write`.
  */
 import net from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { LineFramer } from '../protocol/framing/ndjson.ts';
 import { ConnectError } from './errors.ts';
 
@@ -127,4 +128,50 @@ export class LineConnection {
     this.outboxChars = 0;
     if (this.socket.writable) this.socket.write(data);
   }
+}
+
+/**
+ * Tries the servers in list order starting with the one after `from` (the server that
+ * dropped is likely down), cycling through all of them; each round over the list starts
+ * after a backoff delay (100 ms doubling to 5 s), the other tries of a round go at once.
+ * Resolves with the first socket opened, or undefined once `isClosed`.
+ */
+export async function reconnectSocket(opts: {
+  addresses: readonly { host: string; port: number }[];
+  connectTimeoutMs: number;
+  from: number;
+  signal: AbortSignal;
+  isClosed(): boolean;
+  onRetry(index: number, attempt: number, round: number, delayMs: number): void;
+}): Promise<{ socket: net.Socket; index: number } | undefined> {
+  const { addresses, connectTimeoutMs, signal } = opts;
+  const n = addresses.length;
+  let index = opts.from;
+  for (let attempt = 1; !opts.isClosed(); attempt++) {
+    index = (index + 1) % n;
+    const round = Math.ceil(attempt / n);
+    const delayMs = (attempt - 1) % n === 0 ? backoffDelay(round) : 0;
+    const { host, port } = addresses[index]!;
+    opts.onRetry(index, attempt, round, delayMs);
+    if (delayMs > 0) {
+      try {
+        await sleep(delayMs, undefined, { signal });
+      } catch {
+        return undefined; // closed
+      }
+    }
+    if (opts.isClosed()) return undefined;
+    let socket: net.Socket;
+    try {
+      socket = await openSocket(host, port, connectTimeoutMs, signal);
+    } catch {
+      continue;
+    }
+    if (opts.isClosed()) {
+      socket.destroy();
+      return undefined;
+    }
+    return { socket, index };
+  }
+  return undefined;
 }

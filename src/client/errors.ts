@@ -1,5 +1,5 @@
 /** Errors the client library throws; each is a named class so callers can use `instanceof`. */
-import { type ErrorCodeName, errorCodeName } from '../protocol/errors.ts';
+import { ErrorCode, type ErrorCodeName, errorCodeName } from '../protocol/errors.ts';
 import type { RpcErrorObject } from '../protocol/messages.ts';
 import { formatAddress } from './address.ts';
 
@@ -7,7 +7,7 @@ export { formatAddress };
 
 /** The server answered a request with an error object. */
 export class RpcError extends Error {
-  override readonly name = 'RpcError';
+  override readonly name: string = 'RpcError';
   readonly code: number;
   readonly data: unknown;
 
@@ -21,6 +21,35 @@ export class RpcError extends Error {
   get codeName(): ErrorCodeName | undefined {
     return errorCodeName(this.code);
   }
+}
+
+/**
+ * The server refused the token (UNAUTHORIZED): wrong, missing, removed from its auth file,
+ * or sent too late. The server closed the connection; the client does not reconnect.
+ */
+export class AuthError extends RpcError {
+  override readonly name = 'AuthError';
+}
+
+/** The token lacks a role the method needs (FORBIDDEN); the connection keeps working. */
+export class ForbiddenError extends RpcError {
+  override readonly name = 'ForbiddenError';
+}
+
+/**
+ * TASK_PRUNED: the task (or tally) was finished and the server's retention has deleted it
+ * since; distinct from TASK_NOT_FOUND, an id the server never handed out.
+ */
+export class TaskPrunedError extends RpcError {
+  override readonly name = 'TaskPrunedError';
+}
+
+/** The error class for a server's error object: its own class for the codes that have one. */
+export function rpcError(error: RpcErrorObject): RpcError {
+  if (error.code === ErrorCode.UNAUTHORIZED) return new AuthError(error);
+  if (error.code === ErrorCode.FORBIDDEN) return new ForbiddenError(error);
+  if (error.code === ErrorCode.TASK_PRUNED) return new TaskPrunedError(error);
+  return new RpcError(error);
 }
 
 /**

@@ -18,4 +18,12 @@ export {
   type SubmitResult,
   type WaitOptions,
 } from './client.ts';
-export { ClientClosedError, ConnectError, ConnectionLostError, RpcError } from './errors.ts';
+export {
+  AuthError,
+  ClientClosedError,
+  ConnectError,
+  ConnectionLostError,
+  ForbiddenError,
+  RpcError,
+  TaskPrunedError,
+} from './errors.ts';

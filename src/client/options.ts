@@ -10,7 +10,7 @@ import {
   parsePort,
   type ServerAddress,
 } from './address.ts';
-import type { RpcError } from './errors.ts';
+import type { AuthError, RpcError } from './errors.ts';
 
 export interface ClientOptions {
   /** Default 127.0.0.1; the same as `addresses: [{host, port}]`. Not with `addresses`. */
@@ -41,6 +41,12 @@ export interface ClientOptions {
    * on the next connection and still make one task each.
    */
   idempotent?: boolean;
+  /**
+   * A token for a server with `--auth-file`: sent as `auth`, the first message of every
+   * connection (reconnections and failovers too). A refused token rejects with AuthError
+   * and ends reconnecting.
+   */
+  token?: string;
 }
 
 export interface SubmitOptions {
@@ -140,6 +146,8 @@ export interface ClientEvents {
    * since the drop (1-based); `round` counts passes over the list.
    */
   'connection:retrying': { address: string; attempt: number; round: number; delayMs: number };
+  /** The server at `address` refused the token: calls fail with `error`, no reconnection. */
+  'connection:refused': { address: string; error: AuthError };
   /** Every notification the server sends, including the `task.update`s routed to waits. */
   'server:notification': ServerNotification;
   /** An error response the server could not tie to a request (its id is null). */
@@ -156,6 +164,19 @@ export interface ResolvedOptions {
   idempotent: boolean;
   connectTimeoutMs: number;
   maxLineBytes: number;
+  token?: string;
+}
+
+/** The options with their defaults. */
+export function resolveOptions(opts: ClientOptions): ResolvedOptions {
+  return {
+    addresses: resolveAddresses(opts),
+    reconnect: opts.reconnect ?? true,
+    idempotent: opts.idempotent ?? false,
+    connectTimeoutMs: opts.connectTimeoutMs ?? 10_000,
+    maxLineBytes: opts.maxLineBytes ?? 16 * 1024 * 1024,
+    ...(opts.token !== undefined && { token: opts.token }),
+  };
 }
 
 /** The options with their defaults. */

@@ -21,7 +21,12 @@ export const ErrorCode = {
   TALLY_NOT_FOUND: 1009,
   INVALID_SCHEDULE: 1010,
   SCHEDULE_NOT_FOUND: 1011,
-  TASK_NOT_RETRYABLE: 1012,
+  /** No valid token (missing, wrong, removed, or too late): the connection is closed. */
+  UNAUTHORIZED: 1012,
+  /** The token lacks a role the method needs; the connection keeps working. */
+  FORBIDDEN: 1013,
+  TASK_PRUNED: 1014,
+  TASK_NOT_RETRYABLE: 1015,
   SHUTTING_DOWN: 2001,
   STORE_UNAVAILABLE: 2002,
 } as const;

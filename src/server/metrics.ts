@@ -157,16 +157,17 @@ export class ServerMetrics implements CommitListener {
     const leased = (e: ServerEvents['task:leased']) => this.leased(e);
     const expired = (e: ServerEvents['lease:expired']) => this.expired(e.token, e.taskId);
     const due = (e: ServerEvents['task:due']) => this.due(e.tasks);
+    const pruned = (e: ServerEvents['task:pruned']) => {
+      for (const t of e.tasks) this.counts.remove(t.type, t.status, t.id);
+    };
+    const refused = () => this.authFailures.inc();
     const retried = (e: ServerEvents['task:retried']) => this.retried(e.tasks);
     events.on('task:leased', leased).on('lease:expired', expired).on('task:due', due);
-    events.on('task:retried', retried);
-    this.offEvents.push(() =>
-      events
-        .off('task:leased', leased)
-        .off('lease:expired', expired)
-        .off('task:due', due)
-        .off('task:retried', retried),
-    );
+    events.on('auth:refused', refused).on('task:pruned', pruned).on('task:retried', retried);
+    this.offEvents.push(() => {
+      events.off('task:leased', leased).off('lease:expired', expired).off('task:due', due);
+      events.off('auth:refused', refused).off('task:pruned', pruned).off('task:retried', retried);
+    });
     await this.counts.start(this.src.reconcileMs);
   }
 

@@ -1,10 +1,11 @@
 /** What a TaskwireServer can be told, and its defaults. */
 import type { TaskHandler } from '../handlers/run-handler.ts';
 import type { Store } from '../store/types.ts';
+import type { AuthOptions } from './auth/task-port-auth.ts';
 import type { HttpListenerOptions } from './http/http-listener.ts';
 import type { Logger } from './logger.ts';
 
-export interface ServerOptions {
+export interface ServerOptions extends AuthOptions {
   /** Where tasks are kept; `openStoreFromOption` builds one from a `--store` style string. */
   store: Store;
   host?: string;
@@ -39,8 +40,15 @@ export interface ServerOptions {
   http?: HttpListenerOptions;
   /** How often the metrics' task counts are read again from the store (ms; 0: at start only). */
   metricsReconcileMs?: number;
-  /** Serve a non-loopback address without authentication (otherwise the start is refused). */
-  insecure?: boolean;
+  /**
+   * How long finished tasks (done, canceled) and their attempts and results are kept after
+   * they finished (ms); null or 0 keeps them forever. Default 7 days.
+   */
+  retentionMs?: number | null;
+  /** The same for failed tasks (they are what people come back to look at). Default 30 days. */
+  retentionFailedMs?: number | null;
+  /** How often the retention sweep runs (ms). */
+  pruneIntervalMs?: number;
   /** Opens the legacy tally port (seed-003 workers) on a tally of `keys` × `reps`. */
   tally?: { port: number; keys: number; reps: number };
   logger?: Logger;
@@ -48,6 +56,8 @@ export interface ServerOptions {
   /** Aborting it closes the server. */
   signal?: AbortSignal;
 }
+
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 export const DEFAULTS = {
   host: '127.0.0.1',
@@ -61,6 +71,9 @@ export const DEFAULTS = {
   maxInFlight: 16_384,
   graceMs: 10_000,
   metricsReconcileMs: 60_000,
+  retentionMs: (7 * DAY_MS) as number | null,
+  retentionFailedMs: (30 * DAY_MS) as number | null,
+  pruneIntervalMs: 1000,
 };
 
 export type ResolvedOptions = ServerOptions & typeof DEFAULTS;

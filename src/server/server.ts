@@ -8,9 +8,16 @@
 import { TypedEmitter } from '../events/emitter.ts';
 import { builtinHandlers } from '../handlers/builtin-handlers.ts';
 import type { Store } from '../store/types.ts';
+import type { TaskPortAuth } from './auth/session-access.ts';
+import {
+  checkStartRules,
+  httpChecker,
+  loadTaskPortAuth,
+  reloadTokens,
+} from './auth/task-port-auth.ts';
 import { Committer } from './committer.ts';
 import type { ServerEvents } from './events.ts';
-import { type HttpAddress, httpProtectedModeProblem } from './http/address.ts';
+import type { HttpAddress } from './http/address.ts';
 import { Csrf } from './http/csrf.ts';
 import { HttpListener } from './http/http-listener.ts';
 import { type Logger, silentLogger } from './logger.ts';
@@ -20,6 +27,7 @@ import { type ResolvedOptions, resolveOptions, type ServerOptions } from './opti
 import { CronSchedules } from './scheduling/cron-schedules.ts';
 import { LocalExecutor } from './scheduling/local-executor.ts';
 import { Pauses } from './scheduling/pauses.ts';
+import { Pruner } from './scheduling/pruner.ts';
 import { RemoteWorkers } from './scheduling/remote-workers.ts';
 import { Scheduler } from './scheduling/scheduler.ts';
 import { TaskTypes } from './scheduling/task-types.ts';
@@ -33,12 +41,16 @@ import { Waiters } from './waiters.ts';
 
 export type { ServerOptions } from './options.ts';
 
+/** A retention option as the pruner takes it: 0 (like null) keeps the tasks forever. */
+const keepFor = (ms: number | null): number | null => (ms === 0 ? null : ms);
+
 /** What `start()` builds. */
 interface Parts {
   committer: Committer;
   pauses: Pauses;
   scheduler: Scheduler;
   schedules: CronSchedules;
+  pruner: Pruner;
   local: LocalExecutor | undefined;
   remote: RemoteWorkers;
   sync: StoreSync;
@@ -60,6 +72,7 @@ export class TaskwireServer {
   private readonly store: Store;
   private readonly listener: TaskListener;
   private parts: Parts | undefined;
+  private auth: TaskPortAuth | undefined;
   private closing = false;
   private closePromise: Promise<void> | undefined;
 
@@ -85,14 +98,18 @@ export class TaskwireServer {
    */
   async start(): Promise<{ host: string; port: number }> {
     const { opts, store, log } = this;
-    const problem =
-      opts.http &&
-      httpProtectedModeProblem({
-        host: opts.http.host,
-        auth: opts.http.auth !== undefined,
-        insecure: !!opts.insecure,
-      });
-    if (problem) throw new Error(problem);
+    checkStartRules({
+      host: opts.host,
+      auth: opts.authFile !== undefined,
+      insecure: !!opts.insecure,
+      legacy: !!opts.legacy,
+      tally: opts.tally !== undefined,
+      ...(opts.http && {
+        http: { host: opts.http.host, auth: !!opts.http.auth || opts.authFile !== undefined },
+      }),
+    });
+    // A bad auth file stops the start before anything is bound or opened.
+    this.auth = await loadTaskPortAuth(opts, this.events, log);
     await this.listener.listen(opts.host, opts.port);
     await store.open();
     if (store.capabilities.exclusive) {
@@ -109,6 +126,7 @@ export class TaskwireServer {
     await parts.pauses.load();
     await parts.scheduler.start();
     await parts.schedules.start();
+    parts.pruner.start();
     parts.sync.start();
     if (parts.legacy) this.tallyAddress = await parts.legacy.start();
     await parts.metrics?.start();
@@ -120,6 +138,7 @@ export class TaskwireServer {
       log,
       events: this.events,
       closing: () => this.closing,
+      ...(this.auth && { auth: this.auth }),
       helloWorker: (c, params) => parts.remote.hello(c, params),
     });
     const address = this.address;
@@ -137,6 +156,14 @@ export class TaskwireServer {
 
   get address(): { host: string; port: number } {
     return this.listener.address;
+  }
+
+  /**
+   * Reads the auth file again (the CLI calls it on SIGHUP): removed tokens stop working on
+   * their connections' next request. A bad file keeps the tokens in force and logs why.
+   */
+  async reloadAuth(): Promise<void> {
+    if (this.auth) await reloadTokens(this.auth);
   }
 
   /**
@@ -203,6 +230,8 @@ export class TaskwireServer {
       ? new LegacyTallyListener(store, scheduler, log, {
           host: opts.host,
           ...opts.tally,
+          // With auth on, `--legacy` serves it to workers on this machine only.
+          loopbackOnly: this.auth !== undefined,
           maxAttempts: opts.maxAttempts,
           now,
           events,
@@ -213,6 +242,20 @@ export class TaskwireServer {
       events,
       onTasks: (types) => scheduler.workAppeared(types, true),
       onError,
+    });
+    const pruner = new Pruner(store, {
+      policy: {
+        done: keepFor(opts.retentionMs),
+        canceled: keepFor(opts.retentionMs),
+        failed: keepFor(opts.retentionFailedMs),
+      },
+      now,
+      intervalMs: opts.pruneIntervalMs,
+      onPruned: (tasks, tallies) => {
+        log.debug({ tasks: tasks.length, tallies: tallies.length }, 'retention pruned');
+        events.emit('task:pruned', { tasks, tallies });
+      },
+      onError: (error) => onError(error, 'pruning finished tasks'),
     });
     const operator = new OperatorActions({
       store,
@@ -262,8 +305,12 @@ export class TaskwireServer {
       : undefined;
     if (metrics) committer.listen(metrics);
     const storeHealth = () => ({ status: health.status, error: health.error });
+    const httpOptions = opts.http && {
+      ...opts.http,
+      ...(!opts.http.auth && this.auth && { auth: httpChecker(this.auth) }),
+    };
     const http =
-      opts.http && metrics
+      httpOptions && metrics
         ? new HttpListener(
             {
               store,
@@ -274,10 +321,10 @@ export class TaskwireServer {
               storeHealth,
               workers: listWorkers,
               operator: dashboardOperator(committer, operator),
-              readOnly: opts.http.readOnly ?? false,
+              readOnly: httpOptions.readOnly ?? false,
               csrf: new Csrf(),
             },
-            opts.http,
+            httpOptions,
           )
         : undefined;
     return {
@@ -286,6 +333,7 @@ export class TaskwireServer {
         pauses,
         scheduler,
         schedules,
+        pruner,
         local,
         remote,
         sync,
@@ -317,6 +365,7 @@ export class TaskwireServer {
       await step(() => parts.remote.closeAll());
       parts.scheduler.stop();
       parts.schedules.stop();
+      await step(() => parts.pruner.stop());
       parts.sync.stop();
       await step(() => parts.committer.drain());
     }

@@ -5,6 +5,7 @@
  * the caller so tests can control the clock.
  */
 import type { AttemptState, Json, TaskStatus } from '../model/tasks.ts';
+import type { PruningStore } from './retention.ts';
 import type { ScheduleRecord, ScheduleSpec, ScheduleTick } from './schedule-types.ts';
 import type { TaskCursor, TaskQuery } from './task-query.ts';
 
@@ -313,7 +314,7 @@ export interface OperatorStore {
 /** A task with its attempt log and retries, as `get(id, true)` reads it. */
 export type TaskWithLog = TaskRecord & { attemptLog?: AttemptRecord[]; retries?: RetryRecord[] };
 
-export interface Store {
+export interface Store extends PruningStore {
   readonly capabilities: StoreCapabilities;
   readonly operator: OperatorStore;
   /**

@@ -267,7 +267,7 @@ for (const kind of kinds) {
         assert.equal(log.retries[0].was, 'failed');
         assert.match(log.retries[0].by, /^127\.0\.0\.1:\d+$/);
         const refused = await client.call('retry', { id: result.id });
-        assert.equal(refused.error.code, 1012);
+        assert.equal(refused.error.code, 1015);
         assert.equal(refused.error.data.status, 'done');
         assert.equal((await client.call('retry', { id: '99999' })).error.code, 1001);
         assert.equal((await client.call('retry', { id: 'x' })).error.code, 1001);

@@ -10,6 +10,7 @@ import type { ContractTest } from './contract/helpers.ts';
 import { leasesContract } from './contract/leases.ts';
 import { operatorContract } from './contract/operator.ts';
 import { reportsContract } from './contract/reports.ts';
+import { retentionContract } from './contract/retention.ts';
 import { schedulingContract } from './contract/scheduling.ts';
 import { submitClaimContract } from './contract/submit-claim.ts';
 import { talliesContract } from './contract/tallies.ts';
@@ -55,6 +56,7 @@ export function storeContract(name: string, make: () => Promise<StoreHarness>): 
     taskTypesContract(test);
     taskListsContract(test);
     schedulingContract(test);
+    retentionContract(test);
     operatorContract(test);
   });
 }

@@ -15,6 +15,7 @@ import type {
 } from '../../protocol/messages.ts';
 import type { TaskView } from '../../protocol/tasks.ts';
 import type { Store, TaskRecord } from '../../store/types.ts';
+import type { SessionAccess } from '../auth/session-access.ts';
 import type { Committer } from '../committer.ts';
 import type { OperatorActions } from '../operator.ts';
 import type { CronSchedules } from '../scheduling/cron-schedules.ts';
@@ -28,8 +29,8 @@ import { parseTaskId, scheduleView, tallyView, taskView } from './views.ts';
 /** What a method handler may do with the connection it serves. */
 export interface Session {
   readonly remote: string;
-  /** Who the connection authenticated as (a token's name), when auth names one. */
-  readonly identity?: string;
+  /** Who the connection authenticated as (its token's short hash and roles), with auth on. */
+  readonly identity?: string | undefined;
   notify<N extends NotificationName>(method: N, params: Notifications[N]): void;
   /**
    * Runs `fn` when the connection closes (at once if it is closed). Returns what cancels
@@ -40,6 +41,10 @@ export interface Session {
   /** Worker methods, once the connection said `worker.hello`. */
   worker?: WorkerMethods;
   becomeWorker(params: ParamsOf<'worker.hello'>): Promise<ResultOf<'worker.hello'>>;
+  /** With auth on: the role check of each request (rpc.ts) and the token's identity. */
+  readonly access?: SessionAccess | undefined;
+  /** The `auth` method (a server without auth grants every role). */
+  authenticate(token: string): Promise<ResultOf<'auth'>> | ResultOf<'auth'>;
 }
 
 export interface Core {
@@ -66,6 +71,20 @@ function taskId(id: string): number {
 
 function notFound(id: string): TaskwireError {
   return new TaskwireError(ErrorCode.TASK_NOT_FOUND, `no such task: ${id}`, { data: { id } });
+}
+
+/**
+ * The error for a task id the store does not have: TASK_PRUNED when retention deleted it
+ * (the id is at or below the highest one it pruned), else TASK_NOT_FOUND.
+ */
+async function missing(core: Core, id: string): Promise<TaskwireError> {
+  const n = parseTaskId(id);
+  if (n === undefined || n > (await core.store.prunedMarks()).task) return notFound(id);
+  return new TaskwireError(
+    ErrorCode.TASK_PRUNED,
+    `task ${id} was finished and has been deleted by retention`,
+    { data: { id } },
+  );
 }
 
 /**
@@ -111,7 +130,7 @@ export async function waitFor(
   }
   if (!task) {
     remove();
-    throw notFound(id);
+    throw await missing(core, id);
   }
   if (isTerminal(task.status)) {
     remove();
@@ -152,6 +171,8 @@ async function run(
   call: { [K in MethodName]: { method: K; params: ParamsOf<K> } }[MethodName],
 ): Promise<ResultOf<MethodName>> {
   switch (call.method) {
+    case 'auth':
+      return session.authenticate(call.params.token);
     case 'ping':
       return { pong: true, server: core.serverName, store: core.storeStatus() };
     case 'submit': {
@@ -189,7 +210,7 @@ async function run(
     }
     case 'status': {
       const task = await core.store.get(taskId(call.params.id), call.params.attempts ?? false);
-      if (!task) throw notFound(call.params.id);
+      if (!task) throw await missing(core, call.params.id);
       return taskView(task);
     }
     case 'wait':
@@ -197,7 +218,7 @@ async function run(
     case 'cancel': {
       const outcome = await core.committer.cancel(taskId(call.params.id));
       if (outcome.ok) return taskView(outcome.task);
-      if (outcome.reason === 'not_found') throw notFound(call.params.id);
+      if (outcome.reason === 'not_found') throw await missing(core, call.params.id);
       throw new TaskwireError(
         ErrorCode.TASK_NOT_CANCELABLE,
         `task ${call.params.id} is ${outcome.status}; a finished task cannot be canceled`,
@@ -234,6 +255,13 @@ async function run(
         wanted !== undefined && n === undefined
           ? undefined
           : await core.store.tally(n === undefined ? {} : { id: n });
+      if (!tally && n !== undefined && n <= (await core.store.prunedMarks()).tally) {
+        throw new TaskwireError(
+          ErrorCode.TASK_PRUNED,
+          `tally ${wanted} was finished and has been deleted by retention`,
+          { data: { tally: wanted } },
+        );
+      }
       if (!tally) {
         throw new TaskwireError(
           ErrorCode.TALLY_NOT_FOUND,

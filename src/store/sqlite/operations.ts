@@ -28,13 +28,18 @@ import { hasOptions } from '../types.ts';
 import type { ActiveLease, ActiveLeases } from './active-leases.ts';
 import { insertWithOptions } from './scheduling.ts';
 import type { Statements } from './statements.ts';
+import type { TaskIds } from './task-ids.ts';
 import type { Tokens } from './tokens.ts';
 
-/** What the operations work on: the statements, the active leases and the token range. */
+/**
+ * What the operations work on: the statements, the active leases, the token range and the
+ * ids inserts must take after retention.
+ */
 export interface StoreParts {
   st: Statements;
   leases: ActiveLeases;
   tokens: Tokens;
+  ids: TaskIds;
 }
 
 /** Reads one task; undefined when missing. */
@@ -204,12 +209,15 @@ export function applyBatch(p: StoreParts, batch: WriteBatch): WriteOutcome {
   const duplicates: number[] = [];
   const ids = batch.submits.map((task, i) => {
     if (hasOptions(task)) {
-      const { id, duplicate } = insertWithOptions(st, task, now);
+      const { id, duplicate } = insertWithOptions(st, p.ids, task, now);
       if (duplicate) duplicates.push(i);
       return id;
     }
     const data = JSON.stringify(task.data);
+    const given = p.ids.task;
+    if (given !== null) p.ids.task = null;
     const { lastInsertRowid } = insert.run(
+      given,
       task.type,
       data,
       task.reps,

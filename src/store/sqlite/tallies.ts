@@ -1,6 +1,7 @@
 /** The SQLite store's tallies: creating one with its tasks, and a tally's summary. */
 import { type TallyRow, toTallySummary } from '../rows.ts';
 import type { TallySpec, TallySummary } from '../types.ts';
+import type { StoreParts } from './operations.ts';
 import type { Statements } from './statements.ts';
 
 /**
@@ -8,7 +9,7 @@ import type { Statements } from './statements.ts';
  * finds the tally already stored under `spec.name` and inserts nothing.
  */
 export function createTally(
-  st: Statements,
+  { st, ids }: StoreParts,
   spec: TallySpec,
   now: number,
 ): { id: number; created: boolean } {
@@ -21,10 +22,14 @@ export function createTally(
   if (!Number.isInteger(keys) || keys < 1) {
     throw new RangeError(`a tally needs a positive integer number of keys: ${keys}`);
   }
-  const id = Number(st['tally-insert'].run({ name, keys, reps, now }).lastInsertRowid);
+  const given = ids.tally;
+  ids.tally = null;
+  const id = Number(st['tally-insert'].run({ id: given, name, keys, reps, now }).lastInsertRowid);
   const insert = st['tally-task-insert'];
   for (let key = 0; key < keys; key++) {
-    insert.run({ data: JSON.stringify({ tally: id, key }), reps, maxAttempts, tallyId: id, now });
+    const data = JSON.stringify({ tally: id, key });
+    insert.run({ id: ids.task, data, reps, maxAttempts, tallyId: id, now });
+    ids.task = null;
   }
   return { id, created: true };
 }
