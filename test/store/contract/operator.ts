@@ -5,6 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe } from 'node:test';
+import { passLengths } from '../../../src/store/retention.ts';
+import { KEY_HOLD_MS } from '../../../src/store/types.ts';
 import {
   type ContractTest,
   claim,
@@ -120,6 +122,31 @@ export function operatorContract(test: ContractTest): void {
         leases.map((l) => l.taskId),
         [canceled, waiting],
       );
+    });
+  });
+
+  describe('retry and retention', () => {
+    test('a retried task that finished is pruned with its retry log', async (store) => {
+      const [id] = await submit(store, T0, newTask({ maxAttempts: 1 }));
+      await fail(store, T0 + 1, (await claimOne(store, T0)).token, 'boom', T0 + 2);
+      assert.ok((await store.operator.retry([id!], T0 + 3, 'ops'))[0]?.ok);
+      await complete(store, T0 + 4, (await claimOne(store, T0 + 4)).token, 'ok');
+      const policy = { done: 1000, failed: 1000, canceled: 1000 };
+      const now = T0 + 4 + KEY_HOLD_MS + 10_000;
+      const pruned: number[] = [];
+      for (const length of passLengths(policy, KEY_HOLD_MS)) {
+        const out = await store.prune({
+          now,
+          policy,
+          keyHoldMs: KEY_HOLD_MS,
+          before: now - length,
+          after: undefined,
+          limit: 100,
+        });
+        pruned.push(...out.tasks.map((t) => t.id));
+      }
+      assert.deepEqual(pruned, [id]);
+      assert.equal(await store.get(id!, true), undefined);
     });
   });
 
