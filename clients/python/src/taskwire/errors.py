@@ -33,6 +33,7 @@ __all__ = [
     "UnauthorizedError",
     "ForbiddenError",
     "TaskPrunedError",
+    "TaskNotRetryableError",
     "ShuttingDownError",
     "StoreUnavailableError",
     # Raised on this side.
@@ -220,6 +221,11 @@ class ForbiddenError(AuthError):
 @error_class(1014, "TASK_PRUNED")
 class TaskPrunedError(TaskwireError):
     """The task (or tally) was finished and has since been deleted by the server's retention."""
+
+
+@error_class(1015, "TASK_NOT_RETRYABLE")
+class TaskNotRetryableError(TaskwireError):
+    """``retry``: the task is not failed or canceled (``data["status"]`` says what it is)."""
 
 
 @error_class(2001, "SHUTTING_DOWN")
