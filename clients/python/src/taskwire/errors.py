@@ -167,7 +167,7 @@ class InvalidTaskDataError(TaskwireError):
 
 @error_class(1004, "TASK_NOT_CANCELABLE")
 class TaskNotCancelableError(TaskwireError):
-    """Only an enqueued or scheduled task can be canceled; ``data["status"]`` says what it is."""
+    """A finished task cannot be canceled; ``data["status"]`` says which status it is in."""
 
 
 @error_class(1005, "LINE_TOO_LONG")
