@@ -9,14 +9,17 @@ import {
 import {
   type Client,
   ClientClosedError,
+  type ClientTlsOptions,
   ConnectError,
   ConnectionLostError,
   connect,
   RpcError,
+  TlsError,
 } from '../client/index.ts';
 import type { Json } from '../model/tasks.ts';
 import type { TaskView } from '../protocol/tasks.ts';
 import { untilStopSignal } from './signals.ts';
+import { addTlsOptions, type TlsFlags, tlsOption } from './tls-options.ts';
 
 /** The CLI's exit codes. */
 export const ExitCode = {
@@ -48,7 +51,7 @@ export class UsageError extends Error {
 }
 
 /** The `--host`/`--port`/`--order` options every client command takes. */
-export interface TargetOptions {
+export interface TargetOptions extends TlsFlags {
   /** One server or a list: `host[:port][,host[:port]…]` (IPv6 in brackets). */
   host: string;
   /** A number once parsed from the command line; a string when it came from the environment. */
@@ -61,11 +64,12 @@ export interface TargetOptions {
 export interface Target {
   addresses: ServerAddress[];
   order: 'ordered' | 'random';
+  tls?: boolean | ClientTlsOptions;
 }
 
 /** Adds `-H, --host`, `-P, --port` and `--order`, defaulting to TASKWIRE_HOST / TASKWIRE_PORT. */
 export function addTargetOptions(cmd: Command, env: NodeJS.ProcessEnv = process.env): Command {
-  return cmd
+  return addTlsOptions(cmd, env)
     .addOption(
       new Option(
         '-H, --host <addresses>',
@@ -96,8 +100,15 @@ export function addTargetOptions(cmd: Command, env: NodeJS.ProcessEnv = process.
 export function resolveTarget(opts: TargetOptions): Target {
   const port = typeof opts.port === 'number' ? opts.port : parsePort(opts.port);
   if (port === undefined) throw new UsageError(`invalid port '${opts.port}' (TASKWIRE_PORT)`);
+  let tls: Target['tls'];
   try {
-    return { addresses: parseAddressList(opts.host, port), order: opts.order ?? 'ordered' };
+    tls = tlsOption(opts);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  try {
+    const addresses = parseAddressList(opts.host, port);
+    return { addresses, order: opts.order ?? 'ordered', ...(tls && { tls }) };
   } catch (err) {
     if (err instanceof AddressError) throw new UsageError(`${err.message} (-H or TASKWIRE_HOST)`);
     throw err;
@@ -174,7 +185,11 @@ export function reportError(err: unknown, io: Io): number {
     say(err.message);
     return ExitCode.USAGE;
   }
-  if (err instanceof ConnectError || err instanceof ConnectionLostError) {
+  if (
+    err instanceof ConnectError ||
+    err instanceof ConnectionLostError ||
+    err instanceof TlsError
+  ) {
     say(err.message);
     return ExitCode.CANNOT_CONNECT;
   }

@@ -5,7 +5,8 @@ import { createLogger, type LogFormat } from '../server/logger.ts';
 import { TaskwireServer } from '../server/server.ts';
 import { openStoreFromOption } from '../store/open.ts';
 import type { Store } from '../store/types.ts';
-import { onStopSignals, startedByNpm } from './signals.ts';
+import { addLimitOptions, type LimitFlags, limitOptions } from './server-limits.ts';
+import { onReloadSignal, onStopSignals, startedByNpm } from './signals.ts';
 
 function number(min: number, integer = false) {
   return (value: string): number => {
@@ -17,7 +18,7 @@ function number(min: number, integer = false) {
   };
 }
 
-interface ServerFlags {
+interface ServerFlags extends LimitFlags {
   host: string;
   port: number;
   db?: string;
@@ -54,7 +55,7 @@ function httpAddress(value: string): HttpAddress {
 
 /** Builds the `server` command. */
 export function serverCommand(): Command {
-  return new Command('server')
+  const cmd = new Command('server')
     .description('start the task server')
     .option('-H, --host <host>', 'address to listen on', '127.0.0.1')
     .option('-P, --port <port>', 'port to listen on', number(0, true), 5000)
@@ -138,77 +139,85 @@ export function serverCommand(): Command {
       new Option('--log-level <level>', 'log level')
         .choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])
         .default('info'),
-    )
-    .action(async (flags: ServerFlags) => {
-      const logger = createLogger(
-        flags.logLevel,
-        flags.logFormat ?? (process.stdout.isTTY ? 'pretty' : 'json'),
-      );
-      let store: Store;
-      try {
-        store = openStoreFromOption(flags.store ?? flags.db ?? 'taskwire.db', {
-          fsync: flags.fsync,
-          ...(flags.poolSize === undefined ? {} : { poolSize: flags.poolSize }),
-        });
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        process.stderr.write(`taskwire: ${message}\n`);
-        process.exit(2);
-      }
-      const server = new TaskwireServer({
-        host: flags.host,
-        port: flags.port,
-        store,
-        delayScale: flags.delayScale,
-        concurrency: flags.concurrency,
-        local: flags.local,
-        leaseMs: flags.lease * 1000,
-        maxAttempts: flags.maxAttempts,
-        maxLineBytes: flags.maxLineBytes,
-        maxInFlight: flags.maxInFlight,
-        graceMs: flags.grace * 1000,
-        ...(flags.types === undefined ? {} : { types: flags.types }),
-        ...(flags.tallyPort === undefined
-          ? {}
-          : { tally: { port: flags.tallyPort, keys: flags.tallyKeys, reps: flags.tallyReps } }),
-        ...(flags.http && { http: { ...flags.http, readOnly: flags.httpReadOnly } }),
-        insecure: flags.insecure,
-        metricsReconcileMs: flags.metricsReconcile * 1000,
-        logger,
+    );
+  return addLimitOptions(cmd).action(async (flags: ServerFlags) => {
+    const logger = createLogger(
+      flags.logLevel,
+      flags.logFormat ?? (process.stdout.isTTY ? 'pretty' : 'json'),
+    );
+    let limits: ReturnType<typeof limitOptions>;
+    let store: Store;
+    try {
+      limits = limitOptions(flags);
+      store = openStoreFromOption(flags.store ?? flags.db ?? 'taskwire.db', {
+        fsync: flags.fsync,
+        ...(flags.poolSize === undefined ? {} : { poolSize: flags.poolSize }),
       });
-      // The handlers go in before the start: a signal that comes while it runs is not lost.
-      const starting = server.start();
-      onStopSignals(
-        (reason) => {
-          logger.info(
-            { reason },
-            'stopping: running tasks get the grace period, then go back to the queue',
-          );
-          // A signal during the start waits for it, so the close sees what it opened.
-          starting
-            .catch(() => undefined)
-            .then(() => server.close())
-            .then(
-              () => process.exit(0),
-              (error: unknown) => {
-                logger.error({ err: error }, 'shutdown failed');
-                process.exit(1);
-              },
-            );
-        },
-        (signal) => {
-          logger.warn({ signal }, 'second signal: exiting now');
-          process.exit(1);
-        },
-        { watchParent: startedByNpm() },
-      );
-      try {
-        await starting;
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        process.stderr.write(`taskwire: cannot start the server: ${message}\n`);
-        await server.close().catch(() => undefined);
-        process.exit(1);
-      }
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      process.stderr.write(`taskwire: ${message}\n`);
+      process.exit(2);
+    }
+    const server = new TaskwireServer({
+      host: flags.host,
+      port: flags.port,
+      store,
+      delayScale: flags.delayScale,
+      concurrency: flags.concurrency,
+      local: flags.local,
+      leaseMs: flags.lease * 1000,
+      maxAttempts: flags.maxAttempts,
+      maxLineBytes: flags.maxLineBytes,
+      maxInFlight: flags.maxInFlight,
+      graceMs: flags.grace * 1000,
+      ...(flags.types === undefined ? {} : { types: flags.types }),
+      ...(flags.tallyPort === undefined
+        ? {}
+        : { tally: { port: flags.tallyPort, keys: flags.tallyKeys, reps: flags.tallyReps } }),
+      ...(flags.http && { http: { ...flags.http, readOnly: flags.httpReadOnly } }),
+      insecure: flags.insecure,
+      metricsReconcileMs: flags.metricsReconcile * 1000,
+      ...limits,
+      logger,
     });
+    // The handlers go in before the start: a signal that comes while it runs is not lost.
+    const starting = server.start();
+    // SIGHUP reads the files again (the TLS certificate and key; see TaskwireServer.reload).
+    onReloadSignal(() => {
+      logger.info('SIGHUP: reloading');
+      void starting.then(() => server.reload()).catch(() => undefined);
+    });
+    onStopSignals(
+      (reason) => {
+        logger.info(
+          { reason },
+          'stopping: running tasks get the grace period, then go back to the queue',
+        );
+        // A signal during the start waits for it, so the close sees what it opened.
+        starting
+          .catch(() => undefined)
+          .then(() => server.close())
+          .then(
+            () => process.exit(0),
+            (error: unknown) => {
+              logger.error({ err: error }, 'shutdown failed');
+              process.exit(1);
+            },
+          );
+      },
+      (signal) => {
+        logger.warn({ signal }, 'second signal: exiting now');
+        process.exit(1);
+      },
+      { watchParent: startedByNpm() },
+    );
+    try {
+      await starting;
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      process.stderr.write(`taskwire: cannot start the server: ${message}\n`);
+      await server.close().catch(() => undefined);
+      process.exit(1);
+    }
+  });
 }

@@ -69,3 +69,13 @@ export async function untilStopSignal<T>(fn: (signal: AbortSignal) => Promise<T>
     remove();
   }
 }
+
+/**
+ * Calls `reload` on every SIGHUP (a server reads its files again) instead of letting the
+ * signal end the process. Returns what removes the handler.
+ */
+export function onReloadSignal(reload: () => void): () => void {
+  const handler = () => reload();
+  process.on('SIGHUP', handler);
+  return () => void process.off('SIGHUP', handler);
+}

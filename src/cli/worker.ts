@@ -7,6 +7,7 @@ import {
   type Io,
   positiveInt,
   processIo,
+  reportError,
   resolveTarget,
   runCommand,
   type TargetOptions,
@@ -64,10 +65,25 @@ export async function runWorker(flags: WorkerFlags, io: Io, signal: AbortSignal)
   worker.on('worker:error', ({ error, context }) =>
     io.stderr.write(`taskwire worker: ${context}: ${error.message}\n`),
   );
-  await worker.start();
-  await new Promise<void>((resolve) =>
-    signal.addEventListener('abort', () => resolve(), { once: true }),
+  let failed: Error | undefined;
+  const gaveUp = new Promise<void>((resolve) =>
+    worker.once('worker:failed', ({ error }) => {
+      failed = error;
+      resolve();
+    }),
   );
+  await worker.start();
+  await Promise.race([
+    gaveUp,
+    new Promise<void>((resolve) =>
+      signal.addEventListener('abort', () => resolve(), { once: true }),
+    ),
+  ]);
+  if (failed) {
+    // A refusal that retrying cannot mend (TLS): one line and a non-zero exit.
+    await worker.close(0);
+    return reportError(failed, io);
+  }
   io.stderr.write(
     `stopping: finishing ${worker.inFlight} running task(s), up to ${flags.grace} s\n`,
   );

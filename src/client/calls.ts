@@ -96,6 +96,21 @@ export class PendingCalls {
     call.resolve(value);
   }
 
+  /** Tells the waits on `task` of its change (once per distinct state); a throw rejects one. */
+  update(task: TaskView): void {
+    const key = `${task.status}|${task.progress}|${task.unitsDone}|${task.updatedAt}`;
+    for (const call of this.waitsOn(task.id)) {
+      const wait = call.wait!;
+      if (!wait.onUpdate || wait.lastUpdate === key) continue;
+      wait.lastUpdate = key;
+      try {
+        wait.onUpdate(task);
+      } catch (err) {
+        this.reject(call, err instanceof Error ? err : new Error(String(err)));
+      }
+    }
+  }
+
   reject(call: PendingCall | undefined, error: Error): void {
     if (!call || call.settled) return;
     this.forget(call);

@@ -20,8 +20,14 @@ import type {
 import type { ScheduleParams, ScheduleView, TaskSpec, TaskView } from '../protocol/tasks.ts';
 import { formatAddress } from './address.ts';
 import { overLimit, type PendingCall, PendingCalls, type WaitState } from './calls.ts';
-import { backoffDelay, LineConnection, openSocket } from './connection.ts';
-import { ClientClosedError, ConnectError, ConnectionLostError, RpcError } from './errors.ts';
+import { backoffDelay, LineConnection, openFirst, openSocket } from './connection.ts';
+import {
+  ClientClosedError,
+  ConnectionLostError,
+  isTlsFailure,
+  RpcError,
+  TlsError,
+} from './errors.ts';
 import {
   type ClientEvents,
   type ClientOptions,
@@ -30,6 +36,7 @@ import {
   resendable,
   resolveAddresses,
   type SubmitOptions,
+  tlsConnectOptions,
   toSpec,
   type WaitOptions,
 } from './options.ts';
@@ -38,6 +45,7 @@ import { SubmitBatcher, type SubmitResult } from './submit-batcher.ts';
 export type {
   ClientEvents,
   ClientOptions,
+  ClientTlsOptions,
   ParamsArgs,
   SubmitOptions,
   WaitOptions,
@@ -91,22 +99,12 @@ export class Client extends TypedEmitter<ClientEvents> {
       idempotent: opts.idempotent ?? false,
       connectTimeoutMs: opts.connectTimeoutMs ?? 10_000,
       maxLineBytes: opts.maxLineBytes ?? 16 * 1024 * 1024,
+      tls: tlsConnectOptions(opts.tls),
     };
-    const { addresses, connectTimeoutMs } = resolved;
-    const start = opts.order === 'random' ? Math.floor(Math.random() * addresses.length) : 0;
-    const failures: ConnectError[] = [];
-    for (let k = 0; k < addresses.length; k++) {
-      const index = (start + k) % addresses.length;
-      const { host, port } = addresses[index]!;
-      try {
-        const socket = await openSocket(host, port, connectTimeoutMs);
-        return new Client(resolved, socket, index);
-      } catch (err) {
-        if (!(err instanceof ConnectError)) throw err;
-        failures.push(err);
-      }
-    }
-    throw ConnectError.all(failures);
+    const n = resolved.addresses.length;
+    const start = opts.order === 'random' ? Math.floor(Math.random() * n) : 0;
+    const { socket, index } = await openFirst(resolved, start);
+    return new Client(resolved, socket, index);
   }
 
   /** `host:port` of the server connected to (while disconnected: the last one). */
@@ -246,6 +244,7 @@ export class Client extends TypedEmitter<ClientEvents> {
 
   private request(method: string, params: unknown, wait?: WaitState): Promise<unknown> {
     if (this.closed) return Promise.reject(new ClientClosedError(method));
+    if (this.lost instanceof TlsError) return Promise.reject(this.lost);
     if (this.lost) return Promise.reject(new ConnectionLostError(method, this.address, this.lost));
     return new Promise((resolve, reject) => {
       const call: PendingCall = {
@@ -326,22 +325,19 @@ export class Client extends TypedEmitter<ClientEvents> {
     if (notification.method !== 'task.update') return;
     const task = notification.params?.task;
     if (!task) return;
-    const key = `${task.status}|${task.progress}|${task.unitsDone}|${task.updatedAt}`;
-    for (const call of this.calls.waitsOn(task.id)) {
-      const wait = call.wait!;
-      if (!wait.onUpdate || wait.lastUpdate === key) continue;
-      wait.lastUpdate = key;
-      try {
-        wait.onUpdate(task);
-      } catch (err) {
-        this.calls.reject(call, err instanceof Error ? err : new Error(String(err)));
-      }
-    }
+    this.calls.update(task);
   }
 
   private onClose(error: Error | undefined): void {
     this.conn = undefined;
     const address = this.address;
+    if (isTlsFailure(error) && !this.closed) {
+      // After the handshake: the server refused our certificate (mutual TLS), say.
+      const { host, port } = this.opts.addresses[this.index]!;
+      this.emit('connection:lost', { address, error });
+      this.giveUp(new TlsError(host, port, error));
+      return;
+    }
     const resend: PendingCall[] = [];
     const refused = this.refusedLine;
     this.refusedLine = undefined;
@@ -363,13 +359,22 @@ export class Client extends TypedEmitter<ClientEvents> {
     }
   }
 
+  /** Fails every call with `error` and never reconnects (a TlsError). */
+  private giveUp(error: Error): void {
+    this.lost = error;
+    for (const call of [...this.calls.takeInFlight(), ...this.calls.takeQueued()]) {
+      this.calls.reject(call, error);
+    }
+    this.emit('connection:failed', { address: this.address, error });
+  }
+
   /**
    * Tries the servers in list order starting with the one after the server that dropped (it
    * is likely down), cycling through all of them; each round over the list starts after a
    * backoff delay (100 ms doubling to 5 s), the other tries of a round go at once.
    */
   private async reconnect(): Promise<void> {
-    const { addresses, connectTimeoutMs } = this.opts;
+    const { addresses, connectTimeoutMs, tls } = this.opts;
     const n = addresses.length;
     let index = this.index;
     for (let attempt = 1; !this.closed; attempt++) {
@@ -393,8 +398,13 @@ export class Client extends TypedEmitter<ClientEvents> {
       if (this.closed) return;
       let socket: net.Socket;
       try {
-        socket = await openSocket(host, port, connectTimeoutMs, this.closeController.signal);
-      } catch {
+        socket = await openSocket(host, port, connectTimeoutMs, this.closeController.signal, tls);
+      } catch (err) {
+        if (err instanceof TlsError && !this.closed) {
+          this.index = index;
+          this.giveUp(err);
+          return;
+        }
         continue;
       }
       if (this.closed) {

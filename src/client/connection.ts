@@ -3,8 +3,9 @@
  * lines written in one microtask into one `socket.write`.
  */
 import net from 'node:net';
+import tls, { type ConnectionOptions } from 'node:tls';
 import { LineFramer } from '../protocol/framing/ndjson.ts';
-import { ConnectError } from './errors.ts';
+import { ConnectError, isTlsFailure, TlsError } from './errors.ts';
 
 /** Flush at once past this many queued characters instead of waiting for the microtask. */
 const FLUSH_AT_CHARS = 256 * 1024;
@@ -20,32 +21,74 @@ export function backoffDelay(attempt: number, random: () => number = Math.random
   return Math.min(MAX_BACKOFF_MS, Math.round(base * (0.8 + 0.4 * random())));
 }
 
-/** Opens a TCP connection; rejects with a ConnectError naming the address. */
+/**
+ * Opens a TCP connection, or with `tlsOptions` a TLS one whose handshake (and certificate
+ * check) is done; rejects with a ConnectError naming the address, or a TlsError.
+ */
 export function openSocket(
   host: string,
   port: number,
   timeoutMs: number,
   signal?: AbortSignal,
+  tlsOptions?: ConnectionOptions,
 ): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
-    const socket = net.connect({ host, port });
+    const socket = tlsOptions
+      ? tls.connect({
+          ...tlsOptions,
+          host,
+          port,
+          // SNI takes a name, not an address; the certificate is checked against either.
+          ...(tlsOptions.servername === undefined && net.isIP(host) === 0 && { servername: host }),
+        })
+      : net.connect({ host, port });
     const fail = (cause: unknown) => {
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
       socket.destroy();
-      reject(new ConnectError(host, port, cause));
+      reject(
+        isTlsFailure(cause) ? new TlsError(host, port, cause) : new ConnectError(host, port, cause),
+      );
     };
     const onAbort = () => fail('ECONNABORTED');
     const timer = setTimeout(() => fail('ETIMEDOUT'), timeoutMs);
     signal?.addEventListener('abort', onAbort, { once: true });
     socket.once('error', fail);
-    socket.once('connect', () => {
+    socket.once(tlsOptions ? 'secureConnect' : 'connect', () => {
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
       socket.off('error', fail);
       resolve(socket);
     });
   });
+}
+
+/**
+ * Opens a connection to the first of `addresses` (from `start`, in list order) that accepts
+ * one; rejects with a ConnectError naming every address tried, or at once with a TlsError (a
+ * certificate that does not verify is not fixed by trying again, nor elsewhere).
+ */
+export async function openFirst(
+  opts: {
+    addresses: readonly { host: string; port: number }[];
+    connectTimeoutMs: number;
+    tls: ConnectionOptions | undefined;
+  },
+  start: number,
+): Promise<{ socket: net.Socket; index: number }> {
+  const { addresses, connectTimeoutMs, tls } = opts;
+  const failures: ConnectError[] = [];
+  for (let k = 0; k < addresses.length; k++) {
+    const index = (start + k) % addresses.length;
+    const { host, port } = addresses[index]!;
+    try {
+      return { socket: await openSocket(host, port, connectTimeoutMs, undefined, tls), index };
+    } catch (err) {
+      if (!(err instanceof ConnectError)) throw err;
+      failures.push(err);
+    }
+  }
+  throw ConnectError.all(failures);
 }
 
 export interface LineConnectionOptions {

@@ -17,4 +17,11 @@ export {
   type SubmitResult,
   type WaitOptions,
 } from './client.ts';
-export { ClientClosedError, ConnectError, ConnectionLostError, RpcError } from './errors.ts';
+export {
+  ClientClosedError,
+  ConnectError,
+  ConnectionLostError,
+  RpcError,
+  TlsError,
+} from './errors.ts';
+export type { ClientTlsOptions } from './options.ts';

@@ -1,5 +1,6 @@
 /** What a Client can be told, its events, and the address list it resolves from them. */
 import { randomUUID } from 'node:crypto';
+import { type ConnectionOptions, rootCertificates } from 'node:tls';
 import type { Json } from '../model/tasks.ts';
 import type { MethodName, ParamsOf, ServerNotification } from '../protocol/messages.ts';
 import type { TaskSpec, TaskView } from '../protocol/tasks.ts';
@@ -41,6 +42,38 @@ export interface ClientOptions {
    * on the next connection and still make one task each.
    */
   idempotent?: boolean;
+  /**
+   * Connect over TLS: `true` verifies the server's certificate against the system's CAs and
+   * its name against the host; an object adds a CA, a name or a client certificate.
+   */
+  tls?: boolean | ClientTlsOptions;
+}
+
+/** TLS settings of a client or worker (node:tls underneath). */
+export interface ClientTlsOptions {
+  /** PEM CA certificate(s) trusted besides the system's (a private or self-signed CA). */
+  ca?: string | Buffer | (string | Buffer)[];
+  /** The name the server's certificate must carry (default: the host connected to). */
+  servername?: string;
+  /** A client certificate and its key, for a server that requires one (mutual TLS). */
+  cert?: string | Buffer;
+  key?: string | Buffer;
+  /**
+   * `false` accepts any certificate: DANGEROUS, anyone on the path can read and change the
+   * traffic. For a test against a throwaway certificate only.
+   */
+  rejectUnauthorized?: boolean;
+}
+
+/** The node:tls options of `tls`, or undefined for plain TCP; a given CA adds to the system's. */
+export function tlsConnectOptions(
+  tls: boolean | ClientTlsOptions | undefined,
+): ConnectionOptions | undefined {
+  if (!tls) return undefined;
+  if (tls === true) return {};
+  const { ca, ...rest } = tls;
+  const extra = ca === undefined ? [] : Array.isArray(ca) ? ca : [ca];
+  return { ...rest, ...(extra.length > 0 && { ca: [...rootCertificates, ...extra] }) };
 }
 
 export interface SubmitOptions {
@@ -142,6 +175,8 @@ export interface ClientEvents {
   'server:notification': ServerNotification;
   /** An error response the server could not tie to a request (its id is null). */
   'server:error': { error: RpcError };
+  /** The client gave up for good (a TlsError): no reconnection, every call fails with it. */
+  'connection:failed': { address: string; error: Error };
 }
 
 /** `call`'s params argument: optional for methods whose params may be undefined. */
@@ -154,6 +189,7 @@ export interface ResolvedOptions {
   idempotent: boolean;
   connectTimeoutMs: number;
   maxLineBytes: number;
+  tls: ConnectionOptions | undefined;
 }
 
 /** The servers a client connects to: `addresses`, else `host`/`port` as a one-element list. */

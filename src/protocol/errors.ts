@@ -21,8 +21,12 @@ export const ErrorCode = {
   TALLY_NOT_FOUND: 1009,
   INVALID_SCHEDULE: 1010,
   SCHEDULE_NOT_FOUND: 1011,
+  // Limits (docs/security.md): refused before the request is parsed, or the connection is closed.
+  PAYLOAD_TOO_COMPLEX: 1020,
+  LINE_TIMEOUT: 1021,
   SHUTTING_DOWN: 2001,
   STORE_UNAVAILABLE: 2002,
+  TOO_MANY_CONNECTIONS: 2010,
 } as const;
 
 export type ErrorCodeName = keyof typeof ErrorCode;

@@ -22,7 +22,10 @@ import type {
  * registers there again.
  */
 export interface WorkerOptions
-  extends Pick<ClientOptions, 'host' | 'port' | 'addresses' | 'order' | 'connectTimeoutMs'> {
+  extends Pick<
+    ClientOptions,
+    'host' | 'port' | 'addresses' | 'order' | 'connectTimeoutMs' | 'tls'
+  > {
   name?: string;
   /** Tasks run at once (default 1). */
   concurrency?: number;
@@ -41,6 +44,8 @@ export interface WorkerEvents {
   'worker:registered': { workerId: string; reconnected: boolean; address: string };
   /** The connection to `address` dropped: running tasks are aborted, the worker reconnects. */
   'worker:disconnected': { address: string; error: Error | undefined };
+  /** The worker gave up for good (a TlsError): it no longer reconnects; close() it. */
+  'worker:failed': { address: string; error: Error };
   /** Something failed in the background (a heartbeat, a progress report, a re-registration). */
   'worker:error': { error: Error; context: string };
 }
@@ -93,6 +98,7 @@ export class Worker extends TypedEmitter<WorkerEvents> {
       this.abortAll('connection lost');
       this.emit('worker:disconnected', { address, error });
     });
+    client.on('connection:failed', (e) => this.emit('worker:failed', e));
     client.on('connection:opened', ({ reconnected }) => {
       if (reconnected) void this.register(true).catch((e: unknown) => this.report(e, 'register'));
     });
