@@ -76,7 +76,7 @@ export function addLimitOptions(cmd: Command): Command {
     )
     .option(
       '--max-keys <n>',
-      'object keys in one request line (PAYLOAD_TOO_COMPLEX past it)',
+      'distinct object key names in one request line (PAYLOAD_TOO_COMPLEX past it)',
       number(1, true),
       D.maxKeys,
     );

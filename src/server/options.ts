@@ -40,7 +40,7 @@ export interface ServerOptions {
   writeDeadlineMs?: number;
   /** Deepest nesting of a request line (objects and arrays); deeper: PAYLOAD_TOO_COMPLEX. */
   maxDepth?: number;
-  /** Object keys in one request line; more: PAYLOAD_TOO_COMPLEX. */
+  /** Distinct object key names in one request line; more: PAYLOAD_TOO_COMPLEX. */
   maxKeys?: number;
   /** Serve the task port over TLS (`ca`: require client certificates that chain to it). */
   tls?: TlsFiles;

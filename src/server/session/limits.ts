@@ -28,12 +28,12 @@ export interface SessionLimits {
 
 /** The defaults and why (docs/security.md compares them with NATS's). */
 export const LIMIT_DEFAULTS = {
-  maxConnections: 10_000,
+  maxConnections: 65_536,
   lineTimeoutMs: 10_000,
   maxPendingBytes: 64 * 1024 * 1024,
   writeDeadlineMs: 10_000,
   maxDepth: 64,
-  maxKeys: 100_000,
+  maxKeys: 10_000,
   tlsHandshakeTimeoutMs: 5_000,
 } as const;
 
@@ -69,7 +69,7 @@ export function payloadTooComplexLine(
   const what =
     problem.limit === 'depth'
       ? `nested deeper than ${problem.max} levels`
-      : `holds more than ${problem.max} object keys`;
+      : `holds more than ${problem.max} distinct object key names`;
   return errorLine(id, ErrorCode.PAYLOAD_TOO_COMPLEX, `request refused: the line ${what}`, problem);
 }
 
