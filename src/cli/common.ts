@@ -7,12 +7,14 @@ import {
   type ServerAddress,
 } from '../client/address.ts';
 import {
+  AuthError,
   type Client,
   ClientClosedError,
   type ClientTlsOptions,
   ConnectError,
   ConnectionLostError,
   connect,
+  ForbiddenError,
   RpcError,
   TlsError,
 } from '../client/index.ts';
@@ -28,6 +30,8 @@ export const ExitCode = {
   TASK_FAILED: 1,
   USAGE: 2,
   CANNOT_CONNECT: 3,
+  /** The server refused the token (UNAUTHORIZED), or it lacks the role (FORBIDDEN). */
+  REFUSED: 4,
   /** Ctrl-C: detached from a task that keeps running. */
   INTERRUPTED: 130,
 } as const;
@@ -58,18 +62,21 @@ export interface TargetOptions extends TlsFlags {
   port: number | string;
   /** Which server of the list to try first (default ordered: the first). */
   order?: 'ordered' | 'random';
+  /** `--token` or TASKWIRE_TOKEN: for a server with `--auth-file`. */
+  token?: string;
 }
 
-/** What the client library needs to connect: the parsed address list and its order. */
+/** What the client library needs to connect: the parsed address list, its order, a token. */
 export interface Target {
   addresses: ServerAddress[];
   order: 'ordered' | 'random';
   tls?: boolean | ClientTlsOptions;
+  token?: string;
 }
 
 /** Adds `-H, --host`, `-P, --port` and `--order`, defaulting to TASKWIRE_HOST / TASKWIRE_PORT. */
 export function addTargetOptions(cmd: Command, env: NodeJS.ProcessEnv = process.env): Command {
-  return addTlsOptions(cmd, env)
+  return addTlsOptions(cmd)
     .addOption(
       new Option(
         '-H, --host <addresses>',
@@ -93,22 +100,36 @@ export function addTargetOptions(cmd: Command, env: NodeJS.ProcessEnv = process.
       )
         .choices(['ordered', 'random'])
         .default('ordered'),
+    )
+    .addOption(
+      // From the environment, never a default: help output must not show it.
+      new Option('--token <token>', 'token for a server with --auth-file (env TASKWIRE_TOKEN)'),
     );
 }
 
+/** `--token`, else TASKWIRE_TOKEN when set and not empty. */
+function tokenOf(opts: TargetOptions, env: NodeJS.ProcessEnv): string | undefined {
+  return opts.token ?? (env.TASKWIRE_TOKEN || undefined);
+}
+
 /** The servers to connect to; a bad address list or TASKWIRE_PORT is a usage error. */
-export function resolveTarget(opts: TargetOptions): Target {
+export function resolveTarget(opts: TargetOptions, env = process.env): Target {
   const port = typeof opts.port === 'number' ? opts.port : parsePort(opts.port);
   if (port === undefined) throw new UsageError(`invalid port '${opts.port}' (TASKWIRE_PORT)`);
   let tls: Target['tls'];
   try {
-    tls = tlsOption(opts);
+    tls = tlsOption(opts, env);
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
+  const token = tokenOf(opts, env);
   try {
-    const addresses = parseAddressList(opts.host, port);
-    return { addresses, order: opts.order ?? 'ordered', ...(tls && { tls }) };
+    return {
+      addresses: parseAddressList(opts.host, port),
+      order: opts.order ?? 'ordered',
+      ...(token !== undefined && { token }),
+      ...(tls && { tls }),
+    };
   } catch (err) {
     if (err instanceof AddressError) throw new UsageError(`${err.message} (-H or TASKWIRE_HOST)`);
     throw err;
@@ -184,6 +205,10 @@ export function reportError(err: unknown, io: Io): number {
   if (err instanceof UsageError) {
     say(err.message);
     return ExitCode.USAGE;
+  }
+  if (err instanceof AuthError || err instanceof ForbiddenError) {
+    say(err instanceof AuthError ? `token refused: ${err.message}` : err.message);
+    return ExitCode.REFUSED;
   }
   if (
     err instanceof ConnectError ||

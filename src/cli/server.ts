@@ -1,5 +1,6 @@
 /** `taskwire server`: runs the task server until SIGINT/SIGTERM. */
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { DEFAULT_AUTH_TIMEOUT_MS } from '../server/auth/task-port-auth.ts';
 import { type HttpAddress, parseHttpAddress } from '../server/http/address.ts';
 import { createLogger, type LogFormat } from '../server/logger.ts';
 import { TaskwireServer } from '../server/server.ts';
@@ -7,6 +8,7 @@ import { openStoreFromOption } from '../store/open.ts';
 import type { Store } from '../store/types.ts';
 import { addLimitOptions, type LimitFlags, limitOptions } from './server-limits.ts';
 import { onReloadSignal, onStopSignals, startedByNpm } from './signals.ts';
+import { warmUp } from './warm-up.ts';
 
 function number(min: number, integer = false) {
   return (value: string): number => {
@@ -43,6 +45,10 @@ interface ServerFlags extends LimitFlags {
   httpReadOnly: boolean;
   metricsReconcile: number;
   insecure: boolean;
+  authFile?: string;
+  authTimeout: number;
+  legacy: boolean;
+  warmUp: number;
 }
 
 function httpAddress(value: string): HttpAddress {
@@ -55,7 +61,7 @@ function httpAddress(value: string): HttpAddress {
 
 /** Builds the `server` command. */
 export function serverCommand(): Command {
-  const cmd = new Command('server')
+  return addLimitOptions(new Command('server'))
     .description('start the task server')
     .option('-H, --host <host>', 'address to listen on', '127.0.0.1')
     .option('-P, --port <port>', 'port to listen on', number(0, true), 5000)
@@ -125,9 +131,32 @@ export function serverCommand(): Command {
       60,
     )
     .option(
-      '--insecure',
-      'serve a non-loopback address without authentication (a trusted network only)',
+      '--auth-file <file>',
+      'tokens and their roles, one "TOKEN ROLE[,ROLE...]" a line (client, worker, admin); ' +
+        'every connection must authenticate; SIGHUP reads it again (docs/security.md)',
+    )
+    .option(
+      '--auth-timeout <seconds>',
+      'with --auth-file: how long a new connection has to authenticate',
+      number(0.05),
+      DEFAULT_AUTH_TIMEOUT_MS / 1000,
+    )
+    .option(
+      '--legacy',
+      'with --auth-file: serve the seed line protocol and the tally port (they cannot ' +
+        'authenticate) to clients on this machine only',
       false,
+    )
+    .option(
+      '--insecure',
+      'serve a non-loopback address (task port, --http) without --auth-file (a trusted network only)',
+      false,
+    )
+    .option(
+      '--warm-up <runs>',
+      'before listening, run this many tasks through a throwaway server, so that the first clients meet compiled code (0: none)',
+      number(0, true),
+      0,
     )
     .addOption(
       new Option(
@@ -139,85 +168,100 @@ export function serverCommand(): Command {
       new Option('--log-level <level>', 'log level')
         .choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])
         .default('info'),
-    );
-  return addLimitOptions(cmd).action(async (flags: ServerFlags) => {
-    const logger = createLogger(
-      flags.logLevel,
-      flags.logFormat ?? (process.stdout.isTTY ? 'pretty' : 'json'),
-    );
-    let limits: ReturnType<typeof limitOptions>;
-    let store: Store;
-    try {
-      limits = limitOptions(flags);
-      store = openStoreFromOption(flags.store ?? flags.db ?? 'taskwire.db', {
-        fsync: flags.fsync,
-        ...(flags.poolSize === undefined ? {} : { poolSize: flags.poolSize }),
+    )
+    .action(async (flags: ServerFlags) => {
+      const logger = createLogger(
+        flags.logLevel,
+        flags.logFormat ?? (process.stdout.isTTY ? 'pretty' : 'json'),
+      );
+      let limits: ReturnType<typeof limitOptions>;
+      let store: Store;
+      try {
+        limits = limitOptions(flags);
+        store = openStoreFromOption(flags.store ?? flags.db ?? 'taskwire.db', {
+          fsync: flags.fsync,
+          ...(flags.poolSize === undefined ? {} : { poolSize: flags.poolSize }),
+        });
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        process.stderr.write(`taskwire: ${message}\n`);
+        process.exit(2);
+      }
+      const server = new TaskwireServer({
+        host: flags.host,
+        port: flags.port,
+        store,
+        delayScale: flags.delayScale,
+        concurrency: flags.concurrency,
+        local: flags.local,
+        leaseMs: flags.lease * 1000,
+        maxAttempts: flags.maxAttempts,
+        maxLineBytes: flags.maxLineBytes,
+        maxInFlight: flags.maxInFlight,
+        graceMs: flags.grace * 1000,
+        ...(flags.types === undefined ? {} : { types: flags.types }),
+        ...(flags.tallyPort === undefined
+          ? {}
+          : { tally: { port: flags.tallyPort, keys: flags.tallyKeys, reps: flags.tallyReps } }),
+        ...(flags.http && { http: { ...flags.http, readOnly: flags.httpReadOnly } }),
+        insecure: flags.insecure,
+        ...(flags.authFile !== undefined && {
+          authFile: flags.authFile,
+          authTimeoutMs: flags.authTimeout * 1000,
+          legacy: flags.legacy,
+        }),
+        metricsReconcileMs: flags.metricsReconcile * 1000,
+        ...limits,
+        logger,
       });
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      process.stderr.write(`taskwire: ${message}\n`);
-      process.exit(2);
-    }
-    const server = new TaskwireServer({
-      host: flags.host,
-      port: flags.port,
-      store,
-      delayScale: flags.delayScale,
-      concurrency: flags.concurrency,
-      local: flags.local,
-      leaseMs: flags.lease * 1000,
-      maxAttempts: flags.maxAttempts,
-      maxLineBytes: flags.maxLineBytes,
-      maxInFlight: flags.maxInFlight,
-      graceMs: flags.grace * 1000,
-      ...(flags.types === undefined ? {} : { types: flags.types }),
-      ...(flags.tallyPort === undefined
-        ? {}
-        : { tally: { port: flags.tallyPort, keys: flags.tallyKeys, reps: flags.tallyReps } }),
-      ...(flags.http && { http: { ...flags.http, readOnly: flags.httpReadOnly } }),
-      insecure: flags.insecure,
-      metricsReconcileMs: flags.metricsReconcile * 1000,
-      ...limits,
-      logger,
-    });
-    // The handlers go in before the start: a signal that comes while it runs is not lost.
-    const starting = server.start();
-    // SIGHUP reads the files again (the TLS certificate and key; see TaskwireServer.reload).
-    onReloadSignal(() => {
-      logger.info('SIGHUP: reloading');
-      void starting.then(() => server.reload()).catch(() => undefined);
-    });
-    onStopSignals(
-      (reason) => {
-        logger.info(
-          { reason },
-          'stopping: running tasks get the grace period, then go back to the queue',
-        );
-        // A signal during the start waits for it, so the close sees what it opened.
-        starting
-          .catch(() => undefined)
-          .then(() => server.close())
-          .then(
-            () => process.exit(0),
-            (error: unknown) => {
-              logger.error({ err: error }, 'shutdown failed');
-              process.exit(1);
-            },
+      // The handlers go in before the start: a signal that comes while it runs is not lost.
+      const starting = (
+        flags.warmUp > 0
+          ? warmUp(flags.warmUp).then((w) => logger.info(w, 'warmed up'))
+          : Promise.resolve()
+      ).then(() => server.start());
+      onStopSignals(
+        (reason) => {
+          logger.info(
+            { reason },
+            'stopping: running tasks get the grace period, then go back to the queue',
           );
-      },
-      (signal) => {
-        logger.warn({ signal }, 'second signal: exiting now');
+          // A signal during the start waits for it, so the close sees what it opened.
+          starting
+            .catch(() => undefined)
+            .then(() => server.close())
+            .then(
+              () => process.exit(0),
+              (error: unknown) => {
+                logger.error({ err: error }, 'shutdown failed');
+                process.exit(1);
+              },
+            );
+        },
+        (signal) => {
+          logger.warn({ signal }, 'second signal: exiting now');
+          process.exit(1);
+        },
+        { watchParent: startedByNpm() },
+      );
+      // SIGHUP reads the auth file again (without one, SIGHUP keeps its default: it stops).
+      // With TLS it reloads the certificate and key too (TaskwireServer.reload).
+      if (flags.authFile !== undefined || limits.tls) {
+        onReloadSignal(
+          () =>
+            void starting.then(
+              () => server.reload(),
+              () => undefined,
+            ),
+        );
+      }
+      try {
+        await starting;
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        process.stderr.write(`taskwire: cannot start the server: ${message}\n`);
+        await server.close().catch(() => undefined);
         process.exit(1);
-      },
-      { watchParent: startedByNpm() },
-    );
-    try {
-      await starting;
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      process.stderr.write(`taskwire: cannot start the server: ${message}\n`);
-      await server.close().catch(() => undefined);
-      process.exit(1);
-    }
-  });
+      }
+    });
 }

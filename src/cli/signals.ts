@@ -71,8 +71,8 @@ export async function untilStopSignal<T>(fn: (signal: AbortSignal) => Promise<T>
 }
 
 /**
- * Calls `reload` on every SIGHUP (a server reads its files again) instead of letting the
- * signal end the process. Returns what removes the handler.
+ * Calls `reload` on every SIGHUP (the server reads its files again: the auth file, the TLS
+ * certificate and key) instead of letting the signal end the process. Returns the remover.
  */
 export function onReloadSignal(reload: () => void): () => void {
   const handler = () => reload();

@@ -14,19 +14,20 @@ export interface TlsFlags {
 }
 
 /** Adds `--tls`, `--ca` and `--tls-insecure-skip-verify` to `cmd`. */
-export function addTlsOptions(cmd: Command, env: NodeJS.ProcessEnv = process.env): Command {
-  const on = env.TASKWIRE_TLS !== undefined && !['', '0', 'false', 'no'].includes(env.TASKWIRE_TLS);
-  const tls = new Option(
-    '--tls',
-    'connect over TLS, verifying the server certificate and name (env TASKWIRE_TLS=1)',
-  );
-  const ca = new Option(
-    '--ca <file>',
-    'trust this PEM CA besides the system ones; implies --tls (env TASKWIRE_CA)',
-  );
+export function addTlsOptions(cmd: Command): Command {
   return cmd
-    .addOption(on ? tls.default(true) : tls)
-    .addOption(env.TASKWIRE_CA ? ca.default(env.TASKWIRE_CA) : ca)
+    .addOption(
+      new Option(
+        '--tls',
+        'connect over TLS, verifying the server certificate and name (env TASKWIRE_TLS=1)',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--ca <file>',
+        'trust this PEM CA besides the system ones; implies --tls (env TASKWIRE_CA)',
+      ),
+    )
     .addOption(
       new Option(
         '--tls-insecure-skip-verify',
@@ -36,17 +37,22 @@ export function addTlsOptions(cmd: Command, env: NodeJS.ProcessEnv = process.env
 }
 
 /**
- * The client's `tls` option from the flags: undefined for plain TCP. Reading the CA file can
- * fail: the Error names it.
+ * The client's `tls` option from the flags, else TASKWIRE_TLS / TASKWIRE_CA: undefined for
+ * plain TCP. Reading the CA file can fail: the Error names it.
  */
-export function tlsOption(flags: TlsFlags): boolean | ClientTlsOptions | undefined {
-  if (!flags.tls && flags.ca === undefined && !flags.tlsInsecureSkipVerify) return undefined;
+export function tlsOption(
+  flags: TlsFlags,
+  env: NodeJS.ProcessEnv = process.env,
+): ClientTlsOptions | undefined {
+  const ca = flags.ca ?? (env.TASKWIRE_CA || undefined);
+  const on = flags.tls || !['', '0', 'false', 'no', undefined].includes(env.TASKWIRE_TLS);
+  if (!on && ca === undefined && !flags.tlsInsecureSkipVerify) return undefined;
   const options: ClientTlsOptions = {};
-  if (flags.ca !== undefined) {
+  if (ca !== undefined) {
     try {
-      options.ca = readFileSync(flags.ca);
+      options.ca = readFileSync(ca);
     } catch (error) {
-      throw new Error(`cannot read --ca ${flags.ca} (${(error as NodeJS.ErrnoException).code})`);
+      throw new Error(`cannot read --ca ${ca} (${(error as NodeJS.ErrnoException).code})`);
     }
   }
   if (flags.tlsInsecureSkipVerify) options.rejectUnauthorized = false;

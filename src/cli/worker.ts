@@ -65,24 +65,18 @@ export async function runWorker(flags: WorkerFlags, io: Io, signal: AbortSignal)
   worker.on('worker:error', ({ error, context }) =>
     io.stderr.write(`taskwire worker: ${context}: ${error.message}\n`),
   );
-  let failed: Error | undefined;
-  const gaveUp = new Promise<void>((resolve) =>
-    worker.once('worker:failed', ({ error }) => {
-      failed = error;
-      resolve();
-    }),
-  );
+  let refused: Error | undefined;
   await worker.start();
-  await Promise.race([
-    gaveUp,
-    new Promise<void>((resolve) =>
-      signal.addEventListener('abort', () => resolve(), { once: true }),
-    ),
-  ]);
-  if (failed) {
-    // A refusal that retrying cannot mend (TLS): one line and a non-zero exit.
+  await new Promise<void>((resolve) => {
+    signal.addEventListener('abort', () => resolve(), { once: true });
+    worker.on('worker:refused', ({ error }) => {
+      refused = error;
+      resolve();
+    });
+  });
+  if (refused) {
     await worker.close(0);
-    return reportError(failed, io);
+    return reportError(refused, io);
   }
   io.stderr.write(
     `stopping: finishing ${worker.inFlight} running task(s), up to ${flags.grace} s\n`,

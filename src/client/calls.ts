@@ -90,13 +90,7 @@ export class PendingCalls {
     return [...(this.waits.get(taskId) ?? [])];
   }
 
-  resolve(call: PendingCall, value: unknown): void {
-    if (call.settled) return;
-    this.forget(call);
-    call.resolve(value);
-  }
-
-  /** Tells the waits on `task` of its change (once per distinct state); a throw rejects one. */
+  /** Hands a pushed `task.update` to the waits on that task that asked for updates. */
   update(task: TaskView): void {
     const key = `${task.status}|${task.progress}|${task.unitsDone}|${task.updatedAt}`;
     for (const call of this.waitsOn(task.id)) {
@@ -109,6 +103,12 @@ export class PendingCalls {
         this.reject(call, err instanceof Error ? err : new Error(String(err)));
       }
     }
+  }
+
+  resolve(call: PendingCall, value: unknown): void {
+    if (call.settled) return;
+    this.forget(call);
+    call.resolve(value);
   }
 
   reject(call: PendingCall | undefined, error: Error): void {

@@ -4,7 +4,6 @@
  * over between the servers of an address list.
  */
 import type net from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { TypedEmitter } from '../events/emitter.ts';
 import type { Json } from '../model/tasks.ts';
 import { ErrorCode } from '../protocol/errors.ts';
@@ -20,13 +19,15 @@ import type {
 import type { ScheduleParams, ScheduleView, TaskSpec, TaskView } from '../protocol/tasks.ts';
 import { formatAddress } from './address.ts';
 import { overLimit, type PendingCall, PendingCalls, type WaitState } from './calls.ts';
-import { backoffDelay, LineConnection, openFirst, openSocket } from './connection.ts';
+import { connectFirst, LineConnection, reconnectSocket } from './connection.ts';
 import {
+  AuthError,
   ClientClosedError,
   ConnectionLostError,
-  isTlsFailure,
   RpcError,
+  rpcError,
   TlsError,
+  tlsFailureOf,
 } from './errors.ts';
 import {
   type ClientEvents,
@@ -34,9 +35,8 @@ import {
   type ParamsArgs,
   type ResolvedOptions,
   resendable,
-  resolveAddresses,
+  resolveOptions,
   type SubmitOptions,
-  tlsConnectOptions,
   toSpec,
   type WaitOptions,
 } from './options.ts';
@@ -45,7 +45,6 @@ import { SubmitBatcher, type SubmitResult } from './submit-batcher.ts';
 export type {
   ClientEvents,
   ClientOptions,
-  ClientTlsOptions,
   ParamsArgs,
   SubmitOptions,
   WaitOptions,
@@ -93,18 +92,18 @@ export class Client extends TypedEmitter<ClientEvents> {
    * tried) if no server accepts.
    */
   static async connect(opts: ClientOptions = {}): Promise<Client> {
-    const resolved: ResolvedOptions = {
-      addresses: resolveAddresses(opts),
-      reconnect: opts.reconnect ?? true,
-      idempotent: opts.idempotent ?? false,
-      connectTimeoutMs: opts.connectTimeoutMs ?? 10_000,
-      maxLineBytes: opts.maxLineBytes ?? 16 * 1024 * 1024,
-      tls: tlsConnectOptions(opts.tls),
-    };
+    const resolved = resolveOptions(opts);
     const n = resolved.addresses.length;
     const start = opts.order === 'random' ? Math.floor(Math.random() * n) : 0;
-    const { socket, index } = await openFirst(resolved, start);
-    return new Client(resolved, socket, index);
+    return connectFirst(resolved, start, async (socket, index) => {
+      const client = new Client(resolved, socket, index);
+      // With a token, connected means authenticated: a refused token rejects (AuthError).
+      await client.authenticated?.catch(async (error: unknown) => {
+        await client.close();
+        throw error;
+      });
+      return client;
+    });
   }
 
   /** `host:port` of the server connected to (while disconnected: the last one). */
@@ -128,7 +127,7 @@ export class Client extends TypedEmitter<ClientEvents> {
    */
   notify<M extends MethodName>(method: M, ...args: ParamsArgs<M>): boolean {
     const conn = this.conn;
-    if (!conn) return false;
+    if (!conn || this.authenticating) return false;
     conn.send(encodeLine({ jsonrpc: '2.0', method, params: args[0] }));
     return true;
   }
@@ -241,10 +240,37 @@ export class Client extends TypedEmitter<ClientEvents> {
 
   /** The server refused a line as too long and is closing: see onClose. */
   private refusedLine: RpcError | undefined;
+  /** The token was refused (or removed), or TLS failed: every call fails with it, for good. */
+  private refusal: AuthError | TlsError | undefined;
+  /** Until `auth` is answered on a new connection, calls wait in the queue. */
+  private authenticated: Promise<void> | undefined;
+  private authenticating = false;
+
+  /** Sends `auth` first on a new connection; the calls waiting go once it is accepted. */
+  private authenticate(token: string): Promise<void> {
+    this.authenticating = true;
+    return new Promise((resolve, reject) => {
+      const call: PendingCall = {
+        ...{ method: 'auth', params: { token }, id: undefined, settled: false },
+        resolve: () => {
+          this.authenticating = false;
+          resolve();
+          for (const queued of this.calls.takeQueued()) this.send(queued);
+        },
+        reject: (error: Error) => {
+          // Another answer (a server shutting down) drops the connection: the next one retries.
+          if (error instanceof RpcError && !(error instanceof AuthError)) this.conn?.destroy(error);
+          reject(error);
+        },
+      };
+      this.calls.add(call);
+      this.send(call);
+    });
+  }
 
   private request(method: string, params: unknown, wait?: WaitState): Promise<unknown> {
     if (this.closed) return Promise.reject(new ClientClosedError(method));
-    if (this.lost instanceof TlsError) return Promise.reject(this.lost);
+    if (this.refusal) return Promise.reject(this.refusal);
     if (this.lost) return Promise.reject(new ConnectionLostError(method, this.address, this.lost));
     return new Promise((resolve, reject) => {
       const call: PendingCall = {
@@ -257,7 +283,7 @@ export class Client extends TypedEmitter<ClientEvents> {
       };
       if (wait) call.wait = wait;
       this.calls.add(call);
-      if (this.conn) this.send(call);
+      if (this.conn && !this.authenticating) this.send(call);
       else this.calls.queued.push(call);
     });
   }
@@ -286,7 +312,10 @@ export class Client extends TypedEmitter<ClientEvents> {
       onClose: (error) => this.onClose(error),
     });
     this.emit('connection:opened', { address: this.address, reconnected });
-    for (const call of this.calls.takeQueued()) this.send(call);
+    const { token } = this.opts;
+    if (token === undefined) for (const call of this.calls.takeQueued()) this.send(call);
+    else this.authenticated = this.authenticate(token);
+    this.authenticated?.catch(() => undefined);
   }
 
   private onLine(line: Buffer): void {
@@ -308,7 +337,9 @@ export class Client extends TypedEmitter<ClientEvents> {
     }
     const call = typeof msg.id === 'number' ? this.calls.inFlight(msg.id) : undefined;
     if (msg.error !== undefined) {
-      const error = new RpcError(msg.error as RpcErrorObject);
+      const error = rpcError(msg.error as RpcErrorObject);
+      // The server closes the connection next; see onClose.
+      if (error instanceof AuthError) this.refusal ??= error;
       if (call) this.calls.reject(call, error);
       else if (msg.id === null) {
         if (error.code === ErrorCode.LINE_TOO_LONG) this.refusedLine = error;
@@ -324,31 +355,32 @@ export class Client extends TypedEmitter<ClientEvents> {
     this.emit('server:notification', notification);
     if (notification.method !== 'task.update') return;
     const task = notification.params?.task;
-    if (!task) return;
-    this.calls.update(task);
+    if (task) this.calls.update(task);
   }
 
   private onClose(error: Error | undefined): void {
     this.conn = undefined;
     const address = this.address;
-    if (isTlsFailure(error) && !this.closed) {
-      // After the handshake: the server refused our certificate (mutual TLS), say.
-      const { host, port } = this.opts.addresses[this.index]!;
-      this.emit('connection:lost', { address, error });
-      this.giveUp(new TlsError(host, port, error));
-      return;
-    }
+    // After the handshake TLS can still fail: the server refused our certificate (mutual TLS).
+    if (!this.closed) this.refusal ??= tlsFailureOf(error, this.opts.addresses[this.index]!);
+    const tlsFailure = this.refusal instanceof TlsError ? this.refusal : undefined;
     const resend: PendingCall[] = [];
     const refused = this.refusedLine;
     this.refusedLine = undefined;
     for (const call of this.calls.takeInFlight()) {
       if (refused && overLimit(call, refused)) this.calls.reject(call, refused);
       else if (this.opts.reconnect && resendable(call.method, call.params)) resend.push(call);
-      else this.calls.reject(call, new ConnectionLostError(call.method, address, error));
+      else
+        this.calls.reject(call, tlsFailure ?? new ConnectionLostError(call.method, address, error));
     }
     this.calls.queued = [...resend, ...this.calls.queued];
+    this.authenticating = false;
     if (this.closed) return;
     this.emit('connection:lost', { address, error });
+    if (this.refusal) {
+      this.refuse(this.refusal);
+      return;
+    }
     if (this.opts.reconnect) {
       void this.reconnect();
       return;
@@ -359,60 +391,29 @@ export class Client extends TypedEmitter<ClientEvents> {
     }
   }
 
-  /** Fails every call with `error` and never reconnects (a TlsError). */
-  private giveUp(error: Error): void {
-    this.lost = error;
-    for (const call of [...this.calls.takeInFlight(), ...this.calls.takeQueued()]) {
-      this.calls.reject(call, error);
-    }
-    this.emit('connection:failed', { address: this.address, error });
+  /** Fails every queued call with `refusal` and reconnects no more. */
+  private refuse(refusal: AuthError | TlsError): void {
+    this.refusal = refusal;
+    for (const call of this.calls.takeQueued()) this.calls.reject(call, refusal);
+    this.emit('connection:refused', { address: this.address, error: refusal });
   }
 
-  /**
-   * Tries the servers in list order starting with the one after the server that dropped (it
-   * is likely down), cycling through all of them; each round over the list starts after a
-   * backoff delay (100 ms doubling to 5 s), the other tries of a round go at once.
-   */
+  /** Reconnects (see `reconnectSocket`), and attaches the new connection. */
   private async reconnect(): Promise<void> {
-    const { addresses, connectTimeoutMs, tls } = this.opts;
-    const n = addresses.length;
-    let index = this.index;
-    for (let attempt = 1; !this.closed; attempt++) {
-      index = (index + 1) % n;
-      const round = Math.ceil(attempt / n);
-      const delayMs = (attempt - 1) % n === 0 ? backoffDelay(round) : 0;
-      const { host, port } = addresses[index]!;
-      this.emit('connection:retrying', {
-        address: this.addresses[index]!,
-        attempt,
-        round,
-        delayMs,
-      });
-      if (delayMs > 0) {
-        try {
-          await sleep(delayMs, undefined, { signal: this.closeController.signal });
-        } catch {
-          return; // closed
-        }
-      }
-      if (this.closed) return;
-      let socket: net.Socket;
-      try {
-        socket = await openSocket(host, port, connectTimeoutMs, this.closeController.signal, tls);
-      } catch (err) {
-        if (err instanceof TlsError && !this.closed) {
-          this.index = index;
-          this.giveUp(err);
-          return;
-        }
-        continue;
-      }
-      if (this.closed) {
-        socket.destroy();
-        return;
-      }
-      this.attach(socket, true, index);
-      return;
-    }
+    const found = await reconnectSocket({
+      ...this.opts,
+      from: this.index,
+      signal: this.closeController.signal,
+      isClosed: () => this.closed,
+      onRetry: (index, attempt, round, delayMs) =>
+        this.emit('connection:retrying', {
+          address: this.addresses[index]!,
+          attempt,
+          round,
+          delayMs,
+        }),
+      onRefused: (error) => this.refuse(error),
+    });
+    if (found) this.attach(found.socket, true, found.index);
   }
 }

@@ -3,6 +3,7 @@
  * lines written in one microtask into one `socket.write`.
  */
 import net from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import tls, { type ConnectionOptions } from 'node:tls';
 import { LineFramer } from '../protocol/framing/ndjson.ts';
 import { ConnectError, isTlsFailure, TlsError } from './errors.ts';
@@ -61,34 +62,6 @@ export function openSocket(
       resolve(socket);
     });
   });
-}
-
-/**
- * Opens a connection to the first of `addresses` (from `start`, in list order) that accepts
- * one; rejects with a ConnectError naming every address tried, or at once with a TlsError (a
- * certificate that does not verify is not fixed by trying again, nor elsewhere).
- */
-export async function openFirst(
-  opts: {
-    addresses: readonly { host: string; port: number }[];
-    connectTimeoutMs: number;
-    tls: ConnectionOptions | undefined;
-  },
-  start: number,
-): Promise<{ socket: net.Socket; index: number }> {
-  const { addresses, connectTimeoutMs, tls } = opts;
-  const failures: ConnectError[] = [];
-  for (let k = 0; k < addresses.length; k++) {
-    const index = (start + k) % addresses.length;
-    const { host, port } = addresses[index]!;
-    try {
-      return { socket: await openSocket(host, port, connectTimeoutMs, undefined, tls), index };
-    } catch (err) {
-      if (!(err instanceof ConnectError)) throw err;
-      failures.push(err);
-    }
-  }
-  throw ConnectError.all(failures);
 }
 
 export interface LineConnectionOptions {
@@ -170,4 +143,84 @@ export class LineConnection {
     this.outboxChars = 0;
     if (this.socket.writable) this.socket.write(data);
   }
+}
+
+/**
+ * Tries `addresses` in list order from `start` until one accepts a connection, and resolves
+ * with what `open` makes of its socket; rejects with a ConnectError naming every address
+ * tried. Another error (a TlsError, or what `open` throws, e.g. an AuthError) rejects at once.
+ */
+export async function connectFirst<T>(
+  opts: {
+    addresses: readonly { host: string; port: number }[];
+    connectTimeoutMs: number;
+    tls?: ConnectionOptions;
+  },
+  start: number,
+  open: (socket: net.Socket, index: number) => Promise<T>,
+): Promise<T> {
+  const { addresses, connectTimeoutMs, tls } = opts;
+  const failures: ConnectError[] = [];
+  for (let k = 0; k < addresses.length; k++) {
+    const index = (start + k) % addresses.length;
+    const { host, port } = addresses[index]!;
+    try {
+      return await open(await openSocket(host, port, connectTimeoutMs, undefined, tls), index);
+    } catch (err) {
+      if (!(err instanceof ConnectError)) throw err;
+      failures.push(err);
+    }
+  }
+  throw ConnectError.all(failures);
+}
+
+/**
+ * Tries the servers in list order starting with the one after `from` (the server that
+ * dropped is likely down), cycling through all of them; each round over the list starts
+ * after a backoff delay (100 ms doubling to 5 s), the other tries of a round go at once.
+ * Resolves with the first socket opened, or undefined once `isClosed`, or after a TlsError,
+ * told to `onRefused` (a certificate that does not verify is not mended by retrying).
+ */
+export async function reconnectSocket(opts: {
+  addresses: readonly { host: string; port: number }[];
+  connectTimeoutMs: number;
+  tls?: ConnectionOptions;
+  from: number;
+  signal: AbortSignal;
+  isClosed(): boolean;
+  onRetry(index: number, attempt: number, round: number, delayMs: number): void;
+  onRefused(error: TlsError): void;
+}): Promise<{ socket: net.Socket; index: number } | undefined> {
+  const { addresses, connectTimeoutMs, signal } = opts;
+  const n = addresses.length;
+  let index = opts.from;
+  for (let attempt = 1; !opts.isClosed(); attempt++) {
+    index = (index + 1) % n;
+    const round = Math.ceil(attempt / n);
+    const delayMs = (attempt - 1) % n === 0 ? backoffDelay(round) : 0;
+    const { host, port } = addresses[index]!;
+    opts.onRetry(index, attempt, round, delayMs);
+    if (delayMs > 0) {
+      try {
+        await sleep(delayMs, undefined, { signal });
+      } catch {
+        return undefined; // closed
+      }
+    }
+    if (opts.isClosed()) return undefined;
+    let socket: net.Socket;
+    try {
+      socket = await openSocket(host, port, connectTimeoutMs, signal, opts.tls);
+    } catch (err) {
+      if (!(err instanceof TlsError)) continue;
+      if (!opts.isClosed()) opts.onRefused(err);
+      return undefined;
+    }
+    if (opts.isClosed()) {
+      socket.destroy();
+      return undefined;
+    }
+    return { socket, index };
+  }
+  return undefined;
 }

@@ -1,5 +1,5 @@
 /** Errors the client library throws; each is a named class so callers can use `instanceof`. */
-import { type ErrorCodeName, errorCodeName } from '../protocol/errors.ts';
+import { ErrorCode, type ErrorCodeName, errorCodeName } from '../protocol/errors.ts';
 import type { RpcErrorObject } from '../protocol/messages.ts';
 import { formatAddress } from './address.ts';
 
@@ -7,7 +7,7 @@ export { formatAddress };
 
 /** The server answered a request with an error object. */
 export class RpcError extends Error {
-  override readonly name = 'RpcError';
+  override readonly name: string = 'RpcError';
   readonly code: number;
   readonly data: unknown;
 
@@ -21,6 +21,26 @@ export class RpcError extends Error {
   get codeName(): ErrorCodeName | undefined {
     return errorCodeName(this.code);
   }
+}
+
+/**
+ * The server refused the token (UNAUTHORIZED): wrong, missing, removed from its auth file,
+ * or sent too late. The server closed the connection; the client does not reconnect.
+ */
+export class AuthError extends RpcError {
+  override readonly name = 'AuthError';
+}
+
+/** The token lacks a role the method needs (FORBIDDEN); the connection keeps working. */
+export class ForbiddenError extends RpcError {
+  override readonly name = 'ForbiddenError';
+}
+
+/** The error class for a server's error object: AuthError, ForbiddenError, else RpcError. */
+export function rpcError(error: RpcErrorObject): RpcError {
+  if (error.code === ErrorCode.UNAUTHORIZED) return new AuthError(error);
+  if (error.code === ErrorCode.FORBIDDEN) return new ForbiddenError(error);
+  return new RpcError(error);
 }
 
 /**
@@ -125,6 +145,14 @@ export class TlsError extends Error {
 /** Certificate verification codes OpenSSL reports (X509_V_ERR_* without the prefix). */
 const X509_CODES =
   /^(UNABLE_TO_|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|HOSTNAME_MISMATCH|INVALID_CA|PATH_LENGTH_EXCEEDED|INVALID_PURPOSE|CRL_)/;
+
+/** The TlsError for a socket error of TLS's when `error` is one (else undefined). */
+export function tlsFailureOf(
+  error: unknown,
+  at: { host: string; port: number },
+): TlsError | undefined {
+  return isTlsFailure(error) ? new TlsError(at.host, at.port, error) : undefined;
+}
 
 /** Whether a socket error is one of TLS's (verification, alert, protocol), not the network's. */
 export function isTlsFailure(error: unknown): error is Error {

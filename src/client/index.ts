@@ -18,9 +18,11 @@ export {
   type WaitOptions,
 } from './client.ts';
 export {
+  AuthError,
   ClientClosedError,
   ConnectError,
   ConnectionLostError,
+  ForbiddenError,
   RpcError,
   TlsError,
 } from './errors.ts';

@@ -11,7 +11,7 @@ import {
   parsePort,
   type ServerAddress,
 } from './address.ts';
-import type { RpcError } from './errors.ts';
+import type { AuthError, RpcError, TlsError } from './errors.ts';
 
 export interface ClientOptions {
   /** Default 127.0.0.1; the same as `addresses: [{host, port}]`. Not with `addresses`. */
@@ -43,8 +43,15 @@ export interface ClientOptions {
    */
   idempotent?: boolean;
   /**
+   * A token for a server with `--auth-file`: sent as `auth`, the first message of every
+   * connection (reconnections and failovers too). A refused token rejects with AuthError
+   * and ends reconnecting.
+   */
+  token?: string;
+  /**
    * Connect over TLS: `true` verifies the server's certificate against the system's CAs and
-   * its name against the host; an object adds a CA, a name or a client certificate.
+   * its name against the host; an object adds a CA, a name or a client certificate. A
+   * certificate that does not verify rejects with TlsError and ends reconnecting.
    */
   tls?: boolean | ClientTlsOptions;
 }
@@ -171,12 +178,15 @@ export interface ClientEvents {
    * since the drop (1-based); `round` counts passes over the list.
    */
   'connection:retrying': { address: string; attempt: number; round: number; delayMs: number };
+  /**
+   * The server at `address` refused the token (AuthError), or TLS failed (TlsError: a
+   * certificate that does not verify): calls fail with `error`, no reconnection.
+   */
+  'connection:refused': { address: string; error: AuthError | TlsError };
   /** Every notification the server sends, including the `task.update`s routed to waits. */
   'server:notification': ServerNotification;
   /** An error response the server could not tie to a request (its id is null). */
   'server:error': { error: RpcError };
-  /** The client gave up for good (a TlsError): no reconnection, every call fails with it. */
-  'connection:failed': { address: string; error: Error };
 }
 
 /** `call`'s params argument: optional for methods whose params may be undefined. */
@@ -189,7 +199,21 @@ export interface ResolvedOptions {
   idempotent: boolean;
   connectTimeoutMs: number;
   maxLineBytes: number;
-  tls: ConnectionOptions | undefined;
+  token?: string;
+  tls?: ConnectionOptions;
+}
+
+/** The options with their defaults. */
+export function resolveOptions(opts: ClientOptions): ResolvedOptions {
+  return {
+    addresses: resolveAddresses(opts),
+    reconnect: opts.reconnect ?? true,
+    idempotent: opts.idempotent ?? false,
+    connectTimeoutMs: opts.connectTimeoutMs ?? 10_000,
+    maxLineBytes: opts.maxLineBytes ?? 16 * 1024 * 1024,
+    ...(opts.token !== undefined && { token: opts.token }),
+    ...(opts.tls && { tls: tlsConnectOptions(opts.tls) }),
+  };
 }
 
 /** The servers a client connects to: `addresses`, else `host`/`port` as a one-element list. */

@@ -21,6 +21,10 @@ export const ErrorCode = {
   TALLY_NOT_FOUND: 1009,
   INVALID_SCHEDULE: 1010,
   SCHEDULE_NOT_FOUND: 1011,
+  /** No valid token (missing, wrong, removed, or too late): the connection is closed. */
+  UNAUTHORIZED: 1012,
+  /** The token lacks a role the method needs; the connection keeps working. */
+  FORBIDDEN: 1013,
   // Limits (docs/security.md): refused before the request is parsed, or the connection is closed.
   PAYLOAD_TOO_COMPLEX: 1020,
   LINE_TIMEOUT: 1021,

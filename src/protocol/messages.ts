@@ -76,6 +76,11 @@ export interface TallyView {
 
 /** Client → server methods, with their params and results. */
 export interface Methods {
+  /**
+   * Presents a token: the first message of a connection to a server with `--auth-file`.
+   * `roles`: what the token grants (a server without auth grants every role).
+   */
+  auth: { params: { token: string }; result: { roles: string[] } };
   ping: {
     params: Record<string, never> | undefined;
     /** `store`: whether this server's store answers (`unavailable` while the database is down). */

@@ -55,6 +55,7 @@ interface ParamsSpec<M extends MethodName> {
 const none = { schema: strict({}), optional: true } as const;
 
 const specs: { [M in MethodName]: ParamsSpec<M> } = {
+  auth: { schema: strict({ token: Type.String({ minLength: 1, maxLength: 4096 }) }) },
   ping: none,
   submit: { schema: taskSpec },
   run: { schema: taskSpec },

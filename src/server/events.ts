@@ -28,4 +28,21 @@ export interface ServerEvents {
   /** The connection is no longer read (flow control, see ReadGate), until `resumed`. */
   'connection:paused': { remote: string; reason: PauseReason };
   'connection:resumed': { remote: string };
+  /** A task-port connection authenticated (see server/auth/). */
+  'auth:accepted': { remote: string; roles: readonly string[] };
+  /**
+   * A connection is closed for want of a valid token: a wrong one (`failures`: from its
+   * address lately), none in time, a request before auth, a removed token, a seed line.
+   */
+  'auth:refused': {
+    remote: string;
+    reason: 'unknown-token' | 'timeout' | 'not-authenticated' | 'revoked' | 'legacy';
+    failures?: number;
+  };
+  /** An auth attempt waits this long before it is checked (earlier failures from its address). */
+  'auth:delayed': { remote: string; delayMs: number };
+  /** A request outside the token's roles (answered FORBIDDEN). */
+  'auth:forbidden': { remote: string; method: string };
+  /** SIGHUP read the auth file again (`error`: it was bad, the old tokens stay). */
+  'auth:reloaded': { tokens: number; added: number; removed: number } | { error: string };
 }

@@ -157,10 +157,13 @@ export class ServerMetrics implements CommitListener {
     const leased = (e: ServerEvents['task:leased']) => this.leased(e);
     const expired = (e: ServerEvents['lease:expired']) => this.expired(e.token, e.taskId);
     const due = (e: ServerEvents['task:due']) => this.due(e.tasks);
+    const refused = () => this.authFailures.inc();
     events.on('task:leased', leased).on('lease:expired', expired).on('task:due', due);
-    this.offEvents.push(() =>
-      events.off('task:leased', leased).off('lease:expired', expired).off('task:due', due),
-    );
+    events.on('auth:refused', refused);
+    this.offEvents.push(() => {
+      events.off('task:leased', leased).off('lease:expired', expired).off('task:due', due);
+      events.off('auth:refused', refused);
+    });
     await this.counts.start(this.src.reconcileMs);
   }
 

@@ -1,12 +1,13 @@
 /** What a TaskwireServer can be told, and its defaults. */
 import type { TaskHandler } from '../handlers/run-handler.ts';
 import type { Store } from '../store/types.ts';
+import type { AuthOptions } from './auth/task-port-auth.ts';
 import type { HttpListenerOptions } from './http/http-listener.ts';
 import type { Logger } from './logger.ts';
 import { LIMIT_DEFAULTS } from './session/limits.ts';
 import type { TlsFiles } from './session/tls.ts';
 
-export interface ServerOptions {
+export interface ServerOptions extends AuthOptions {
   /** Where tasks are kept; `openStoreFromOption` builds one from a `--store` style string. */
   store: Store;
   host?: string;
@@ -52,8 +53,6 @@ export interface ServerOptions {
   http?: HttpListenerOptions;
   /** How often the metrics' task counts are read again from the store (ms; 0: at start only). */
   metricsReconcileMs?: number;
-  /** Serve a non-loopback address without authentication (otherwise the start is refused). */
-  insecure?: boolean;
   /** Opens the legacy tally port (seed-003 workers) on a tally of `keys` × `reps`. */
   tally?: { port: number; keys: number; reps: number };
   logger?: Logger;

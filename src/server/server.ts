@@ -8,9 +8,16 @@
 import { TypedEmitter } from '../events/emitter.ts';
 import { builtinHandlers } from '../handlers/builtin-handlers.ts';
 import type { Store } from '../store/types.ts';
+import type { TaskPortAuth } from './auth/session-access.ts';
+import {
+  checkStartRules,
+  httpChecker,
+  loadTaskPortAuth,
+  reloadTokens,
+} from './auth/task-port-auth.ts';
 import { Committer } from './committer.ts';
 import type { ServerEvents } from './events.ts';
-import { type HttpAddress, httpProtectedModeProblem } from './http/address.ts';
+import type { HttpAddress } from './http/address.ts';
 import { Csrf } from './http/csrf.ts';
 import { HttpListener } from './http/http-listener.ts';
 import { type Logger, silentLogger } from './logger.ts';
@@ -57,6 +64,7 @@ export class TaskwireServer {
   private readonly store: Store;
   private readonly listener: TaskListener;
   private parts: Parts | undefined;
+  private auth: TaskPortAuth | undefined;
   private closing = false;
   private closePromise: Promise<void> | undefined;
   /** What `reload()` runs (SIGHUP): each reads its files again. */
@@ -72,7 +80,8 @@ export class TaskwireServer {
       lineSweepMs: Math.max(10, Math.min(1000, Math.floor(o.lineTimeoutMs / 4))),
       ...(o.tls && { tls: { files: o.tls, handshakeTimeoutMs: o.tlsHandshakeTimeoutMs } }),
     });
-    this.reloaders.push(() => {
+    this.onReload(() => this.reloadAuth());
+    this.onReload(() => {
       if (this.listener.reloadTls()) this.log.info('TLS certificate and key reloaded');
     });
     this.health = new StoreHealth((status, error) => {
@@ -92,14 +101,18 @@ export class TaskwireServer {
    */
   async start(): Promise<{ host: string; port: number }> {
     const { opts, store, log } = this;
-    const problem =
-      opts.http &&
-      httpProtectedModeProblem({
-        host: opts.http.host,
-        auth: opts.http.auth !== undefined,
-        insecure: !!opts.insecure,
-      });
-    if (problem) throw new Error(problem);
+    checkStartRules({
+      host: opts.host,
+      auth: opts.authFile !== undefined,
+      insecure: !!opts.insecure,
+      legacy: !!opts.legacy,
+      tally: opts.tally !== undefined,
+      ...(opts.http && {
+        http: { host: opts.http.host, auth: !!opts.http.auth || opts.authFile !== undefined },
+      }),
+    });
+    // A bad auth file stops the start before anything is bound or opened.
+    this.auth = await loadTaskPortAuth(opts, this.events, log);
     await this.listener.listen(opts.host, opts.port);
     await store.open();
     if (store.capabilities.exclusive) {
@@ -133,6 +146,7 @@ export class TaskwireServer {
       log,
       events: this.events,
       closing: () => this.closing,
+      ...(this.auth && { auth: this.auth }),
       helloWorker: (c, params) => parts.remote.hello(c, params),
     });
     const address = this.address;
@@ -153,9 +167,17 @@ export class TaskwireServer {
   }
 
   /**
-   * Reads the server's files again (SIGHUP): the TLS certificate and key, and what else
-   * registered with `onReload`. A file that cannot be used keeps what was loaded before and is
-   * logged; connections open now are not dropped. Resolves once every reloader ran.
+   * Reads the auth file again (the CLI calls it on SIGHUP): removed tokens stop working on
+   * their connections' next request. A bad file keeps the tokens in force and logs why.
+   */
+  async reloadAuth(): Promise<void> {
+    if (this.auth) await reloadTokens(this.auth);
+  }
+
+  /**
+   * Reads the server's files again (the CLI calls it on SIGHUP): the auth file (reloadAuth),
+   * the TLS certificate and key, and what else registered with `onReload`. A file that cannot
+   * be used keeps what was loaded before and is logged; open connections are not dropped.
    */
   async reload(): Promise<void> {
     for (const fn of this.reloaders) {
@@ -170,7 +192,7 @@ export class TaskwireServer {
     }
   }
 
-  /** Adds a step to `reload()` (e.g. the auth file). */
+  /** Adds a step to `reload()`. */
   onReload(fn: () => void | Promise<void>): void {
     this.reloaders.push(fn);
   }
@@ -230,6 +252,8 @@ export class TaskwireServer {
       ? new LegacyTallyListener(store, scheduler, log, {
           host: opts.host,
           ...opts.tally,
+          // With auth on, `--legacy` serves it to workers on this machine only.
+          loopbackOnly: this.auth !== undefined,
           maxAttempts: opts.maxAttempts,
           now,
           events,
@@ -275,8 +299,12 @@ export class TaskwireServer {
       : undefined;
     if (metrics) committer.listen(metrics);
     const storeHealth = () => ({ status: health.status, error: health.error });
+    const httpOptions = opts.http && {
+      ...opts.http,
+      ...(!opts.http.auth && this.auth && { auth: httpChecker(this.auth) }),
+    };
     const http =
-      opts.http && metrics
+      httpOptions && metrics
         ? new HttpListener(
             {
               store,
@@ -287,10 +315,10 @@ export class TaskwireServer {
               storeHealth,
               workers: listWorkers,
               operator: { cancel: (id) => committer.cancel(id) },
-              readOnly: opts.http.readOnly ?? false,
+              readOnly: httpOptions.readOnly ?? false,
               csrf: new Csrf(),
             },
-            opts.http,
+            httpOptions,
           )
         : undefined;
     return {

@@ -5,6 +5,7 @@
  * aborts running tasks (their leases went back to the queue) and reconnects with backoff.
  */
 import { Client, type ClientOptions } from '../client/client.ts';
+import { AuthError, ForbiddenError } from '../client/errors.ts';
 import { TypedEmitter } from '../events/emitter.ts';
 import { settledWithin } from '../handlers/grace.ts';
 import { LazyAbort } from '../handlers/lazy-abort.ts';
@@ -24,7 +25,7 @@ import type {
 export interface WorkerOptions
   extends Pick<
     ClientOptions,
-    'host' | 'port' | 'addresses' | 'order' | 'connectTimeoutMs' | 'tls'
+    'host' | 'port' | 'addresses' | 'order' | 'connectTimeoutMs' | 'token' | 'tls'
   > {
   name?: string;
   /** Tasks run at once (default 1). */
@@ -44,8 +45,11 @@ export interface WorkerEvents {
   'worker:registered': { workerId: string; reconnected: boolean; address: string };
   /** The connection to `address` dropped: running tasks are aborted, the worker reconnects. */
   'worker:disconnected': { address: string; error: Error | undefined };
-  /** The worker gave up for good (a TlsError): it no longer reconnects; close() it. */
-  'worker:failed': { address: string; error: Error };
+  /**
+   * The server refused the token (AuthError) or its roles (ForbiddenError, on a
+   * re-registration): the worker stopped and does not reconnect.
+   */
+  'worker:refused': { error: Error };
   /** Something failed in the background (a heartbeat, a progress report, a re-registration). */
   'worker:error': { error: Error; context: string };
 }
@@ -98,11 +102,24 @@ export class Worker extends TypedEmitter<WorkerEvents> {
       this.abortAll('connection lost');
       this.emit('worker:disconnected', { address, error });
     });
-    client.on('connection:failed', (e) => this.emit('worker:failed', e));
     client.on('connection:opened', ({ reconnected }) => {
       if (reconnected) void this.register(true).catch((e: unknown) => this.report(e, 'register'));
     });
-    await this.register(false);
+    client.on('connection:refused', ({ error }) => this.refused(error));
+    try {
+      await this.register(false);
+    } catch (error) {
+      // A token without the worker role: no point staying connected.
+      await client.close();
+      throw error;
+    }
+  }
+
+  /** Stops for good: the server refused the token or the worker role. */
+  private refused(error: Error): void {
+    if (this.closing) return;
+    this.emit('worker:refused', { error });
+    void this.close(0);
   }
 
   /**
@@ -265,6 +282,10 @@ export class Worker extends TypedEmitter<WorkerEvents> {
   }
 
   private report(error: unknown, context: string): void {
+    if (error instanceof AuthError || error instanceof ForbiddenError) {
+      this.refused(error);
+      return;
+    }
     this.emit('worker:error', {
       error: error instanceof Error ? error : new Error(String(error)),
       context,

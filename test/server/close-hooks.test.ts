@@ -28,6 +28,9 @@ class FakeSession implements Session {
   becomeWorker(): never {
     throw new Error('not a worker');
   }
+  authenticate(): { roles: string[] } {
+    return { roles: [] };
+  }
   close(): void {
     for (const fn of this.hooks) fn();
     this.hooks.clear();

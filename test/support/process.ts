@@ -42,8 +42,11 @@ export interface ServerProcess {
 }
 
 /** Starts `taskwire server` on a free port and resolves once it listens. */
-export async function spawnServer(args: string[]): Promise<ServerProcess> {
-  const child = spawnCli(['server', '--port', '0', '--log-level', 'info', ...args]);
+export async function spawnServer(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<ServerProcess> {
+  const child = spawnCli(['server', '--port', '0', '--log-level', 'info', ...args], env);
   const logs: Record<string, unknown>[] = [];
   const exited = once(child, 'exit').then(([code, signal]) => ({
     code: code as number | null,

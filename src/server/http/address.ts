@@ -1,7 +1,6 @@
 /**
- * Where the HTTP listener listens (`--http HOST:PORT`), and the protected-mode rule it shares
- * with the task port: an address other machines can reach needs authentication, or an
- * explicit acceptance of the risk.
+ * Where the HTTP listener listens (`--http HOST:PORT`). Its protected-mode rule is the task
+ * port's, in server/auth/protected-mode.ts.
  */
 import { isIP } from 'node:net';
 
@@ -26,29 +25,4 @@ export function parseHttpAddress(text: string): HttpAddress {
     throw new RangeError(`"${m[1]}" in brackets is not an IPv6 address`);
   }
   return { host, port };
-}
-
-/** Whether a host is this machine's loopback (127.0.0.0/8, ::1, localhost). */
-export function isLoopbackHost(host: string): boolean {
-  const a = host.startsWith('::ffff:') ? host.slice(7) : host;
-  if (isIP(a) === 4) return a.startsWith('127.');
-  return a === '::1' || a === 'localhost';
-}
-
-/**
- * Why the HTTP listener must not start as configured, or undefined when it may: like the
- * task port, a listener other machines can reach refuses to start without authentication.
- */
-export function httpProtectedModeProblem(opts: {
-  host: string;
-  auth: boolean;
-  insecure: boolean;
-}): string | undefined {
-  if (opts.auth || opts.insecure || isLoopbackHost(opts.host)) return undefined;
-  return (
-    `the HTTP listener on ${opts.host} refuses to start without authentication: anyone who ` +
-    'reaches it could read every task and act on the queue. Give --auth-file FILE (tokens ' +
-    'with roles; the dashboard needs the admin role), or --insecure to accept the risk (a ' +
-    'trusted network only)'
-  );
 }

@@ -6,6 +6,8 @@
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { TypedEmitter } from '../../events/emitter.ts';
+
+import type { TaskwireError } from '../../protocol/errors.ts';
 import { checkJsonLimits } from '../../protocol/framing/json-limits.ts';
 import { decodeUtf8, LineFramer } from '../../protocol/framing/ndjson.ts';
 import type {
@@ -14,6 +16,7 @@ import type {
   ParamsOf,
   ResultOf,
 } from '../../protocol/messages.ts';
+import { openAuthResult, SessionAccess, type TaskPortAuth } from '../auth/session-access.ts';
 import type { ServerEvents } from '../events.ts';
 import type { WorkerConnection, WorkerMethods } from '../scheduling/remote-workers.ts';
 import type { Core, Session } from './dispatch.ts';
@@ -24,7 +27,13 @@ import {
   topLevelId,
 } from './limits.ts';
 import { ReadGate } from './read-gate.ts';
-import { handleRpcLine, invalidUtf8Response, lineTooLongResponse, type RpcContext } from './rpc.ts';
+import {
+  errorResponse,
+  handleRpcLine,
+  invalidUtf8Response,
+  lineTooLongResponse,
+  type RpcContext,
+} from './rpc.ts';
 import { handleSeedLine } from './seed-compat.ts';
 
 export interface ConnectionDeps {
@@ -36,12 +45,21 @@ export interface ConnectionDeps {
   log: Logger;
   events: TypedEmitter<ServerEvents>;
   closing(): boolean;
+  /** With `--auth-file`: tokens, roles and the auth timeout (see server/auth/). */
+  auth?: TaskPortAuth;
   /** Turns the connection into a remote worker (`worker.hello`). */
   helloWorker(
     conn: Connection,
     params: ParamsOf<'worker.hello'>,
   ): Promise<ResultOf<'worker.hello'>>;
 }
+
+/** The answers to a seed line the access check refused (the seed client prints them). */
+const LEGACY_REFUSALS = {
+  refused:
+    'Refused: this server needs a token; seed lines are served only with --legacy, to clients on its own machine',
+  forbidden: 'Refused: this token lacks the client role',
+};
 
 const OPEN_BRACE = 0x7b;
 const OPEN_BRACKET = 0x5b;
@@ -79,6 +97,8 @@ export class Connection implements Session, WorkerConnection {
   private closed = false;
   /** When bytes last arrived (the remote-worker watchdog reads it). */
   lastSeen = Date.now();
+  /** With auth on: who this connection is and what it may call. */
+  readonly access: SessionAccess | undefined;
 
   constructor(
     readonly socket: Socket,
@@ -107,6 +127,7 @@ export class Connection implements Session, WorkerConnection {
         deps.log.debug({ remote: this.remote, reason }, reason ? 'not reading' : 'reading again');
       },
     });
+    this.access = deps.auth ? new SessionAccess(deps.auth, this) : undefined;
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 15_000);
     socket.on('data', (chunk: Buffer) => {
@@ -150,6 +171,27 @@ export class Connection implements Session, WorkerConnection {
     return () => void this.cleanups.delete(hook);
   }
 
+  authenticate(token: string): Promise<{ roles: string[] }> | { roles: string[] } {
+    return this.access ? this.access.authenticate(token) : openAuthResult();
+  }
+
+  /** Sends `error` (no request id), then closes: a refused authentication. */
+  refuse(error: TaskwireError): void {
+    this.send(`${JSON.stringify(errorResponse(null, error.code, error.message))}\n`);
+    this.closeAfterWrite();
+  }
+
+  /** Stops framing lines until `resume` (an auth attempt waits out the throttle). */
+  hold(): void {
+    this.framer.pause();
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.socket.resume();
+    this.framer.resume();
+  }
+
   becomeWorker(params: ParamsOf<'worker.hello'>): Promise<ResultOf<'worker.hello'>> {
     return this.deps.helloWorker(this, params);
   }
@@ -171,6 +213,13 @@ export class Connection implements Session, WorkerConnection {
   end(): void {
     this.flush();
     this.socket.end();
+  }
+
+  /** Ends the connection once what is queued is written, and then drops it. */
+  private closeAfterWrite(): void {
+    this.framer.pause();
+    this.flush();
+    this.socket.end(() => this.socket.destroy());
   }
 
   send(text: string): void {
@@ -262,7 +311,7 @@ export class Connection implements Session, WorkerConnection {
 
   private onLine(line: Buffer): void {
     this.linesSeen++;
-    if (this.closed || this.socket.destroyed) return;
+    if (this.closed || this.socket.destroyed || this.access?.refused) return;
     if (this.pendingBytes > this.deps.limits.maxPendingBytes) {
       this.slowConsumer('answers waiting past the byte cap');
       return;
@@ -288,6 +337,7 @@ export class Connection implements Session, WorkerConnection {
         .then(
           (response) => {
             if (response !== undefined) this.send(`${JSON.stringify(response)}\n`);
+            if (this.access?.refused) this.closeAfterWrite();
           },
           (error: unknown) =>
             this.deps.log.error({ err: error, remote: this.remote }, 'unhandled request failure'),
@@ -299,15 +349,20 @@ export class Connection implements Session, WorkerConnection {
     // keeps pipelined seed lines in order too.
     this.gate.started();
     this.legacy = true;
+    // Checked as the line arrives (a seed line acts as a client: see SessionAccess).
+    const permit = this.access?.permitLegacyLine() ?? 'ok';
     this.seedChain = this.seedChain.then(async () => {
       try {
         const answer =
-          text === undefined
-            ? 'Impossible to handle: invalid UTF-8'
-            : await handleSeedLine(text, this.deps.core, (error) =>
-                this.deps.log.error({ err: error, remote: this.remote }, 'seed request failed'),
-              );
+          permit !== 'ok'
+            ? LEGACY_REFUSALS[permit]
+            : text === undefined
+              ? 'Impossible to handle: invalid UTF-8'
+              : await handleSeedLine(text, this.deps.core, (error) =>
+                  this.deps.log.error({ err: error, remote: this.remote }, 'seed request failed'),
+                );
         this.send(`${answer}\n`);
+        if (permit === 'refused') this.closeAfterWrite();
       } finally {
         this.gate.finished();
       }
@@ -328,6 +383,7 @@ export class Connection implements Session, WorkerConnection {
     const midLine = this.framer.pendingBytes > 0;
     this.closed = true;
     clearTimeout(this.writeDeadline);
+    this.access?.dispose();
     const hooks = [...this.cleanups];
     this.cleanups.clear();
     for (const fn of hooks) fn();

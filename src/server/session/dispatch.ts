@@ -15,6 +15,7 @@ import type {
 } from '../../protocol/messages.ts';
 import type { TaskView } from '../../protocol/tasks.ts';
 import type { Store, TaskRecord } from '../../store/types.ts';
+import type { SessionAccess } from '../auth/session-access.ts';
 import type { Committer } from '../committer.ts';
 import type { CronSchedules } from '../scheduling/cron-schedules.ts';
 import type { WorkerMethods } from '../scheduling/remote-workers.ts';
@@ -36,6 +37,10 @@ export interface Session {
   /** Worker methods, once the connection said `worker.hello`. */
   worker?: WorkerMethods;
   becomeWorker(params: ParamsOf<'worker.hello'>): Promise<ResultOf<'worker.hello'>>;
+  /** With auth on: the role check of each request (rpc.ts) and the token's identity. */
+  readonly access?: SessionAccess | undefined;
+  /** The `auth` method (a server without auth grants every role). */
+  authenticate(token: string): Promise<ResultOf<'auth'>> | ResultOf<'auth'>;
 }
 
 export interface Core {
@@ -147,6 +152,8 @@ async function run(
   call: { [K in MethodName]: { method: K; params: ParamsOf<K> } }[MethodName],
 ): Promise<ResultOf<MethodName>> {
   switch (call.method) {
+    case 'auth':
+      return session.authenticate(call.params.token);
     case 'ping':
       return { pong: true, server: core.serverName, store: core.storeStatus() };
     case 'submit': {

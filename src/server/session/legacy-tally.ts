@@ -11,6 +11,7 @@ import type { Json } from '../../model/tasks.ts';
 import { parsePythonDict } from '../../protocol/compat/python-dict.ts';
 import { frameMarker, MarkerFramer } from '../../protocol/framing/marker.ts';
 import type { Lease, Store } from '../../store/types.ts';
+import { isLoopbackHost } from '../auth/protected-mode.ts';
 import type { ServerEvents } from '../events.ts';
 import type { Logger } from '../logger.ts';
 import type { Scheduler, WorkerSlot } from '../scheduling/scheduler.ts';
@@ -28,6 +29,8 @@ export interface LegacyTallyOptions {
   reps: number;
   maxAttempts: number;
   now: () => number;
+  /** Serve only peers on this machine (auth is on; see docs/security.md). */
+  loopbackOnly?: boolean;
   /** Where `connection:paused` / `connection:resumed` go (flow control, see ReadGate). */
   events?: TypedEmitter<ServerEvents>;
 }
@@ -126,6 +129,13 @@ export class LegacyTallyListener {
 
   private accept(socket: Socket): void {
     const remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+    if (this.opts.loopbackOnly && !isLoopbackHost(socket.remoteAddress ?? '')) {
+      this.log.warn({ remote }, 'legacy tally worker refused: not on this machine (auth is on)');
+      this.opts.events?.emit('auth:refused', { remote, reason: 'legacy' });
+      socket.on('error', () => undefined);
+      socket.destroy();
+      return;
+    }
     const worker = new LegacyWorker(`legacy-${++this.seq}`, `legacy@${remote}`);
     this.sockets.add(socket);
     this.scheduler.addWorker(worker);

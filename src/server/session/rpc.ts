@@ -15,7 +15,8 @@ export interface RpcContext {
   onUnexpected(error: unknown, method: string): void;
 }
 
-function errorResponse(
+/** A JSON-RPC error response. */
+export function errorResponse(
   id: RpcId | null,
   code: ErrorCodeValue,
   message: string,
@@ -55,6 +56,16 @@ async function handleOne(msg: unknown, ctx: RpcContext): Promise<RpcResponse | u
     return hasId
       ? errorResponse(id, ErrorCode.METHOD_NOT_FOUND, `method not found: ${method}`)
       : undefined;
+  }
+  const access = ctx.session.access;
+  if (access !== undefined) {
+    const denied = access.permit(method);
+    // A refusal that closes the connection is said even to a notification.
+    if (denied) {
+      return hasId || access.refused
+        ? errorResponse(id, denied.code, denied.message, denied.data)
+        : undefined;
+    }
   }
   const checked = checkParams(method, req.params);
   if (!checked.ok) {
