@@ -10,6 +10,7 @@ import { clientsWorkload } from './clients.ts';
 import { drainWorkload } from './drain.ts';
 import { idleWorkersWorkload } from './idle-workers.ts';
 import { latencyWorkload } from './latency.ts';
+import { retentionWorkload } from './retention.ts';
 import { steadyWorkload } from './steady.ts';
 import type { BenchStore } from './store.ts';
 import { submitWorkload } from './submit.ts';
@@ -41,6 +42,9 @@ const DEFAULTS: TaskwireOptions = { store: { kind: 'sqlite' }, servers: [1] };
 const BACKLOG_ON_PG =
   'backlog: fills the SQLite file directly (with the server’s SqliteStore) before the server starts';
 
+const RETENTION_ON_PG =
+  'retention: measures the SQLite file; on PostgreSQL the space is autovacuum’s (docs/scaling.md)';
+
 const FSYNC_ON_PG =
   'fsync tier: on PostgreSQL `--fsync` only checks that synchronous_commit is on; every ' +
   'commit is flushed by PostgreSQL’s own setting in the default tier too';
@@ -65,6 +69,7 @@ export function taskwireWorkloads(opts: TaskwireOptions = DEFAULTS): TaskwireWor
         ...defaultOnly,
         backlogWorkload(),
         tallyWorkload(store),
+        retentionWorkload(),
       ],
       skipped: [],
     };
@@ -74,6 +79,7 @@ export function taskwireWorkloads(opts: TaskwireOptions = DEFAULTS): TaskwireWor
     skipped: [
       ...tierWorkloads('fsync').map((workload) => ({ workload, why: FSYNC_ON_PG })),
       { workload: backlogWorkload(), why: BACKLOG_ON_PG },
+      { workload: retentionWorkload(), why: RETENTION_ON_PG },
     ],
   };
 }

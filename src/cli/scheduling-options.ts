@@ -32,11 +32,18 @@ export function priorityOption(value: string): number {
   return n;
 }
 
+/** A duration, `500ms`, `30s`, `5m`, `2h` or `1d`, in ms; undefined when it is not one. */
+export function parseDuration(value: string): number | undefined {
+  const m = /^([+-]?[0-9]+(?:\.[0-9]+)?)(ms|s|m|h|d)$/.exec(value.trim());
+  return m ? Math.round(Number(m[1]) * UNIT_MS[m[2]!]!) : undefined;
+}
+
 /** `--delay 30s`: a duration, `500ms`, `30s`, `5m`, `2h` or `1d` (ms). */
 export function delayOption(value: string): number {
-  const m = /^([+-]?[0-9]+(?:\.[0-9]+)?)(ms|s|m|h|d)$/.exec(value.trim());
-  if (!m) throw new InvalidArgumentError('expected a duration such as 500ms, 30s, 5m, 2h or 1d.');
-  const ms = Math.round(Number(m[1]) * UNIT_MS[m[2]!]!);
+  const ms = parseDuration(value);
+  if (ms === undefined) {
+    throw new InvalidArgumentError('expected a duration such as 500ms, 30s, 5m, 2h or 1d.');
+  }
   if (ms < 0) throw new InvalidArgumentError(`a delay cannot be negative (${value}).`);
   if (ms > MAX_DELAY_MS) throw new InvalidArgumentError('a delay is at most ten years.');
   return ms;

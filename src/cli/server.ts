@@ -6,9 +6,22 @@ import { createLogger, type LogFormat } from '../server/logger.ts';
 import { TaskwireServer } from '../server/server.ts';
 import { openStoreFromOption } from '../store/open.ts';
 import type { Store } from '../store/types.ts';
+import { parseDuration } from './scheduling-options.ts';
 import { addLimitOptions, type LimitFlags, limitOptions } from './server-limits.ts';
 import { onReloadSignal, onStopSignals, startedByNpm } from './signals.ts';
 import { warmUp } from './warm-up.ts';
+
+/** `--retention 7d`: a duration (30s, 10m, 2h, 7d) in ms, or `0` / `forever` (0: keep tasks). */
+export function retentionOption(value: string): number {
+  if (value === '0' || value === 'forever') return 0;
+  const ms = parseDuration(value);
+  if (ms === undefined || ms <= 0) {
+    throw new InvalidArgumentError(
+      'expected a duration such as 30s, 10m, 12h or 7d, or 0 / forever to keep finished tasks.',
+    );
+  }
+  return ms;
+}
 
 function number(min: number, integer = false) {
   return (value: string): number => {
@@ -19,6 +32,8 @@ function number(min: number, integer = false) {
     return n;
   };
 }
+
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 interface ServerFlags extends LimitFlags {
   host: string;
@@ -49,6 +64,8 @@ interface ServerFlags extends LimitFlags {
   authTimeout: number;
   legacy: boolean;
   warmUp: number;
+  retention: number;
+  retentionFailed: number;
 }
 
 function httpAddress(value: string): HttpAddress {
@@ -108,6 +125,19 @@ export function serverCommand(): Command {
     )
     .option('--tally-keys <n>', 'keys of the legacy tally', number(1, true), 1000)
     .option('--tally-reps <n>', 'units each key of the legacy tally needs', number(1, true), 10)
+    .addOption(
+      new Option(
+        '--retention <duration>',
+        'delete done and canceled tasks (with their attempts and results) this long after they finished; 0 or forever keeps them',
+      )
+        .argParser(retentionOption)
+        .default(7 * DAY_MS, '7d'),
+    )
+    .addOption(
+      new Option('--retention-failed <duration>', 'the same for failed tasks')
+        .argParser(retentionOption)
+        .default(30 * DAY_MS, '30d'),
+    )
     .option('--grace <seconds>', 'on shutdown, how long running tasks get to finish', number(0), 10)
     .option(
       '--types <list>',
@@ -211,6 +241,8 @@ export function serverCommand(): Command {
           legacy: flags.legacy,
         }),
         metricsReconcileMs: flags.metricsReconcile * 1000,
+        retentionMs: flags.retention,
+        retentionFailedMs: flags.retentionFailed,
         ...limits,
         logger,
       });

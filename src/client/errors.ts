@@ -36,10 +36,19 @@ export class ForbiddenError extends RpcError {
   override readonly name = 'ForbiddenError';
 }
 
-/** The error class for a server's error object: AuthError, ForbiddenError, else RpcError. */
+/**
+ * TASK_PRUNED: the task (or tally) was finished and the server's retention has deleted it
+ * since; distinct from TASK_NOT_FOUND, an id the server never handed out.
+ */
+export class TaskPrunedError extends RpcError {
+  override readonly name = 'TaskPrunedError';
+}
+
+/** The error class for a server's error object: its own class for the codes that have one. */
 export function rpcError(error: RpcErrorObject): RpcError {
   if (error.code === ErrorCode.UNAUTHORIZED) return new AuthError(error);
   if (error.code === ErrorCode.FORBIDDEN) return new ForbiddenError(error);
+  if (error.code === ErrorCode.TASK_PRUNED) return new TaskPrunedError(error);
   return new RpcError(error);
 }
 

@@ -24,6 +24,7 @@ export {
   ConnectionLostError,
   ForbiddenError,
   RpcError,
+  TaskPrunedError,
   TlsError,
 } from './errors.ts';
 export type { ClientTlsOptions } from './options.ts';

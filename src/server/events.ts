@@ -1,4 +1,5 @@
 /** The server's events: tests and logs observe the server through them (server.events). */
+import type { PrunedTask } from '../store/retention.ts';
 import type { TaskRecord } from '../store/types.ts';
 
 /** Why a connection is no longer read (see ReadGate). */
@@ -19,6 +20,8 @@ export interface ServerEvents {
   'task:due': { tasks: { id: number; type: string }[] };
   /** A schedule's tick made its task (`duplicate`: the tick's task existed already). */
   'schedule:ticked': { name: string; at: number; taskId: number; duplicate: boolean };
+  /** Retention deleted these finished tasks (a tally's with it) and tallies. */
+  'task:pruned': { tasks: PrunedTask[]; tallies: number[] };
   'lease:expired': { token: number; taskId: number; worker: string };
   'lease:stale': { token: number; worker: string };
   'worker:joined': { workerId: string; name: string };

@@ -157,12 +157,15 @@ export class ServerMetrics implements CommitListener {
     const leased = (e: ServerEvents['task:leased']) => this.leased(e);
     const expired = (e: ServerEvents['lease:expired']) => this.expired(e.token, e.taskId);
     const due = (e: ServerEvents['task:due']) => this.due(e.tasks);
+    const pruned = (e: ServerEvents['task:pruned']) => {
+      for (const t of e.tasks) this.counts.remove(t.type, t.status, t.id);
+    };
     const refused = () => this.authFailures.inc();
     events.on('task:leased', leased).on('lease:expired', expired).on('task:due', due);
-    events.on('auth:refused', refused);
+    events.on('auth:refused', refused).on('task:pruned', pruned);
     this.offEvents.push(() => {
       events.off('task:leased', leased).off('lease:expired', expired).off('task:due', due);
-      events.off('auth:refused', refused);
+      events.off('auth:refused', refused).off('task:pruned', pruned);
     });
     await this.counts.start(this.src.reconcileMs);
   }

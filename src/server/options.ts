@@ -53,6 +53,15 @@ export interface ServerOptions extends AuthOptions {
   http?: HttpListenerOptions;
   /** How often the metrics' task counts are read again from the store (ms; 0: at start only). */
   metricsReconcileMs?: number;
+  /**
+   * How long finished tasks (done, canceled) and their attempts and results are kept after
+   * they finished (ms); null or 0 keeps them forever. Default 7 days.
+   */
+  retentionMs?: number | null;
+  /** The same for failed tasks (they are what people come back to look at). Default 30 days. */
+  retentionFailedMs?: number | null;
+  /** How often the retention sweep runs (ms). */
+  pruneIntervalMs?: number;
   /** Opens the legacy tally port (seed-003 workers) on a tally of `keys` × `reps`. */
   tally?: { port: number; keys: number; reps: number };
   logger?: Logger;
@@ -60,6 +69,8 @@ export interface ServerOptions extends AuthOptions {
   /** Aborting it closes the server. */
   signal?: AbortSignal;
 }
+
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 export const DEFAULTS = {
   host: '127.0.0.1',
@@ -74,6 +85,9 @@ export const DEFAULTS = {
   ...LIMIT_DEFAULTS,
   graceMs: 10_000,
   metricsReconcileMs: 60_000,
+  retentionMs: (7 * DAY_MS) as number | null,
+  retentionFailedMs: (30 * DAY_MS) as number | null,
+  pruneIntervalMs: 1000,
 };
 
 export type ResolvedOptions = ServerOptions & typeof DEFAULTS;

@@ -25,6 +25,7 @@ import { ServerMetrics } from './metrics.ts';
 import { type ResolvedOptions, resolveOptions, type ServerOptions } from './options.ts';
 import { CronSchedules } from './scheduling/cron-schedules.ts';
 import { LocalExecutor } from './scheduling/local-executor.ts';
+import { Pruner } from './scheduling/pruner.ts';
 import { RemoteWorkers } from './scheduling/remote-workers.ts';
 import { Scheduler } from './scheduling/scheduler.ts';
 import { TaskTypes } from './scheduling/task-types.ts';
@@ -38,11 +39,15 @@ import { Waiters } from './waiters.ts';
 
 export type { ServerOptions } from './options.ts';
 
+/** A retention option as the pruner takes it: 0 (like null) keeps the tasks forever. */
+const keepFor = (ms: number | null): number | null => (ms === 0 ? null : ms);
+
 /** What `start()` builds. */
 interface Parts {
   committer: Committer;
   scheduler: Scheduler;
   schedules: CronSchedules;
+  pruner: Pruner;
   local: LocalExecutor | undefined;
   remote: RemoteWorkers;
   sync: StoreSync;
@@ -128,6 +133,7 @@ export class TaskwireServer {
     await core.types.load();
     await parts.scheduler.start();
     await parts.schedules.start();
+    parts.pruner.start();
     parts.sync.start();
     if (parts.legacy) this.tallyAddress = await parts.legacy.start();
     await parts.metrics?.start();
@@ -265,6 +271,20 @@ export class TaskwireServer {
       onTasks: (types) => scheduler.workAppeared(types, true),
       onError,
     });
+    const pruner = new Pruner(store, {
+      policy: {
+        done: keepFor(opts.retentionMs),
+        canceled: keepFor(opts.retentionMs),
+        failed: keepFor(opts.retentionFailedMs),
+      },
+      now,
+      intervalMs: opts.pruneIntervalMs,
+      onPruned: (tasks, tallies) => {
+        log.debug({ tasks: tasks.length, tallies: tallies.length }, 'retention pruned');
+        events.emit('task:pruned', { tasks, tallies });
+      },
+      onError: (error) => onError(error, 'pruning finished tasks'),
+    });
     const core: Core = {
       store,
       committer,
@@ -322,7 +342,18 @@ export class TaskwireServer {
           )
         : undefined;
     return {
-      parts: { committer, scheduler, schedules, local, remote, sync, legacy, http, metrics },
+      parts: {
+        committer,
+        scheduler,
+        schedules,
+        pruner,
+        local,
+        remote,
+        sync,
+        legacy,
+        http,
+        metrics,
+      },
       core,
     };
   }
@@ -347,6 +378,7 @@ export class TaskwireServer {
       await step(() => parts.remote.closeAll());
       parts.scheduler.stop();
       parts.schedules.stop();
+      await step(() => parts.pruner.stop());
       parts.sync.stop();
       await step(() => parts.committer.drain());
     }

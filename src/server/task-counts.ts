@@ -121,6 +121,15 @@ export class TaskCounts {
     if (under && (id <= under.upTo || id > under.max)) add(under.next, label, from, to, n);
   }
 
+  /** Lets go of a task retention deleted (it leaves every count). */
+  remove(type: string, status: TaskStatus, id: number): void {
+    const label = this.labels.of(type);
+    drop(this.byType, label, status);
+    const under = this.under;
+    // A slice read already counted it; one still to read will not find it.
+    if (under && (id <= under.upTo || id > under.max)) drop(under.next, label, status);
+  }
+
   /** The counts by type label and status. */
   entries(): IterableIterator<[string, Readonly<Row>]> {
     return this.byType.entries();
@@ -148,4 +157,9 @@ function add(
   }
   if (from !== undefined) row[from] = Math.max(0, row[from] - n);
   row[to] += n;
+}
+
+function drop(counts: Map<string, Row>, label: string, status: TaskStatus): void {
+  const row = counts.get(label);
+  if (row) row[status] = Math.max(0, row[status] - 1);
 }

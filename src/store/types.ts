@@ -5,6 +5,7 @@
  * the caller so tests can control the clock.
  */
 import type { AttemptState, Json, TaskStatus } from '../model/tasks.ts';
+import type { PruningStore } from './retention.ts';
 import type { TaskCursor, TaskQuery } from './task-query.ts';
 
 export type { TaskCursor, TaskQuery } from './task-query.ts';
@@ -272,7 +273,7 @@ export type StoreEvent =
   | { kind: 'due'; at?: number }
   | { kind: 'schedule'; at?: number };
 
-export interface Store {
+export interface Store extends PruningStore {
   readonly capabilities: StoreCapabilities;
   /**
    * Optional (shared stores): calls `listener` with the events of the other store instances

@@ -9,6 +9,7 @@ import { batchesContract } from './contract/batches.ts';
 import type { ContractTest } from './contract/helpers.ts';
 import { leasesContract } from './contract/leases.ts';
 import { reportsContract } from './contract/reports.ts';
+import { retentionContract } from './contract/retention.ts';
 import { schedulingContract } from './contract/scheduling.ts';
 import { submitClaimContract } from './contract/submit-claim.ts';
 import { talliesContract } from './contract/tallies.ts';
@@ -54,5 +55,6 @@ export function storeContract(name: string, make: () => Promise<StoreHarness>): 
     taskTypesContract(test);
     taskListsContract(test);
     schedulingContract(test);
+    retentionContract(test);
   });
 }

@@ -165,6 +165,7 @@ if ('skip' in available) {
             { version: 2, name: '002_task_types' },
             { version: 3, name: '003_scheduling' },
             { version: 5, name: '005_task_lists' },
+            { version: 6, name: '006_retention' },
           ]);
           const ids = (await stores[0]!.write({ ...emptyBatch(T0), submits: tasks(2) })).ids;
           assert.deepEqual((await stores[3]!.get(ids[1]!))?.data, { i: 1 });

@@ -195,6 +195,7 @@ describe('SqliteStore', () => {
         { version: 5, name: '005_task_types' },
         { version: 6, name: '006_scheduling' },
         { version: 8, name: '008_task_lists' },
+        { version: 9, name: '009_retention' },
       ]);
       const second = await openStore({ path: file });
       await second.close();
@@ -245,7 +246,7 @@ describe('SqliteStore', () => {
         // Tasks as taskwire before tallies wrote them (task-insert writes the same columns).
         const insert = old.prepare(loadSqlDir(STATEMENTS).get('task-insert')!);
         ids = [{ keep: 1 }, { keep: 2 }].map((data) =>
-          Number(insert.run('flip', JSON.stringify(data), 2, 3, T0, T0, T0).lastInsertRowid),
+          Number(insert.run(null, 'flip', JSON.stringify(data), 2, 3, T0, T0, T0).lastInsertRowid),
         );
         old
           .prepare(
@@ -278,7 +279,7 @@ describe('SqliteStore', () => {
       try {
         assert.deepEqual(
           db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all(),
-          [1, 2, 3, 4, 5, 6, 8],
+          [1, 2, 3, 4, 5, 6, 8, 9],
         );
         assert.deepEqual(db.prepare('SELECT tally_id FROM tasks ORDER BY id').pluck().all(), [
           null,
@@ -587,6 +588,14 @@ describe('SqliteStore', () => {
         plan('tally-by-name', { name: 'a' }),
         /USING COVERING INDEX sqlite_autoindex_tallies/,
       );
+      // Retention reads finished tasks through the partial index, in its order (no sort),
+      // and deletes by primary key.
+      const scanPlan = plan('prune-scan', { finishedAt: 0, id: 0, before: 1, limit: 10 });
+      assert.match(scanPlan, /SEARCH tasks USING INDEX tasks_finished/);
+      assert.doesNotMatch(scanPlan, /TEMP B-TREE/);
+      assert.match(plan('prune-tasks', { ids: '[1]' }), /SEARCH tasks USING INTEGER PRIMARY KEY/);
+      assert.match(plan('prune-attempts', { ids: '[1]' }), /SEARCH attempts USING PRIMARY KEY/);
+      assert.match(plan('prune-tally-age', { id: 1 }), /USING INDEX tasks_tally/);
     } finally {
       db.close();
     }

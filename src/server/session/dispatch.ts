@@ -69,6 +69,20 @@ function notFound(id: string): TaskwireError {
 }
 
 /**
+ * The error for a task id the store does not have: TASK_PRUNED when retention deleted it
+ * (the id is at or below the highest one it pruned), else TASK_NOT_FOUND.
+ */
+async function missing(core: Core, id: string): Promise<TaskwireError> {
+  const n = parseTaskId(id);
+  if (n === undefined || n > (await core.store.prunedMarks()).task) return notFound(id);
+  return new TaskwireError(
+    ErrorCode.TASK_PRUNED,
+    `task ${id} was finished and has been deleted by retention`,
+    { data: { id } },
+  );
+}
+
+/**
  * Registers a waiter on task `n`: resolves with the task once a committed change makes it
  * terminal; pushes `task.update` meanwhile if asked. `remove` drops the waiter.
  */
@@ -111,7 +125,7 @@ export async function waitFor(
   }
   if (!task) {
     remove();
-    throw notFound(id);
+    throw await missing(core, id);
   }
   if (isTerminal(task.status)) {
     remove();
@@ -191,7 +205,7 @@ async function run(
     }
     case 'status': {
       const task = await core.store.get(taskId(call.params.id), call.params.attempts ?? false);
-      if (!task) throw notFound(call.params.id);
+      if (!task) throw await missing(core, call.params.id);
       return taskView(task);
     }
     case 'wait':
@@ -199,7 +213,7 @@ async function run(
     case 'cancel': {
       const outcome = await core.committer.cancel(taskId(call.params.id));
       if (outcome.ok) return taskView(outcome.task);
-      if (outcome.reason === 'not_found') throw notFound(call.params.id);
+      if (outcome.reason === 'not_found') throw await missing(core, call.params.id);
       throw new TaskwireError(
         ErrorCode.TASK_NOT_CANCELABLE,
         `task ${call.params.id} is ${outcome.status}; only an enqueued or scheduled task can be canceled`,
@@ -226,6 +240,13 @@ async function run(
         wanted !== undefined && n === undefined
           ? undefined
           : await core.store.tally(n === undefined ? {} : { id: n });
+      if (!tally && n !== undefined && n <= (await core.store.prunedMarks()).tally) {
+        throw new TaskwireError(
+          ErrorCode.TASK_PRUNED,
+          `tally ${wanted} was finished and has been deleted by retention`,
+          { data: { tally: wanted } },
+        );
+      }
       if (!tally) {
         throw new TaskwireError(
           ErrorCode.TALLY_NOT_FOUND,

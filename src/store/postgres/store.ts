@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { TaskStatus } from '../../model/tasks.ts';
+import type { PrunedMarks, PruneOutcome, PruneRequest } from '../retention.ts';
 import { loadSqlDir } from '../sql-files.ts';
 import type {
   AttemptRecord,
@@ -41,6 +42,7 @@ import { migrate } from './migrate.ts';
 import { type Announcer, decodeNotice } from './notifications.ts';
 import * as ops from './operations.ts';
 import * as queries from './queries.ts';
+import * as retention from './retention.ts';
 import * as scheduling from './scheduling.ts';
 import { Statements } from './statements.ts';
 import { write } from './write.ts';
@@ -198,12 +200,9 @@ export class PostgresStore implements Store {
 
   /**
    * Counts rows written and, each time their number doubled, runs ANALYZE in the background.
-   *
-   * The statements' plans are made once per connection (see SESSION_OPTIONS) and made again
-   * only when the tables' statistics change. Autovacuum analyzes tables as they grow, but a
-   * server may run without it, and then plans made while the tables were nearly empty (whole-
-   * table scans, cheap at the time) would stay, each call slower than the last. Doubling
-   * keeps the cost negligible: about ten ANALYZEs for a million rows.
+   * Plans are made once per connection (see SESSION_OPTIONS), again only when the statistics
+   * change; without autovacuum, plans made while the tables were nearly empty (whole-table
+   * scans) would stay, each call slower than the last. About ten ANALYZEs per million rows.
    */
   private grew(rows: number): void {
     this.grown += rows;
@@ -366,6 +365,14 @@ export class PostgresStore implements Store {
 
   async listTasks(query: TaskQuery): Promise<TaskPage> {
     return this.run('idempotent', (s) => queries.listTasks(s, query));
+  }
+
+  async prune(req: PruneRequest): Promise<PruneOutcome> {
+    return this.run('until-commit', (s) => retention.prune(s, req));
+  }
+
+  async prunedMarks(): Promise<PrunedMarks> {
+    return this.run('idempotent', (s) => retention.prunedMarks(s));
   }
 
   private requireOpen(): Opened {

@@ -38,13 +38,18 @@ import { hasOptions } from '../types.ts';
 import type { ActiveLease, ActiveLeases } from './active-leases.ts';
 import { insertWithOptions } from './scheduling.ts';
 import type { Statements } from './statements.ts';
+import type { TaskIds } from './task-ids.ts';
 import type { Tokens } from './tokens.ts';
 
-/** What the operations work on: the statements, the active leases and the token range. */
+/**
+ * What the operations work on: the statements, the active leases, the token range and the
+ * ids inserts must take after retention.
+ */
 export interface StoreParts {
   st: Statements;
   leases: ActiveLeases;
   tokens: Tokens;
+  ids: TaskIds;
 }
 
 /** Reads one task; undefined when missing. */
@@ -204,12 +209,15 @@ export function applyBatch(p: StoreParts, batch: WriteBatch): WriteOutcome {
   const duplicates: number[] = [];
   const ids = batch.submits.map((task, i) => {
     if (hasOptions(task)) {
-      const { id, duplicate } = insertWithOptions(st, task, now);
+      const { id, duplicate } = insertWithOptions(st, p.ids, task, now);
       if (duplicate) duplicates.push(i);
       return id;
     }
     const data = JSON.stringify(task.data);
+    const given = p.ids.task;
+    if (given !== null) p.ids.task = null;
     const { lastInsertRowid } = insert.run(
+      given,
       task.type,
       data,
       task.reps,
@@ -365,7 +373,7 @@ export function releaseAll(p: StoreParts, now: number): number {
  * finds the tally already stored under `spec.name` and inserts nothing.
  */
 export function createTally(
-  st: Statements,
+  { st, ids }: StoreParts,
   spec: TallySpec,
   now: number,
 ): { id: number; created: boolean } {
@@ -378,10 +386,14 @@ export function createTally(
   if (!Number.isInteger(keys) || keys < 1) {
     throw new RangeError(`a tally needs a positive integer number of keys: ${keys}`);
   }
-  const id = Number(st['tally-insert'].run({ name, keys, reps, now }).lastInsertRowid);
+  const given = ids.tally;
+  ids.tally = null;
+  const id = Number(st['tally-insert'].run({ id: given, name, keys, reps, now }).lastInsertRowid);
   const insert = st['tally-task-insert'];
   for (let key = 0; key < keys; key++) {
-    insert.run({ data: JSON.stringify({ tally: id, key }), reps, maxAttempts, tallyId: id, now });
+    const data = JSON.stringify({ tally: id, key });
+    insert.run({ id: ids.task, data, reps, maxAttempts, tallyId: id, now });
+    ids.task = null;
   }
   return { id, created: true };
 }

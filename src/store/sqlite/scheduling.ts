@@ -13,6 +13,7 @@ import {
   tickKey,
 } from '../types.ts';
 import type { Statements } from './statements.ts';
+import type { TaskIds } from './task-ids.ts';
 
 /**
  * Inserts a task with scheduling options. With a key some task of the type holds, nothing is
@@ -21,6 +22,7 @@ import type { Statements } from './statements.ts';
  */
 export function insertWithOptions(
   st: Statements,
+  ids: TaskIds,
   task: NewTask,
   now: number,
 ): { id: number; duplicate: boolean } {
@@ -28,6 +30,7 @@ export function insertWithOptions(
   const key = task.key ?? null;
   const insert = () =>
     st['task-insert-options'].run(
+      ids.task,
       task.type,
       JSON.stringify(task.data),
       scheduled ? 'scheduled' : 'enqueued',
@@ -53,6 +56,7 @@ export function insertWithOptions(
     inserted = insert();
   }
   if (inserted.changes !== 1) throw new Error(`task of type ${task.type} was not inserted`);
+  ids.task = null;
   return { id: Number(inserted.lastInsertRowid), duplicate: false };
 }
 
@@ -88,6 +92,7 @@ const TICK_LIMIT = 100;
 /** Runs the schedules due by `now`: one task each, for its due tick, and its next run. */
 export function tickSchedules(
   st: Statements,
+  ids: TaskIds,
   now: number,
   next: (s: ScheduleRecord) => number | null,
 ): ScheduleTick[] {
@@ -98,6 +103,7 @@ export function tickSchedules(
     const at = s.nextRun!;
     const { id, duplicate } = insertWithOptions(
       st,
+      ids,
       {
         type: s.type,
         data: s.data,

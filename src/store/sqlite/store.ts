@@ -1,6 +1,7 @@
 /** The embedded store: one SQLite file in WAL mode, owned by one server process. */
 import Database from 'better-sqlite3';
 import type { TaskStatus } from '../../model/tasks.ts';
+import type { PrunedMarks, PruneOutcome, PruneRequest } from '../retention.ts';
 import { loadSqlDir } from '../sql-files.ts';
 import type {
   AttemptRecord,
@@ -29,8 +30,10 @@ import type { StoreParts } from './operations.ts';
 import * as ops from './operations.ts';
 import * as queries from './queries.ts';
 import { closeLeases, openLeases } from './recovery.ts';
+import * as retention from './retention.ts';
 import * as scheduling from './scheduling.ts';
 import { prepareStatements } from './statements.ts';
+import { TaskIds } from './task-ids.ts';
 import { Tokens } from './tokens.ts';
 
 const MIGRATIONS_DIR = new URL('./migrations/', import.meta.url);
@@ -75,10 +78,11 @@ interface Transactions {
   putSchedule(spec: ScheduleSpec, now: number): { created: boolean };
   removeSchedule(name: string): boolean;
   tickSchedules(now: number, next: (s: ScheduleRecord) => number | null): ScheduleTick[];
+  prune(req: PruneRequest): PruneOutcome;
 }
 
 function transactions(db: Database.Database, p: StoreParts): Transactions {
-  const { st, leases, tokens } = p;
+  const { st, leases, tokens, ids } = p;
   // Writers take the lock up front (IMMEDIATE): a deferred transaction that upgrades to a
   // writer can fail with SQLITE_BUSY instead of waiting for the busy timeout. The leases in
   // memory and the token range roll back with the transaction.
@@ -87,14 +91,17 @@ function transactions(db: Database.Database, p: StoreParts): Transactions {
     return (...args: A): R => {
       leases.begin();
       tokens.begin();
+      ids.begin();
       try {
         const result = run(...args);
         leases.commit();
         tokens.commit();
+        ids.commit();
         return result;
       } catch (error) {
         leases.rollback();
         tokens.rollback();
+        ids.rollback();
         throw error;
       }
     };
@@ -106,7 +113,8 @@ function transactions(db: Database.Database, p: StoreParts): Transactions {
     releaseAll: writer((now: number) => ops.releaseAll(p, now)),
     openLeases: writer((now: number) => openLeases(p, now)),
     closeLeases: writer((now: number) => closeLeases(p, now)),
-    createTally: writer((spec: TallySpec, now: number) => ops.createTally(st, spec, now)),
+    createTally: writer((spec: TallySpec, now: number) => ops.createTally(p, spec, now)),
+    prune: writer((req: PruneRequest) => retention.prune(p, req)),
     declareTypes: writer((types: readonly string[], now: number) => {
       for (const name of types) st['types-declare'].run({ name, now });
     }),
@@ -114,7 +122,7 @@ function transactions(db: Database.Database, p: StoreParts): Transactions {
     putSchedule: writer((spec: ScheduleSpec, now: number) => scheduling.putSchedule(st, spec, now)),
     removeSchedule: writer((name: string) => st['schedule-remove'].run({ name }).changes > 0),
     tickSchedules: writer((now: number, next: (s: ScheduleRecord) => number | null) =>
-      scheduling.tickSchedules(st, now, next),
+      scheduling.tickSchedules(st, ids, now, next),
     ),
     // A read transaction, so the numbers and the workers are one snapshot.
     tally: db.transaction((which: { id?: number; name?: string }) => ops.tally(st, which)),
@@ -181,7 +189,9 @@ export class SqliteStore implements Store {
         st,
         leases: new ActiveLeases(),
         tokens: new Tokens(st['store-state-get'], st['store-state-set']),
+        ids: new TaskIds(st),
       };
+      parts.ids.load();
       const tx = transactions(db, parts);
       this.recovered = tx.openLeases(Date.now());
       this.parts = parts;
@@ -337,6 +347,14 @@ export class SqliteStore implements Store {
 
   async listTasks(query: TaskQuery): Promise<TaskPage> {
     return queries.listTasks(this.requireOpen().parts.st, query);
+  }
+
+  async prune(req: PruneRequest): Promise<PruneOutcome> {
+    return this.requireOpen().tx.prune(req);
+  }
+
+  async prunedMarks(): Promise<PrunedMarks> {
+    return retention.prunedMarks(this.requireOpen().parts);
   }
 
   /** Runs `fn` with synchronous=NORMAL when the store syncs every commit (see `claim`). */
