@@ -25,4 +25,6 @@ export {
   ForbiddenError,
   RpcError,
   TaskPrunedError,
+  TlsError,
 } from './errors.ts';
+export type { ClientTlsOptions } from './options.ts';

@@ -26,8 +26,12 @@ export const ErrorCode = {
   /** The token lacks a role the method needs; the connection keeps working. */
   FORBIDDEN: 1013,
   TASK_PRUNED: 1014,
+  // Limits (docs/security.md): refused before the request is parsed, or the connection is closed.
+  PAYLOAD_TOO_COMPLEX: 1020,
+  LINE_TIMEOUT: 1021,
   SHUTTING_DOWN: 2001,
   STORE_UNAVAILABLE: 2002,
+  TOO_MANY_CONNECTIONS: 2010,
 } as const;
 
 export type ErrorCodeName = keyof typeof ErrorCode;

@@ -72,12 +72,23 @@ export class TaskwireServer {
   private auth: TaskPortAuth | undefined;
   private closing = false;
   private closePromise: Promise<void> | undefined;
+  /** What `reload()` runs (SIGHUP): each reads its files again. */
+  private readonly reloaders: (() => void | Promise<void>)[] = [];
 
   constructor(options: ServerOptions) {
     this.opts = resolveOptions(options);
     this.store = options.store;
     this.log = options.logger ?? silentLogger();
-    this.listener = new TaskListener(this.events, this.log);
+    const o = this.opts;
+    this.listener = new TaskListener(this.events, this.log, {
+      maxConnections: o.maxConnections,
+      lineSweepMs: Math.max(10, Math.min(1000, Math.floor(o.lineTimeoutMs / 4))),
+      ...(o.tls && { tls: { files: o.tls, handshakeTimeoutMs: o.tlsHandshakeTimeoutMs } }),
+    });
+    this.onReload(() => this.reloadAuth());
+    this.onReload(() => {
+      if (this.listener.reloadTls()) this.log.info('TLS certificate and key reloaded');
+    });
     this.health = new StoreHealth((status, error) => {
       if (status === 'ok') {
         this.log.warn('the store is available again; resuming');
@@ -131,6 +142,13 @@ export class TaskwireServer {
       core,
       maxLineBytes: opts.maxLineBytes,
       maxInFlight: opts.maxInFlight,
+      limits: {
+        maxConnections: opts.maxConnections,
+        lineTimeoutMs: opts.lineTimeoutMs,
+        maxPendingBytes: opts.maxPendingBytes,
+        writeDeadlineMs: opts.writeDeadlineMs,
+        json: { maxDepth: opts.maxDepth, maxKeys: opts.maxKeys },
+      },
       log,
       events: this.events,
       closing: () => this.closing,
@@ -160,6 +178,29 @@ export class TaskwireServer {
    */
   async reloadAuth(): Promise<void> {
     if (this.auth) await reloadTokens(this.auth);
+  }
+
+  /**
+   * Reads the server's files again (the CLI calls it on SIGHUP): the auth file (reloadAuth),
+   * the TLS certificate and key, and what else registered with `onReload`. A file that cannot
+   * be used keeps what was loaded before and is logged; open connections are not dropped.
+   */
+  async reload(): Promise<void> {
+    for (const fn of this.reloaders) {
+      try {
+        await fn();
+      } catch (error) {
+        this.log.error(
+          { err: error },
+          `reload failed, keeping what was loaded: ${(error as Error).message}`,
+        );
+      }
+    }
+  }
+
+  /** Adds a step to `reload()`. */
+  onReload(fn: () => void | Promise<void>): void {
+    this.reloaders.push(fn);
   }
 
   /**
