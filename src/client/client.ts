@@ -267,8 +267,9 @@ export class Client extends TypedEmitter<ClientEvents> {
           for (const queued of this.calls.takeQueued()) this.send(queued);
         },
         reject: (error: Error) => {
-          // Another answer (a server shutting down) drops the connection: the next one retries.
-          if (error instanceof RpcError && !(error instanceof AuthError)) this.conn?.destroy(error);
+          // Refused: the connection goes (see onClose); another answer (a server shutting
+          // down) drops it too, and the next connection tries again.
+          if (error instanceof RpcError) this.conn?.destroy(error);
           reject(error);
         },
       };

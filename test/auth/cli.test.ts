@@ -13,7 +13,7 @@ import { after, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { AuthError, connect } from '../../src/client/index.ts';
 import { AUTH_LINES, TOKENS, writeAuthFile } from '../support/auth-file.ts';
-import { CLI, type ServerProcess, spawnCli, spawnServer } from '../support/process.ts';
+import { CLI, type ServerProcess, spawnCli, spawnServer, spawnWorker } from '../support/process.ts';
 import { tempDir } from '../support/server.ts';
 
 const exec = promisify(execFile);
@@ -117,6 +117,40 @@ describe('taskwire server --auth-file', () => {
       const r = await cli(['status', '1', '-P', String(server.port), '--token', TOKENS.client]);
       assert.equal(r.code, 4);
       assert.equal(r.stderr, 'taskwire: token refused: invalid token; closing the connection\n');
+    } finally {
+      await stop(server);
+    }
+  });
+});
+
+describe('taskwire worker whose token is removed', () => {
+  it('stops with one line and exit 4 at its next heartbeat, instead of reconnecting', async () => {
+    const file = writeAuthFile(dir.dir);
+    const server = await spawnServer([
+      '--db',
+      join(dir.dir, 'w.db'),
+      '--auth-file',
+      file,
+      '--lease',
+      '0.6',
+    ]);
+    try {
+      const worker = await spawnWorker(server.port, 'w1', [
+        '--types',
+        'flip',
+        '--token',
+        TOKENS.worker,
+      ]);
+      writeFileSync(file, AUTH_LINES.filter((l) => !l.startsWith(TOKENS.worker)).join('\n'));
+      const logged = nextLog(server, 'auth file read again');
+      server.child.kill('SIGHUP');
+      await logged;
+      const { code } = await worker.exited;
+      assert.equal(code, 4, worker.stderr());
+      assert.match(
+        worker.stderr(),
+        /\ntaskwire: token refused: this token is no longer valid; closing\n$/,
+      );
     } finally {
       await stop(server);
     }

@@ -51,6 +51,13 @@ describe('seed lines with auth on', () => {
     assert.match(id!, /^[0-9]+$/);
     c.write(`status: ${id}\n`);
     assert.match(await c.line(), new RegExp(`^${id}: `));
+    // Its auth timeout is gone: a connection opened after it times out, and it still serves.
+    const late = await RawClient.connect(t.port);
+    const refused = t.server.events.next('auth:refused');
+    assert.equal((await refused).reason, 'timeout');
+    await late.closedByServer();
+    c.write(`status: ${id}\n`);
+    assert.match(await c.line(), new RegExp(`^${id}: `));
     const r = await c.call('worker.hello', { types: ['flip'], concurrency: 1 });
     // A native request is refused without a token: a seed line grants no role to it.
     assert.equal(r.error.code, ErrorCode.UNAUTHORIZED);

@@ -84,6 +84,27 @@ describe('auth on the task port', () => {
     await othersServed(t.port);
   });
 
+  it('before auth, a line that is no request (not JSON, unknown method, bad UTF-8) closes too', async () => {
+    for (const line of [
+      Buffer.from('{not json\n'),
+      Buffer.from('{"jsonrpc":"2.0","id":1,"method":"no.such"}\n'),
+      Buffer.from('{"id":1}\n'),
+      Buffer.from([0x7b, 0xff, 0x0a]),
+    ]) {
+      const c = await RawClient.connect(t.port);
+      c.write(line);
+      const r = await c.json();
+      assert.equal(r.error.code, ErrorCode.UNAUTHORIZED, String(line));
+      await c.closedByServer();
+    }
+    // After auth, the same lines get their usual answers.
+    const c = await authed(t.port, TOKENS.client);
+    assert.equal((await c.call('no.such')).error.code, ErrorCode.METHOD_NOT_FOUND);
+    c.write('{not json\n');
+    assert.equal((await c.json()).error.code, ErrorCode.PARSE_ERROR);
+    c.close();
+  });
+
   it('a wrong token gets a clear error, then the close', async () => {
     const c = await RawClient.connect(t.port);
     const r = await c.call('auth', { token: 'wrong-token-0000000000000000' });

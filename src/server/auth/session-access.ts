@@ -89,6 +89,15 @@ export class SessionAccess {
   }
 
   /**
+   * For a line that is no valid request (not JSON, not JSON-RPC, an unknown method): before
+   * `auth` it is refused like any other first message; after, undefined (answered as usual).
+   */
+  beforeAuth(): TaskwireError | undefined {
+    if (this.identity !== undefined || this.pending) return undefined;
+    return this.closeWith('not-authenticated', this.firstMessageError());
+  }
+
+  /**
    * Whether a seed-000 line may be served: it acts as a client, so it needs a token with the
    * client role, or `--legacy` and a peer on this machine. 'refused' closes the connection.
    */

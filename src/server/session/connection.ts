@@ -182,7 +182,9 @@ export class Connection implements Session, WorkerConnection {
 
   /** Ends the connection once what is queued is written, and then drops it. */
   private closeAfterWrite(): void {
+    // Nothing more is read: what the peer sends now would only pile up in the framer.
     this.framer.pause();
+    this.socket.pause();
     this.flush();
     this.socket.end(() => this.socket.destroy());
   }
@@ -214,7 +216,9 @@ export class Connection implements Session, WorkerConnection {
     const text = decodeUtf8(line);
     if (native) {
       if (text === undefined) {
-        this.send(`${JSON.stringify(invalidUtf8Response())}\n`);
+        const refused = this.access?.beforeAuth();
+        if (refused) this.refuse(refused);
+        else this.send(`${JSON.stringify(invalidUtf8Response())}\n`);
         return;
       }
       this.gate.started();

@@ -33,26 +33,40 @@ function isRpcId(v: unknown): v is RpcId | null {
   return v === null || typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v));
 }
 
+/** Before `auth`, what is not a request is refused like any first message (and closes). */
+function unauthenticated(ctx: RpcContext, id: RpcId | null): RpcResponse | undefined {
+  const refused = ctx.session.access?.beforeAuth();
+  return refused && errorResponse(id, refused.code, refused.message);
+}
+
 async function handleOne(msg: unknown, ctx: RpcContext): Promise<RpcResponse | undefined> {
   if (msg === null || typeof msg !== 'object' || Array.isArray(msg)) {
-    return errorResponse(
-      null,
-      ErrorCode.INVALID_REQUEST,
-      'invalid request: expected a JSON-RPC 2.0 object',
+    return (
+      unauthenticated(ctx, null) ??
+      errorResponse(
+        null,
+        ErrorCode.INVALID_REQUEST,
+        'invalid request: expected a JSON-RPC 2.0 object',
+      )
     );
   }
   const req = msg as Record<string, unknown>;
   const hasId = Object.hasOwn(req, 'id');
   const id = hasId && isRpcId(req.id) ? req.id : null;
   if (req.jsonrpc !== '2.0' || typeof req.method !== 'string' || (hasId && !isRpcId(req.id))) {
-    return errorResponse(
-      id,
-      ErrorCode.INVALID_REQUEST,
-      'invalid request: needs "jsonrpc": "2.0", a string "method" and an optional string or number "id"',
+    return (
+      unauthenticated(ctx, id) ??
+      errorResponse(
+        id,
+        ErrorCode.INVALID_REQUEST,
+        'invalid request: needs "jsonrpc": "2.0", a string "method" and an optional string or number "id"',
+      )
     );
   }
   const method = req.method;
   if (!isMethodName(method)) {
+    const refused = unauthenticated(ctx, id);
+    if (refused) return refused;
     return hasId
       ? errorResponse(id, ErrorCode.METHOD_NOT_FOUND, `method not found: ${method}`)
       : undefined;
@@ -103,11 +117,18 @@ export async function handleRpcLine(text: string, ctx: RpcContext): Promise<unkn
     msg = JSON.parse(text);
   } catch (error) {
     const detail = error instanceof Error ? error.message : String(error);
-    return errorResponse(null, ErrorCode.PARSE_ERROR, `parse error: ${detail}`);
+    return (
+      unauthenticated(ctx, null) ??
+      errorResponse(null, ErrorCode.PARSE_ERROR, `parse error: ${detail}`)
+    );
   }
   if (!Array.isArray(msg)) return handleOne(msg, ctx);
-  if (msg.length === 0)
-    return errorResponse(null, ErrorCode.INVALID_REQUEST, 'invalid request: empty batch');
+  if (msg.length === 0) {
+    return (
+      unauthenticated(ctx, null) ??
+      errorResponse(null, ErrorCode.INVALID_REQUEST, 'invalid request: empty batch')
+    );
+  }
   const responses = await Promise.all(msg.map((m) => handleOne(m, ctx)));
   const sent = responses.filter((r) => r !== undefined);
   return sent.length > 0 ? sent : undefined;

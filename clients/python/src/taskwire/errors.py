@@ -30,6 +30,8 @@ __all__ = [
     "TallyNotFoundError",
     "InvalidScheduleError",
     "ScheduleNotFoundError",
+    "UnauthorizedError",
+    "ForbiddenError",
     "TaskPrunedError",
     "ShuttingDownError",
     "StoreUnavailableError",
@@ -108,6 +110,11 @@ def error_from_wire(error: Any) -> TaskwireError:
     if not isinstance(code, int) or isinstance(code, bool):
         return TaskwireError(None, message, data)
     return ERROR_CLASSES.get(code, TaskwireError)(code, message, data)
+
+
+class AuthError(TaskwireError):
+    """The server refused the token or its roles: the base of :class:`UnauthorizedError` and
+    :class:`ForbiddenError` (``code`` and ``data`` are the server's, if it sent them)."""
 
 
 # --- the server's catalogue (src/protocol/errors.ts) ------------------------------------
@@ -197,6 +204,19 @@ class ScheduleNotFoundError(TaskwireError):
     """``schedule.remove``: no schedule of that name."""
 
 
+@error_class(1012, "UNAUTHORIZED")
+class UnauthorizedError(AuthError):
+    """No valid token (wrong, missing, removed from the auth file, or too late): the server
+    closes the connection, and the session does not reconnect."""
+
+
+@error_class(1013, "FORBIDDEN")
+class ForbiddenError(AuthError):
+    """The token lacks a role the method needs (``data["roles"]`` are its roles). The
+    connection keeps working; during a worker's handshake (``worker.hello``) it stops the
+    worker like a refused token."""
+
+
 @error_class(1020, "TASK_PRUNED")
 class TaskPrunedError(TaskwireError):
     """The task (or tally) was finished and has since been deleted by the server's retention."""
@@ -247,10 +267,6 @@ class ClientClosedError(TaskwireError):
     def __init__(self, method: str) -> None:
         super().__init__(None, f"client closed before the server answered {method}")
         self.method = method
-
-
-class AuthError(TaskwireError):
-    """The server refused the token (``code`` and ``data`` are the server's, if it sent them)."""
 
 
 class TaskwireTimeoutError(TaskwireError, TimeoutError):
