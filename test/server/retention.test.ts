@@ -105,6 +105,7 @@ for (const backend of backends) {
         now: () => clock,
         handlers: new Map([['boom', boom]]),
         maxAttempts: 1,
+        http: { host: '127.0.0.1', port: 0 },
         retentionMs: 10 * SECOND,
         retentionFailedMs: 60 * SECOND,
         pruneIntervalMs: 5,
@@ -153,6 +154,14 @@ for (const backend of backends) {
         clock += 60 * SECOND;
         await failedGone;
         assert.equal((await client.call('status', { id: failed.id })).error?.code, 1020);
+        // The dashboard's API says gone (410), not unknown (404); the task counts let go.
+        const http = `http://127.0.0.1:${ts.server.httpAddress!.port}`;
+        assert.equal((await fetch(`${http}/api/tasks/${done.id}`)).status, 410);
+        assert.equal((await fetch(`${http}/api/tasks/${never}`)).status, 404);
+        const metrics = await (await fetch(`${http}/metrics`)).text();
+        assert.match(metrics, /taskwire_tasks\{type="flip",status="done"\} 0/);
+        assert.match(metrics, /taskwire_tasks\{type="flip",status="canceled"\} 0/);
+        assert.match(metrics, /taskwire_tasks\{type="flip",status="scheduled"\} 1/);
         // The client library's class for it.
         await using lib = await connect({ port: ts.port });
         await assert.rejects(lib.status(done.id), TaskPrunedError);
