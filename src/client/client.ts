@@ -18,14 +18,15 @@ import type {
 import type { ScheduleParams, ScheduleView, TaskSpec, TaskView } from '../protocol/tasks.ts';
 import { formatAddress } from './address.ts';
 import { overLimit, type PendingCall, PendingCalls, type WaitState } from './calls.ts';
-import { LineConnection, openSocket, reconnectSocket } from './connection.ts';
+import { connectFirst, LineConnection, reconnectSocket } from './connection.ts';
 import {
   AuthError,
   ClientClosedError,
-  ConnectError,
   ConnectionLostError,
   RpcError,
   rpcError,
+  TlsError,
+  tlsFailureOf,
 } from './errors.ts';
 import { OperatorCalls } from './operator-calls.ts';
 import {
@@ -88,27 +89,17 @@ export class Client extends OperatorCalls {
   /** Connects to the first server that accepts (AddressError: bad list; ConnectError: none). */
   static async connect(opts: ClientOptions = {}): Promise<Client> {
     const resolved = resolveOptions(opts);
-    const { addresses, connectTimeoutMs } = resolved;
-    const start = opts.order === 'random' ? Math.floor(Math.random() * addresses.length) : 0;
-    const failures: ConnectError[] = [];
-    for (let k = 0; k < addresses.length; k++) {
-      const index = (start + k) % addresses.length;
-      const { host, port } = addresses[index]!;
-      try {
-        const socket = await openSocket(host, port, connectTimeoutMs);
-        const client = new Client(resolved, socket, index);
-        // With a token, connected means authenticated: a refused token rejects (AuthError).
-        await client.authenticated?.catch(async (error: unknown) => {
-          await client.close();
-          throw error;
-        });
-        return client;
-      } catch (err) {
-        if (!(err instanceof ConnectError)) throw err;
-        failures.push(err);
-      }
-    }
-    throw ConnectError.all(failures);
+    const n = resolved.addresses.length;
+    const start = opts.order === 'random' ? Math.floor(Math.random() * n) : 0;
+    return connectFirst(resolved, start, async (socket, index) => {
+      const client = new Client(resolved, socket, index);
+      // With a token, connected means authenticated: a refused token rejects (AuthError).
+      await client.authenticated?.catch(async (error: unknown) => {
+        await client.close();
+        throw error;
+      });
+      return client;
+    });
   }
 
   /** `host:port` of the server connected to (while disconnected: the last one). */
@@ -235,8 +226,8 @@ export class Client extends OperatorCalls {
 
   /** The server refused a line as too long and is closing: see onClose. */
   private refusedLine: RpcError | undefined;
-  /** The token was refused (or removed): every call fails with it, no reconnection. */
-  private refusedToken: AuthError | undefined;
+  /** The token was refused (or removed), or TLS failed: every call fails with it, for good. */
+  private refusal: AuthError | TlsError | undefined;
   /** Until `auth` is answered on a new connection, calls wait in the queue. */
   private authenticated: Promise<void> | undefined;
   private authenticating = false;
@@ -266,7 +257,7 @@ export class Client extends OperatorCalls {
 
   private request(method: string, params: unknown, wait?: WaitState): Promise<unknown> {
     if (this.closed) return Promise.reject(new ClientClosedError(method));
-    if (this.refusedToken) return Promise.reject(this.refusedToken);
+    if (this.refusal) return Promise.reject(this.refusal);
     if (this.lost) return Promise.reject(new ConnectionLostError(method, this.address, this.lost));
     return new Promise((resolve, reject) => {
       const call: PendingCall = {
@@ -335,7 +326,7 @@ export class Client extends OperatorCalls {
     if (msg.error !== undefined) {
       const error = rpcError(msg.error as RpcErrorObject);
       // The server closes the connection next; see onClose.
-      if (error instanceof AuthError) this.refusedToken ??= error;
+      if (error instanceof AuthError) this.refusal ??= error;
       if (call) this.calls.reject(call, error);
       else if (msg.id === null) {
         if (error.code === ErrorCode.LINE_TOO_LONG) this.refusedLine = error;
@@ -357,22 +348,24 @@ export class Client extends OperatorCalls {
   private onClose(error: Error | undefined): void {
     this.conn = undefined;
     const address = this.address;
+    // After the handshake TLS can still fail: the server refused our certificate (mutual TLS).
+    if (!this.closed) this.refusal ??= tlsFailureOf(error, this.opts.addresses[this.index]!);
+    const tlsFailure = this.refusal instanceof TlsError ? this.refusal : undefined;
     const resend: PendingCall[] = [];
     const refused = this.refusedLine;
     this.refusedLine = undefined;
     for (const call of this.calls.takeInFlight()) {
       if (refused && overLimit(call, refused)) this.calls.reject(call, refused);
       else if (this.opts.reconnect && resendable(call.method, call.params)) resend.push(call);
-      else this.calls.reject(call, new ConnectionLostError(call.method, address, error));
+      else
+        this.calls.reject(call, tlsFailure ?? new ConnectionLostError(call.method, address, error));
     }
     this.calls.queued = [...resend, ...this.calls.queued];
     this.authenticating = false;
     if (this.closed) return;
     this.emit('connection:lost', { address, error });
-    const refusedToken = this.refusedToken;
-    if (refusedToken) {
-      for (const call of this.calls.takeQueued()) this.calls.reject(call, refusedToken);
-      this.emit('connection:refused', { address, error: refusedToken });
+    if (this.refusal) {
+      this.refuse(this.refusal);
       return;
     }
     if (this.opts.reconnect) {
@@ -383,6 +376,13 @@ export class Client extends OperatorCalls {
     for (const call of this.calls.takeQueued()) {
       this.calls.reject(call, new ConnectionLostError(call.method, address, error));
     }
+  }
+
+  /** Fails every queued call with `refusal` and reconnects no more. */
+  private refuse(refusal: AuthError | TlsError): void {
+    this.refusal = refusal;
+    for (const call of this.calls.takeQueued()) this.calls.reject(call, refusal);
+    this.emit('connection:refused', { address: this.address, error: refusal });
   }
 
   /** Reconnects (see `reconnectSocket`), and attaches the new connection. */
@@ -399,6 +399,7 @@ export class Client extends OperatorCalls {
           round,
           delayMs,
         }),
+      onRefused: (error) => this.refuse(error),
     });
     if (found) this.attach(found.socket, true, found.index);
   }

@@ -26,4 +26,6 @@ export {
   ForbiddenError,
   RpcError,
   TaskPrunedError,
+  TlsError,
 } from './errors.ts';
+export type { ClientTlsOptions } from './options.ts';

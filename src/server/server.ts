@@ -27,7 +27,7 @@ import { type ResolvedOptions, resolveOptions, type ServerOptions } from './opti
 import { CronSchedules } from './scheduling/cron-schedules.ts';
 import { LocalExecutor } from './scheduling/local-executor.ts';
 import { Pauses } from './scheduling/pauses.ts';
-import { Pruner } from './scheduling/pruner.ts';
+import { Pruner, retentionPolicy } from './scheduling/pruner.ts';
 import { RemoteWorkers } from './scheduling/remote-workers.ts';
 import { Scheduler } from './scheduling/scheduler.ts';
 import { TaskTypes } from './scheduling/task-types.ts';
@@ -40,9 +40,6 @@ import { TaskChanges } from './task-changes.ts';
 import { Waiters } from './waiters.ts';
 
 export type { ServerOptions } from './options.ts';
-
-/** A retention option as the pruner takes it: 0 (like null) keeps the tasks forever. */
-const keepFor = (ms: number | null): number | null => (ms === 0 ? null : ms);
 
 /** What `start()` builds. */
 interface Parts {
@@ -75,12 +72,23 @@ export class TaskwireServer {
   private auth: TaskPortAuth | undefined;
   private closing = false;
   private closePromise: Promise<void> | undefined;
+  /** What `reload()` runs (SIGHUP): each reads its files again. */
+  private readonly reloaders: (() => void | Promise<void>)[] = [];
 
   constructor(options: ServerOptions) {
     this.opts = resolveOptions(options);
     this.store = options.store;
     this.log = options.logger ?? silentLogger();
-    this.listener = new TaskListener(this.events, this.log);
+    const o = this.opts;
+    this.listener = new TaskListener(this.events, this.log, {
+      maxConnections: o.maxConnections,
+      lineSweepMs: Math.max(10, Math.min(1000, Math.floor(o.lineTimeoutMs / 4))),
+      ...(o.tls && { tls: { files: o.tls, handshakeTimeoutMs: o.tlsHandshakeTimeoutMs } }),
+    });
+    this.onReload(() => this.reloadAuth());
+    this.onReload(() => {
+      if (this.listener.reloadTls()) this.log.info('TLS certificate and key reloaded');
+    });
     this.health = new StoreHealth((status, error) => {
       if (status === 'ok') {
         this.log.warn('the store is available again; resuming');
@@ -135,6 +143,13 @@ export class TaskwireServer {
       core,
       maxLineBytes: opts.maxLineBytes,
       maxInFlight: opts.maxInFlight,
+      limits: {
+        maxConnections: opts.maxConnections,
+        lineTimeoutMs: opts.lineTimeoutMs,
+        maxPendingBytes: opts.maxPendingBytes,
+        writeDeadlineMs: opts.writeDeadlineMs,
+        json: { maxDepth: opts.maxDepth, maxKeys: opts.maxKeys },
+      },
       log,
       events: this.events,
       closing: () => this.closing,
@@ -164,6 +179,29 @@ export class TaskwireServer {
    */
   async reloadAuth(): Promise<void> {
     if (this.auth) await reloadTokens(this.auth);
+  }
+
+  /**
+   * Reads the server's files again (the CLI calls it on SIGHUP): the auth file (reloadAuth),
+   * the TLS certificate and key, and what else registered with `onReload`. A file that cannot
+   * be used keeps what was loaded before and is logged; open connections are not dropped.
+   */
+  async reload(): Promise<void> {
+    for (const fn of this.reloaders) {
+      try {
+        await fn();
+      } catch (error) {
+        this.log.error(
+          { err: error },
+          `reload failed, keeping what was loaded: ${(error as Error).message}`,
+        );
+      }
+    }
+  }
+
+  /** Adds a step to `reload()`. */
+  onReload(fn: () => void | Promise<void>): void {
+    this.reloaders.push(fn);
   }
 
   /**
@@ -244,11 +282,7 @@ export class TaskwireServer {
       onError,
     });
     const pruner = new Pruner(store, {
-      policy: {
-        done: keepFor(opts.retentionMs),
-        canceled: keepFor(opts.retentionMs),
-        failed: keepFor(opts.retentionFailedMs),
-      },
+      policy: retentionPolicy(opts.retentionMs, opts.retentionFailedMs),
       now,
       intervalMs: opts.pruneIntervalMs,
       onPruned: (tasks, tallies) => {

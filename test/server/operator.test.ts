@@ -10,8 +10,8 @@ import type { TaskHandler } from '../../src/handlers/run-handler.ts';
 import { TaskwireServer } from '../../src/server/server.ts';
 import { PostgresStore } from '../../src/store/postgres/store.ts';
 import { SqliteStore } from '../../src/store/sqlite/store.ts';
-import { Worker } from '../../src/worker/worker.ts';
 import type { Store } from '../../src/store/types.ts';
+import { Worker } from '../../src/worker/worker.ts';
 import { createTestDatabase, pgAvailable, type TestDatabase } from '../support/postgres.ts';
 import { RawClient, tempDir } from '../support/server.ts';
 

@@ -34,8 +34,11 @@ __all__ = [
     "ForbiddenError",
     "TaskPrunedError",
     "TaskNotRetryableError",
+    "PayloadTooComplexError",
+    "LineTimeoutError",
     "ShuttingDownError",
     "StoreUnavailableError",
+    "TooManyConnectionsError",
     # Raised on this side.
     "ConnectError",
     "ConnectionLostError",
@@ -228,6 +231,16 @@ class TaskNotRetryableError(TaskwireError):
     """``retry``: the task is not failed or canceled (``data["status"]`` says what it is)."""
 
 
+@error_class(1020, "PAYLOAD_TOO_COMPLEX")
+class PayloadTooComplexError(TaskwireError):
+    """A request line nested too deep or held too many object keys (``data["limit"]``, ``data["max"]``)."""
+
+
+@error_class(1021, "LINE_TIMEOUT")
+class LineTimeoutError(TaskwireError):
+    """A line was left unfinished longer than the server allows; it closed the connection."""
+
+
 @error_class(2001, "SHUTTING_DOWN")
 class ShuttingDownError(TaskwireError):
     """The server is stopping; try again elsewhere or later."""
@@ -236,6 +249,11 @@ class ShuttingDownError(TaskwireError):
 @error_class(2002, "STORE_UNAVAILABLE")
 class StoreUnavailableError(TaskwireError):
     """The server's database failed; nothing was acknowledged."""
+
+
+@error_class(2010, "TOO_MANY_CONNECTIONS")
+class TooManyConnectionsError(TaskwireError):
+    """The server serves its maximum of connections (``data["limit"]``) and closed this one."""
 
 
 # --- errors raised on this side ---------------------------------------------------------
