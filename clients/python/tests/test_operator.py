@@ -35,7 +35,7 @@ class OperatorTest(unittest.TestCase):
             self.assertEqual(caught.exception.data["status"], "done")
 
     def test_cancel_a_running_task(self) -> None:
-        server = start_server(self, delay_scale=1)
+        server = start_server(self, delay_scale=100)  # swap runs 500 s: it is still running
         with taskwire.Client(server.address) as client:
             task_id = client.submit("swap", "abc")
             wait_until(lambda: client.status(task_id).status == "processing", what="processing")
