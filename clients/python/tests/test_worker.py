@@ -134,9 +134,6 @@ class WorkerTest(ServerTestCase):
         self.assertTrue(hold.started.wait(10))
         queued = client.submit(type_, "second")
         self.assertEqual(client.status(queued).status, "enqueued")
-        with self.assertRaises(taskwire.TaskNotCancelableError) as caught:
-            client.cancel(running)
-        self.assertEqual(caught.exception.data["status"], "processing")
         canceled = client.cancel(queued)
         self.assertEqual(canceled.status, "canceled")
         self.assertEqual(client.wait(queued, timeout=5).status, "canceled")
@@ -144,8 +141,16 @@ class WorkerTest(ServerTestCase):
         with self.assertRaises(taskwire.TaskwireTimeoutError):
             client.wait(running, timeout=0.2)
         self.assertLess(time.monotonic() - started, 3)
+        # A running task can be canceled too: its job is cancelled, its late result refused.
+        self.assertEqual(client.cancel(running).status, "canceled")
+        job = hold.jobs[0]
+        wait_until(lambda: job.cancelled, 5, "the job to be cancelled")
+        self.assertEqual(job.cancel_reason, "lease canceled")
         hold.release.set()
-        self.assertEqual(client.wait(running, timeout=10).result, "first")
+        self.assertEqual(client.wait(running, timeout=10).status, "canceled")
+        with self.assertRaises(taskwire.TaskNotCancelableError) as caught:
+            client.cancel(running)
+        self.assertEqual(caught.exception.data["status"], "canceled")
 
     def test_close_wakes_a_waiting_call(self) -> None:
         type_ = new_type("hold")
