@@ -54,6 +54,10 @@ describe('connection limits', () => {
     assert.deepEqual(refusal.error.data, { limit: 2 });
     await c.closedByServer();
     assert.ok(lines.some((l) => l.msg === 'too many connections; refused' && l.limit === 2));
+    // The client library says so too: the call was refused unread, not "lost".
+    const full = await connect({ port: s.port, reconnect: false });
+    await assert.rejects(full.ping(), { code: ErrorCode.TOO_MANY_CONNECTIONS });
+    await full.close();
     assert.ok((await a.call('ping')).result, 'the connections within the cap still work');
     b.close();
     await s.server.events.next('connection:closed');
