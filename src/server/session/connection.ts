@@ -28,11 +28,13 @@ import {
 } from './limits.ts';
 import { ReadGate } from './read-gate.ts';
 import {
+  AnswerTooLarge,
   errorResponse,
   handleRpcLine,
   invalidUtf8Response,
   lineTooLongResponse,
   type RpcContext,
+  SerializedAnswer,
 } from './rpc.ts';
 import { handleSeedLine } from './seed-compat.ts';
 
@@ -116,6 +118,7 @@ export class Connection implements Session, WorkerConnection {
       closing: deps.closing,
       onUnexpected: (error, method) =>
         deps.log.error({ err: error, method, remote: this.remote }, 'request failed'),
+      answerBudget: () => deps.limits.maxPendingBytes - this.pendingBytes,
     };
     this.gate = new ReadGate(socket, deps.maxInFlight, {
       remote: this.remote,
@@ -300,6 +303,19 @@ export class Connection implements Session, WorkerConnection {
     this.socket.destroySoon();
   }
 
+  /** Sends an answer; one that cannot be serialized closes this connection only. */
+  private answer(response: unknown): void {
+    let text: string;
+    try {
+      text = response instanceof SerializedAnswer ? response.text : JSON.stringify(response);
+    } catch (error) {
+      this.deps.log.warn({ err: error, remote: this.remote }, 'answer cannot be written; closing');
+      this.socket.destroy();
+      return;
+    }
+    this.send(`${text}\n`);
+  }
+
   private slowConsumer(why: string): void {
     const pendingBytes = this.pendingBytes;
     this.out = [];
@@ -340,11 +356,14 @@ export class Connection implements Session, WorkerConnection {
       handleRpcLine(text, this.rpc)
         .then(
           (response) => {
-            if (response !== undefined) this.send(`${JSON.stringify(response)}\n`);
+            if (response !== undefined) this.answer(response);
             if (this.access?.refused) this.closeAfterWrite();
           },
-          (error: unknown) =>
-            this.deps.log.error({ err: error, remote: this.remote }, 'unhandled request failure'),
+          (error: unknown) => {
+            if (error instanceof AnswerTooLarge) this.slowConsumer(error.message);
+            else
+              this.deps.log.error({ err: error, remote: this.remote }, 'unhandled request failure');
+          },
         )
         .finally(() => this.gate.finished());
       return;
