@@ -6,7 +6,7 @@ import { createLogger, type LogFormat } from '../server/logger.ts';
 import { TaskwireServer } from '../server/server.ts';
 import { openStoreFromOption } from '../store/open.ts';
 import type { Store } from '../store/types.ts';
-import { parseDuration } from './scheduling-options.ts';
+import { parseDuration, typeTimeoutOption } from './scheduling-options.ts';
 import { addLimitOptions, type LimitFlags, limitOptions } from './server-limits.ts';
 import { onReloadSignal, onStopSignals, startedByNpm } from './signals.ts';
 import { warmUp } from './warm-up.ts';
@@ -46,6 +46,7 @@ interface ServerFlags extends LimitFlags {
   concurrency: number;
   local: boolean;
   lease: number;
+  taskTimeout?: Map<string, number>;
   maxAttempts: number;
   maxLineBytes: number;
   maxInFlight: number;
@@ -105,6 +106,11 @@ export function serverCommand(): Command {
     .option('--concurrency <n>', 'tasks the built-in executor runs at once', number(1, true), 1)
     .option('--no-local', 'run no built-in executor: every task goes to remote workers')
     .option('--lease <seconds>', 'lease of a task handed to a worker', number(0.05), 30)
+    .option(
+      '--task-timeout <type=duration>',
+      'attempt timeout of tasks of a type that have none of their own, e.g. flip=10s (repeatable)',
+      typeTimeoutOption,
+    )
     .option(
       '--max-attempts <n>',
       'failed attempts before a task is marked failed',
@@ -225,6 +231,7 @@ export function serverCommand(): Command {
         concurrency: flags.concurrency,
         local: flags.local,
         leaseMs: flags.lease * 1000,
+        ...(flags.taskTimeout && { taskTimeouts: flags.taskTimeout }),
         maxAttempts: flags.maxAttempts,
         maxLineBytes: flags.maxLineBytes,
         maxInFlight: flags.maxInFlight,

@@ -4,7 +4,6 @@
  * over between the servers of an address list.
  */
 import type net from 'node:net';
-import { TypedEmitter } from '../events/emitter.ts';
 import type { Json } from '../model/tasks.ts';
 import { decodeUtf8, encodeLine } from '../protocol/framing/ndjson.ts';
 import type {
@@ -29,8 +28,8 @@ import {
   TlsError,
   tlsFailureOf,
 } from './errors.ts';
+import { OperatorCalls } from './operator-calls.ts';
 import {
-  type ClientEvents,
   type ClientOptions,
   type ParamsArgs,
   type ResolvedOptions,
@@ -46,6 +45,7 @@ export type {
   ClientEvents,
   ClientOptions,
   ParamsArgs,
+  RetryManyOptions,
   SubmitOptions,
   WaitOptions,
 } from './options.ts';
@@ -58,7 +58,7 @@ export async function connect(opts: ClientOptions = {}): Promise<Client> {
 }
 
 /** A connection to a taskwire server, safe for many concurrent calls. */
-export class Client extends TypedEmitter<ClientEvents> {
+export class Client extends OperatorCalls {
   private readonly opts: ResolvedOptions;
   /** Every server this client may connect to, as `host:port`, in list order. */
   readonly addresses: readonly string[];
@@ -86,11 +86,7 @@ export class Client extends TypedEmitter<ClientEvents> {
     this.attach(socket, false, index);
   }
 
-  /**
-   * Opens a connection to the first server of the list that accepts one (see `order`);
-   * rejects with AddressError for a bad list, with ConnectError (naming every address
-   * tried) if no server accepts.
-   */
+  /** Connects to the first server that accepts (AddressError: bad list; ConnectError: none). */
   static async connect(opts: ClientOptions = {}): Promise<Client> {
     const resolved = resolveOptions(opts);
     const n = resolved.addresses.length;
@@ -117,14 +113,11 @@ export class Client extends TypedEmitter<ClientEvents> {
   }
 
   /** Calls any method with typed params and result. */
-  call<M extends MethodName>(method: M, ...args: ParamsArgs<M>): Promise<ResultOf<M>> {
+  override call<M extends MethodName>(method: M, ...args: ParamsArgs<M>): Promise<ResultOf<M>> {
     return this.request(method, args[0]) as Promise<ResultOf<M>>;
   }
 
-  /**
-   * Sends a JSON-RPC notification (no id): the server runs it and answers nothing. Returns
-   * false and sends nothing while disconnected: a notification is not queued for later.
-   */
+  /** Sends a JSON-RPC notification (no id; no answer); false, sending nothing, while disconnected. */
   notify<M extends MethodName>(method: M, ...args: ParamsArgs<M>): boolean {
     const conn = this.conn;
     if (!conn || this.authenticating) return false;
@@ -132,20 +125,13 @@ export class Client extends TypedEmitter<ClientEvents> {
     return true;
   }
 
-  /**
-   * Submits one task; resolves with its id once committed. Submits made in the same
-   * microtask travel as one `submitMany` (see SubmitBatcher); each still gets its own id or
-   * error.
-   */
+  /** Submits one task; its id once committed (a microtask's submits go as one submitMany). */
   submit(type: string, data: Json, opts: SubmitOptions = {}): Promise<string> {
     const spec = toSpec(type, data, opts, this.opts.idempotent);
     return new Promise((resolve, reject) => this.submits.submit(spec, resolve, reject));
   }
 
-  /**
-   * `submit`, answering also whether the task's key was held already (`duplicate`: the id is
-   * that task's and nothing new was submitted).
-   */
+  /** `submit`, answering also whether the task's key was held already (`duplicate`). */
   submitTask(type: string, data: Json, opts: SubmitOptions = {}): Promise<SubmitResult> {
     const spec = toSpec(type, data, opts, this.opts.idempotent);
     return new Promise((resolve, reject) =>
@@ -205,7 +191,7 @@ export class Client extends TypedEmitter<ClientEvents> {
     return promise;
   }
 
-  /** Cancels an enqueued or scheduled task; resolves with its new state. */
+  /** Cancels a task not finished yet (a running one is stopped); its new state. */
   cancel(id: string): Promise<TaskView> {
     return this.call('cancel', { id });
   }

@@ -13,6 +13,7 @@ export {
   type ClientOptions,
   connect,
   type ParamsArgs,
+  type RetryManyOptions,
   type SubmitOptions,
   type SubmitResult,
   type WaitOptions,

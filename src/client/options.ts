@@ -90,6 +90,8 @@ export interface SubmitOptions {
   priority?: number;
   /** Milliseconds from now until the task is due; it is `scheduled` until then. */
   delay?: number;
+  /** How long one attempt may run (ms) before it fails with `timeout` (retries apply). */
+  timeout?: number;
   /** When the task is due (a Date, an ISO 8601 string with a time zone, or ms since the epoch). */
   runAt?: Date | string | number;
   /**
@@ -214,6 +216,31 @@ export function resolveOptions(opts: ClientOptions): ResolvedOptions {
     ...(opts.token !== undefined && { token: opts.token }),
     ...(opts.tls && { tls: tlsConnectOptions(opts.tls) }),
   };
+}
+
+/** The options with their defaults. */
+export function resolveClientOptions(opts: ClientOptions): ResolvedOptions {
+  return {
+    addresses: resolveAddresses(opts),
+    reconnect: opts.reconnect ?? true,
+    idempotent: opts.idempotent ?? false,
+    connectTimeoutMs: opts.connectTimeoutMs ?? 10_000,
+    maxLineBytes: opts.maxLineBytes ?? 16 * 1024 * 1024,
+  };
+}
+
+/** What `retryMany` retries: tasks in `status` (default failed) of `type`, created since. */
+export interface RetryManyOptions {
+  status?: 'failed' | 'canceled';
+  type?: string;
+  /** Created at or after (a Date, an ISO 8601 string with a time zone, or ms since the epoch). */
+  since?: Date | string | number;
+}
+
+export function retryManyParams(opts: RetryManyOptions): ParamsOf<'retryMany'> {
+  const { since, ...rest } = opts;
+  if (since === undefined) return rest;
+  return { ...rest, since: typeof since === 'string' ? since : new Date(since).toISOString() };
 }
 
 /** The servers a client connects to: `addresses`, else `host`/`port` as a one-element list. */

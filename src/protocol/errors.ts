@@ -26,6 +26,7 @@ export const ErrorCode = {
   /** The token lacks a role the method needs; the connection keeps working. */
   FORBIDDEN: 1013,
   TASK_PRUNED: 1014,
+  TASK_NOT_RETRYABLE: 1015,
   // Limits (docs/security.md): refused before the request is parsed, or the connection is closed.
   PAYLOAD_TOO_COMPLEX: 1020,
   LINE_TIMEOUT: 1021,

@@ -23,6 +23,11 @@ export interface ServerOptions extends AuthOptions {
   /** Task types accepted beyond those the executor runs and those workers have declared. */
   types?: readonly string[];
   leaseMs?: number;
+  /**
+   * Per task type, how long one attempt may run (ms) when the task has no `timeout` of its
+   * own (`--task-timeout flip=10s`); past it the attempt fails with `timeout`.
+   */
+  taskTimeouts?: ReadonlyMap<string, number>;
   maxAttempts?: number;
   retryBaseMs?: number;
   maxLineBytes?: number;

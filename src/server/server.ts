@@ -22,9 +22,11 @@ import { Csrf } from './http/csrf.ts';
 import { HttpListener } from './http/http-listener.ts';
 import { type Logger, silentLogger } from './logger.ts';
 import { ServerMetrics } from './metrics.ts';
+import { dashboardOperator, OperatorActions } from './operator.ts';
 import { type ResolvedOptions, resolveOptions, type ServerOptions } from './options.ts';
 import { CronSchedules } from './scheduling/cron-schedules.ts';
 import { LocalExecutor } from './scheduling/local-executor.ts';
+import { Pauses } from './scheduling/pauses.ts';
 import { Pruner } from './scheduling/pruner.ts';
 import { RemoteWorkers } from './scheduling/remote-workers.ts';
 import { Scheduler } from './scheduling/scheduler.ts';
@@ -45,6 +47,7 @@ const keepFor = (ms: number | null): number | null => (ms === 0 ? null : ms);
 /** What `start()` builds. */
 interface Parts {
   committer: Committer;
+  pauses: Pauses;
   scheduler: Scheduler;
   schedules: CronSchedules;
   pruner: Pruner;
@@ -131,6 +134,7 @@ export class TaskwireServer {
     const { parts, core } = this.assemble();
     this.parts = parts;
     await core.types.load();
+    await parts.pauses.load();
     await parts.scheduler.start();
     await parts.schedules.start();
     parts.pruner.start();
@@ -239,6 +243,15 @@ export class TaskwireServer {
       isWatched: (id) => waiters.wantsUpdates(id),
       onError,
       onSweep: () => health.ok(false),
+      ...(opts.taskTimeouts && { taskTimeouts: opts.taskTimeouts }),
+    });
+    const pauses = new Pauses(store, {
+      now,
+      onError,
+      apply: (paused) => {
+        scheduler.setPaused(paused);
+        if (events.listens('types:paused')) events.emit('types:paused', { paused: [...paused] });
+      },
     });
     committer.listen(scheduler);
     committer.listen(changes);
@@ -285,6 +298,14 @@ export class TaskwireServer {
       },
       onError: (error) => onError(error, 'pruning finished tasks'),
     });
+    const operator = new OperatorActions({
+      store,
+      scheduler,
+      pauses,
+      events,
+      now,
+      acceptedTypes: () => types.list(),
+    });
     const core: Core = {
       store,
       committer,
@@ -292,14 +313,20 @@ export class TaskwireServer {
       waiters,
       types,
       schedules,
+      operator,
       serverName: `taskwire ${process.pid}`,
       maxAttempts: opts.maxAttempts,
       now,
       listWorkers: () => [...(local?.info() ? [local.info()!] : []), ...remote.list()],
       storeStatus: () => health.status,
     };
-    const sync = new StoreSync(store, scheduler, waiters, onError, (what, at) =>
-      what === 'due' ? scheduler.due.dueAt(at) : schedules.dueAt(at),
+    const sync = new StoreSync(
+      store,
+      scheduler,
+      waiters,
+      onError,
+      (what, at) => (what === 'due' ? scheduler.due.dueAt(at) : schedules.dueAt(at)),
+      () => pauses.reload(),
     );
     const listWorkers = core.listWorkers;
     // Metrics only for an HTTP listener to serve them: without one they cost nothing.
@@ -334,7 +361,7 @@ export class TaskwireServer {
               metrics,
               storeHealth,
               workers: listWorkers,
-              operator: { cancel: (id) => committer.cancel(id) },
+              operator: dashboardOperator(committer, operator),
               readOnly: httpOptions.readOnly ?? false,
               csrf: new Csrf(),
             },
@@ -344,6 +371,7 @@ export class TaskwireServer {
     return {
       parts: {
         committer,
+        pauses,
         scheduler,
         schedules,
         pruner,

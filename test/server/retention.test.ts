@@ -8,6 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { connect, TaskPrunedError } from '../../src/client/index.ts';
 import type { TaskHandler } from '../../src/handlers/run-handler.ts';
 import { ErrorCode } from '../../src/protocol/errors.ts';
 import { Pruner } from '../../src/server/scheduling/pruner.ts';
@@ -58,6 +59,44 @@ const backends: Backend[] = [
 
 for (const backend of backends) {
   describe(`retention (${backend.name})`, { skip: backend.skip ?? false }, () => {
+    it('a tally goes whole once its last task is past the retention; tally.status says so', async () => {
+      let clock = T0;
+      const made = await backend.store?.();
+      const ts = await startServer({
+        ...(made && { store: made.store }),
+        now: () => clock,
+        concurrency: 4,
+        retentionMs: 10 * SECOND,
+        pruneIntervalMs: 5,
+      });
+      const client = await RawClient.connect(ts.port);
+      try {
+        const created = await client.call('tally.create', { keys: 3, reps: 1 });
+        const id = created.result.id as string;
+        for (;;) {
+          const changed = ts.server.events.next('task:changed');
+          const status = (await client.call('tally.status', { id })).result;
+          if (status.keysDone === 3) break;
+          await changed;
+        }
+        const gone = ts.server.events.next('task:pruned', (e) => e.tallies.includes(Number(id)));
+        clock += 11 * SECOND;
+        const pruned = await gone;
+        assert.equal(pruned.tasks.length, 3);
+        const reply = await client.call('tally.status', { id });
+        assert.equal(reply.error?.code, ErrorCode.TASK_PRUNED);
+        assert.match(
+          reply.error.message,
+          /tally \d+ was finished and has been deleted by retention/,
+        );
+        assert.equal((await client.call('tally.status', { id: '999' })).error?.code, 1009);
+      } finally {
+        client.close();
+        await ts[Symbol.asyncDispose]();
+        await made?.drop();
+      }
+    });
+
     it('prunes each finished status by its retention, and says so on status, wait and cancel', async () => {
       let clock = T0;
       const made = await backend.store?.();
@@ -66,6 +105,7 @@ for (const backend of backends) {
         now: () => clock,
         handlers: new Map([['boom', boom]]),
         maxAttempts: 1,
+        http: { host: '127.0.0.1', port: 0 },
         retentionMs: 10 * SECOND,
         retentionFailedMs: 60 * SECOND,
         pruneIntervalMs: 5,
@@ -114,6 +154,18 @@ for (const backend of backends) {
         clock += 60 * SECOND;
         await failedGone;
         assert.equal((await client.call('status', { id: failed.id })).error?.code, 1014);
+        // The dashboard's API says gone (410), not unknown (404); the task counts let go.
+        const http = `http://127.0.0.1:${ts.server.httpAddress!.port}`;
+        assert.equal((await fetch(`${http}/api/tasks/${done.id}`)).status, 410);
+        assert.equal((await fetch(`${http}/api/tasks/${never}`)).status, 404);
+        const metrics = await (await fetch(`${http}/metrics`)).text();
+        assert.match(metrics, /taskwire_tasks\{type="flip",status="done"\} 0/);
+        assert.match(metrics, /taskwire_tasks\{type="flip",status="canceled"\} 0/);
+        assert.match(metrics, /taskwire_tasks\{type="flip",status="scheduled"\} 1/);
+        // The client library's class for it.
+        await using lib = await connect({ port: ts.port });
+        await assert.rejects(lib.status(done.id), TaskPrunedError);
+        await assert.rejects(lib.status(never), (e: Error) => !(e instanceof TaskPrunedError));
         // The delayed task is not finished: it stays, however old its submit.
         assert.equal((await client.call('status', { id: later })).result.status, 'scheduled');
       } finally {

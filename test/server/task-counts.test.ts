@@ -79,6 +79,47 @@ describe('task counts', () => {
     tmp.remove();
   });
 
+  it('pruned tasks leave the counts, also during a reconcile in slices', async () => {
+    const tmp = tempDir();
+    const store = new SqliteStore({ path: join(tmp.dir, 'p.db') });
+    await store.open();
+    const { ids } = await store.write({
+      ...emptyBatch(T0),
+      submits: Array.from({ length: 10 }, () => task('a')),
+    });
+    // Every task canceled (finished) at T0: a 1 s retention lets them all go at T0 + 2 s.
+    await store.write({ ...emptyBatch(T0), cancels: ids });
+    let counts!: TaskCounts;
+    let slices = 0;
+    const prune = async () => {
+      const out = await store.prune({
+        now: T0 + 2000,
+        policy: { done: 1000, failed: 1000, canceled: 1000 },
+        keyHoldMs: 0,
+        before: T0 + 1000,
+        after: undefined,
+        // Ids 1-3: read by the first slice; 4-6: not read yet.
+        limit: 6,
+      });
+      for (const t of out.tasks) counts.remove(t.type, t.status, t.id);
+    };
+    const sliced: Store = Object.create(store, {
+      countsByType: {
+        value: async (after: number, to: number) => {
+          if (slices++ === 1) await prune();
+          return store.countsByType(after, to);
+        },
+      },
+    });
+    counts = new TaskCounts(sliced, new TypeLabels(), (e) => assert.fail(String(e)), 3);
+    await counts.reconcile();
+    assert.deepEqual(list(counts), ['a canceled 4']);
+    assert.deepEqual(list(counts), await storeCounts(store));
+    await counts.stop();
+    await store.close();
+    tmp.remove();
+  });
+
   it('moves never count below zero, and fold types past the cap into other', async () => {
     const store = { countsByType: async () => [], maxTaskId: async () => 0 } as unknown as Store;
     const counts = new TaskCounts(store, new TypeLabels(1), () => undefined);

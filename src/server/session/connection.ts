@@ -102,6 +102,12 @@ export class Connection implements Session, WorkerConnection {
   /** With auth on: who this connection is and what it may call. */
   readonly access: SessionAccess | undefined;
 
+  /** Who the connection authenticated as, with its address; undefined without auth. */
+  get identity(): string | undefined {
+    const name = this.access?.name;
+    return name && `${name}@${this.remote}`;
+  }
+
   constructor(
     readonly socket: Socket,
     private readonly deps: ConnectionDeps,

@@ -223,6 +223,8 @@ class ForbiddenError(AuthError):
 @error_class(1014, "TASK_PRUNED")
 class TaskPrunedError(TaskwireError):
     """The task (or tally) was finished and has since been deleted by the server's retention."""
+
+
 @error_class(1020, "PAYLOAD_TOO_COMPLEX")
 class PayloadTooComplexError(TaskwireError):
     """A request line nested too deep or held too many object keys (``data["limit"]``, ``data["max"]``)."""

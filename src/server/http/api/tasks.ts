@@ -8,7 +8,7 @@ import { type ActionName, act } from '../actions.ts';
 import type { HttpContext } from '../context.ts';
 import { formatCursor, parseFilters, type RawQuery, toTaskQuery } from '../filters.ts';
 import { offered } from '../operator.ts';
-import { readTask } from '../task-read.ts';
+import { missingTask, readTask } from '../task-read.ts';
 
 export const tasksApi: FastifyPluginAsync<{ ctx: HttpContext }> = async (app, { ctx }) => {
   app.get<{ Querystring: RawQuery }>('/api/tasks', async (req) => {
@@ -21,7 +21,10 @@ export const tasksApi: FastifyPluginAsync<{ ctx: HttpContext }> = async (app, { 
 
   app.get<{ Params: { id: string } }>('/api/tasks/:id', async (req, reply) => {
     const task = await readTask(ctx, req.params.id);
-    if (!task) return reply.code(404).send({ error: `no such task: ${req.params.id}` });
+    if (!task) {
+      const { status, message } = await missingTask(ctx, req.params.id);
+      return reply.code(status).send({ error: message });
+    }
     return taskView(task);
   });
 

@@ -10,7 +10,7 @@ import { taskView } from '../../session/views.ts';
 import type { HttpContext } from '../context.ts';
 import { html, page } from '../html.ts';
 import { offered } from '../operator.ts';
-import { readTask } from '../task-read.ts';
+import { missingTask, readTask } from '../task-read.ts';
 import { actionForm, badge, noticeOf, when } from './common.ts';
 
 /** Fields shown in their own place; any other field of the view is listed as it is. */
@@ -70,9 +70,13 @@ export const taskPage: FastifyPluginAsync<{ ctx: HttpContext }> = async (app, { 
     const csrf = ctx.csrf.token(req.session);
     const logout = req.session ? { csrf } : undefined;
     if (!record) {
-      const missing = html`<h1>No such task</h1><p>There is no task ${req.params.id}.</p>`;
+      const why = await missingTask(ctx, req.params.id);
+      const missing =
+        why.status === 410
+          ? html`<h1>Task pruned</h1><p>Task ${req.params.id} was finished and has been deleted by retention.</p>`
+          : html`<h1>No such task</h1><p>There is no task ${req.params.id}.</p>`;
       return reply
-        .code(404)
+        .code(why.status)
         .type('text/html; charset=utf-8')
         .send(page({ title: 'No such task', tab: 'tasks', logout }, missing));
     }
