@@ -253,16 +253,14 @@ export class Connection implements Session, WorkerConnection {
   private flush(): void {
     this.flushQueued = false;
     if (this.out.length === 0 || this.closed) return;
+    const out = this.out;
+    this.out = [];
+    this.outChars = 0;
     let accepted: boolean;
     try {
-      const data = this.out.length === 1 ? this.out[0]! : this.out.join('');
-      this.out = [];
-      this.outChars = 0;
-      accepted = this.socket.write(data);
+      accepted = this.socket.write(out.length === 1 ? out[0]! : out.join(''));
     } catch (error) {
       // A write that cannot happen (RangeError: Invalid string length) ends this connection only.
-      this.out = [];
-      this.outChars = 0;
       this.deps.log.warn({ err: error, remote: this.remote }, 'write failed; closing');
       this.socket.destroy();
       return;
@@ -289,12 +287,8 @@ export class Connection implements Session, WorkerConnection {
    */
   checkLine(now: number): void {
     if (this.lineSince === 0 || this.closed) return;
-    if (this.framer.pendingBytes === 0) {
-      this.lineSince = 0;
-      return;
-    }
-    if (this.socket.isPaused()) {
-      this.lineSince = now;
+    if (this.framer.pendingBytes === 0 || this.socket.isPaused()) {
+      this.lineSince = this.framer.pendingBytes === 0 ? 0 : now;
       return;
     }
     const ms = this.deps.limits.lineTimeoutMs;
