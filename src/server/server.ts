@@ -27,7 +27,7 @@ import { type ResolvedOptions, resolveOptions, type ServerOptions } from './opti
 import { CronSchedules } from './scheduling/cron-schedules.ts';
 import { LocalExecutor } from './scheduling/local-executor.ts';
 import { Pauses } from './scheduling/pauses.ts';
-import { Pruner } from './scheduling/pruner.ts';
+import { Pruner, retentionPolicy } from './scheduling/pruner.ts';
 import { RemoteWorkers } from './scheduling/remote-workers.ts';
 import { Scheduler } from './scheduling/scheduler.ts';
 import { TaskTypes } from './scheduling/task-types.ts';
@@ -40,9 +40,6 @@ import { TaskChanges } from './task-changes.ts';
 import { Waiters } from './waiters.ts';
 
 export type { ServerOptions } from './options.ts';
-
-/** A retention option as the pruner takes it: 0 (like null) keeps the tasks forever. */
-const keepFor = (ms: number | null): number | null => (ms === 0 ? null : ms);
 
 /** What `start()` builds. */
 interface Parts {
@@ -109,16 +106,7 @@ export class TaskwireServer {
    */
   async start(): Promise<{ host: string; port: number }> {
     const { opts, store, log } = this;
-    checkStartRules({
-      host: opts.host,
-      auth: opts.authFile !== undefined,
-      insecure: !!opts.insecure,
-      legacy: !!opts.legacy,
-      tally: opts.tally !== undefined,
-      ...(opts.http && {
-        http: { host: opts.http.host, auth: !!opts.http.auth || opts.authFile !== undefined },
-      }),
-    });
+    checkStartRules(opts);
     // A bad auth file stops the start before anything is bound or opened.
     this.auth = await loadTaskPortAuth(opts, this.events, log);
     await this.listener.listen(opts.host, opts.port);
@@ -285,11 +273,7 @@ export class TaskwireServer {
       onError,
     });
     const pruner = new Pruner(store, {
-      policy: {
-        done: keepFor(opts.retentionMs),
-        canceled: keepFor(opts.retentionMs),
-        failed: keepFor(opts.retentionFailedMs),
-      },
+      policy: retentionPolicy(opts.retentionMs, opts.retentionFailedMs),
       now,
       intervalMs: opts.pruneIntervalMs,
       onPruned: (tasks, tallies) => {

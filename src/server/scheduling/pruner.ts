@@ -23,6 +23,22 @@ const PRUNE_BATCH_MIN = 50;
 /** A batch that takes longer than this halves the next one; one under a quarter of it doubles it. */
 const BATCH_TARGET_MS = 5;
 
+/**
+ * The policy of the server's options: `retentionMs` for done and canceled tasks,
+ * `retentionFailedMs` for failed ones; 0 (like null) keeps them forever.
+ */
+export function retentionPolicy(
+  retentionMs: number | null,
+  retentionFailedMs: number | null,
+): RetentionPolicy {
+  const keepFor = (ms: number | null): number | null => (ms === 0 ? null : ms);
+  return {
+    done: keepFor(retentionMs),
+    canceled: keepFor(retentionMs),
+    failed: keepFor(retentionFailedMs),
+  };
+}
+
 export interface PrunerOptions {
   policy: RetentionPolicy;
   now: () => number;
