@@ -22,10 +22,12 @@ export type {
 } from './protocol/messages.ts';
 export type {
   AttemptView,
+  RetryView,
   ScheduleParams,
   ScheduleView,
   TaskSpec,
   TaskView,
+  TypeView,
 } from './protocol/tasks.ts';
 export type { ServerEvents } from './server/events.ts';
 export { type ServerOptions, TaskwireServer } from './server/server.ts';

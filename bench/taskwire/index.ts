@@ -61,7 +61,12 @@ export function taskwireWorkloads(opts: TaskwireOptions = DEFAULTS): TaskwireWor
     ...latencyCounts.map((n) => latencyWorkload(tier, 'remote', store, n)),
     latencyWorkload(tier, 'builtin', store),
   ];
-  const defaultOnly = [clientsWorkload(store), idleWorkersWorkload(store)];
+  // What auth and TLS cost: steady and latency again with both on (default tier only).
+  const secureRows = [
+    steadyWorkload('default', store, 1, 'auth+tls'),
+    latencyWorkload('default', 'remote', store, 1, 'auth+tls'),
+  ];
+  const defaultOnly = [...secureRows, clientsWorkload(store), idleWorkersWorkload(store)];
   if (!pg) {
     return {
       workloads: [

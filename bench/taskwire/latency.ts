@@ -16,6 +16,7 @@ import type { Sample, Tier, Workload } from '../lib/types.ts';
 import { abortReason, within } from '../lib/wait.ts';
 import { payload, TASK_TYPE } from './producer.ts';
 import { taskwireWorkload } from './run.ts';
+import { clientOptionsFor, makeSecure, type Variant } from './secure.ts';
 import { startServers, stopServers } from './server.ts';
 import { boundMs, sizes } from './sizes.ts';
 import type { BenchStore } from './store.ts';
@@ -62,8 +63,11 @@ export function latencyWorkload(
   executor: Executor,
   store: BenchStore,
   servers = 1,
+  variant: Variant = 'plain',
 ): Workload {
-  const prefix = executor === 'remote' ? 'latency' : 'latency-builtin';
+  const base = executor === 'remote' ? 'latency' : 'latency-builtin';
+  // auth+tls: the same with `--auth-file` and TLS (secure.ts); rows `latency-auth+tls-p50…`.
+  const prefix = variant === 'plain' ? base : `${base}-${variant}`;
   const names = [`${prefix}-p50`, `${prefix}-p99`];
   if (servers > 1 && executor !== 'remote') throw new Error(`${prefix}: one server only`);
   return taskwireWorkload({
@@ -77,6 +81,7 @@ export function latencyWorkload(
       'worker process with concurrency 1, builtin: the server’s own executor (--delay-scale 0)',
     async measure(ctx, scope, setup) {
       const { latencyWarmup: warmup, latencySamples: samples } = sizes(ctx.quick);
+      const secure = variant === 'plain' ? undefined : await makeSecure(scope);
       const handles = await startServers(
         scope,
         {
@@ -84,6 +89,7 @@ export function latencyWorkload(
           fsync: tier === 'fsync',
           local: executor === 'builtin',
           args: executor === 'builtin' ? ['--delay-scale', '0'] : [],
+          ...(secure && { secure }),
         },
         setup.servers,
       );
@@ -92,7 +98,11 @@ export function latencyWorkload(
         const last = handles.at(-1)!;
         await startWorkers(scope, last.port, { count: 1, concurrency: 1, types: [TASK_TYPE] });
       }
-      const client = await connect({ port: server.port, reconnect: false });
+      const client = await connect({
+        port: server.port,
+        reconnect: false,
+        ...clientOptionsFor(server.port),
+      });
       scope.defer(() => client.close());
       const micros = await within(
         roundTrips(client, warmup, samples, scope.signal, ctx.progress),

@@ -13,6 +13,7 @@ import { freePort } from '../lib/ports.ts';
 import type { Proc } from '../lib/processes.ts';
 import type { RunScope } from '../lib/scope.ts';
 import { sleep, TimeoutError } from '../lib/wait.ts';
+import { clientOptionsFor, registerSecure, type Secure } from './secure.ts';
 import { type RunStore, storeArgs } from './store.ts';
 
 /** The built command line; `npm run bench` builds it first. */
@@ -33,6 +34,8 @@ export interface ServerSpec {
   files?: number;
   /** Reuse this port (a restart); a free one otherwise. */
   port?: number;
+  /** The auth+tls variant: its flags, and its clients' and workers' settings (secure.ts). */
+  secure?: Secure;
 }
 
 export interface ServerHandle {
@@ -79,7 +82,12 @@ export async function waitServing(port: number, proc: Proc, signal: AbortSignal)
   for (;;) {
     if (!proc.running) throw new Error(proc.describeExit(await proc.exited));
     try {
-      const client = await connect({ port, reconnect: false, connectTimeoutMs: 5000 });
+      const client = await connect({
+        port,
+        reconnect: false,
+        connectTimeoutMs: 5000,
+        ...clientOptionsFor(port),
+      });
       try {
         await client.ping();
         return;
@@ -112,10 +120,12 @@ export async function startServer(scope: RunScope, spec: ServerSpec): Promise<Se
     ...(spec.fsync ? ['--fsync'] : []),
     ...(spec.local ? [] : ['--no-local']),
     ...(spec.args ?? []),
+    ...(spec.secure?.serverArgs ?? []),
     // Extra server flags for a whole run, e.g. TASKWIRE_BENCH_SERVER_ARGS='--http 127.0.0.1:0'
     // to measure what the metrics cost per task.
     ...(process.env.TASKWIRE_BENCH_SERVER_ARGS?.split(' ').filter(Boolean) ?? []),
   ];
+  if (spec.secure) registerSecure(scope, port, spec.secure);
   const started = performance.now();
   const proc = spawnNode(scope, args, `server :${port}`, spec.files);
   await waitServing(port, proc, scope.signal);
@@ -143,7 +153,9 @@ export async function startServers(
 export async function connectEach(scope: RunScope, ports: readonly number[]): Promise<Client[]> {
   const clients: Client[] = [];
   scope.defer(() => Promise.all(clients.map((c) => c.close())));
-  for (const port of ports) clients.push(await connect({ port, reconnect: false }));
+  for (const port of ports) {
+    clients.push(await connect({ port, reconnect: false, ...clientOptionsFor(port) }));
+  }
   return clients;
 }
 

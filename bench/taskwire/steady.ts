@@ -18,6 +18,7 @@ import { waitCompleted } from './completion.ts';
 import { WORKER_NOTE } from './drain.ts';
 import { submitPipelined, TASK_TYPE } from './producer.ts';
 import { rate, taskwireWorkload } from './run.ts';
+import { makeSecure, type Variant } from './secure.ts';
 import { connectEach, startServers, stopServers } from './server.ts';
 import { boundMs, sizes } from './sizes.ts';
 import type { BenchStore } from './store.ts';
@@ -26,18 +27,25 @@ import { killWorkers, startWorkers, WORKER_CONCURRENCY } from './workers.ts';
 
 const WORKERS = 4;
 
-export function steadyWorkload(tier: Tier, store: BenchStore, servers = 1): Workload {
+/** `variant` auth+tls: the same with `--auth-file` and TLS (secure.ts); rows `steady-auth+tls…`. */
+export function steadyWorkload(
+  tier: Tier,
+  store: BenchStore,
+  servers = 1,
+  variant: Variant = 'plain',
+): Workload {
   const pg = store.kind === 'postgres';
+  const family = variant === 'plain' ? 'steady' : `steady-${variant}`;
   return taskwireWorkload({
     tier,
-    family: 'steady',
+    family,
     store,
     servers,
     measures: [
-      'steady',
-      'steady-cpu-server',
-      'steady-cpu-workers',
-      'steady-cpu-producer',
+      family,
+      `${family}-cpu-server`,
+      `${family}-cpu-workers`,
+      `${family}-cpu-producer`,
       ...(pg ? ['steady-db-xacts', 'steady-db-rows', 'steady-db-wal'] : []),
     ],
     note: pg ? `${WORKER_NOTE}; ${DB_WORK_NOTE}` : WORKER_NOTE,
@@ -45,9 +53,10 @@ export function steadyWorkload(tier: Tier, store: BenchStore, servers = 1): Work
       const n = sizes(ctx.quick).tasks;
       const runStore = await setup.newStore();
       ctx.progress(`starting ${setup.servers} server(s)`);
+      const secure = variant === 'plain' ? undefined : await makeSecure(scope);
       const handles = await startServers(
         scope,
-        { store: runStore, fsync: tier === 'fsync' },
+        { store: runStore, fsync: tier === 'fsync', ...(secure && { secure }) },
         setup.servers,
       );
       const ports = handles.map((s) => s.port);
@@ -94,10 +103,10 @@ export function steadyWorkload(tier: Tier, store: BenchStore, servers = 1): Work
       await killWorkers(procs);
       await stopServers(handles);
       const samples = [
-        rate('steady', n, elapsed),
-        cpuPerTask('steady-cpu-server', serverSeconds, n),
-        cpuPerTask('steady-cpu-workers', workersSeconds, n),
-        cpuPerTask('steady-cpu-producer', (producerCpu.user + producerCpu.system) / 1e6, n),
+        rate(family, n, elapsed),
+        cpuPerTask(`${family}-cpu-server`, serverSeconds, n),
+        cpuPerTask(`${family}-cpu-workers`, workersSeconds, n),
+        cpuPerTask(`${family}-cpu-producer`, (producerCpu.user + producerCpu.system) / 1e6, n),
       ];
       if (dbMeter) {
         const { samples: db, line } = await dbMeter.finish('steady', n, scope.signal);

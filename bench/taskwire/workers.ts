@@ -1,6 +1,7 @@
 /** Remote worker processes: `node dist/cli/main.js worker` with the simulated delays off. */
 import type { Proc } from '../lib/processes.ts';
 import type { RunScope } from '../lib/scope.ts';
+import { workerArgsFor } from './secure.ts';
 import { CLI, CPU_PROF_ENV, spawnNode } from './server.ts';
 
 /** Tasks each worker process runs at once in the throughput runs (drain, steady, backlog). */
@@ -44,6 +45,7 @@ export async function startWorkers(
       spec.types.join(','),
       '--name',
       `bench-${i}`,
+      ...workerArgsFor(port),
     ];
     workers.push(spawnNode(scope, args, `worker ${i} (:${port})`));
   }

@@ -1,4 +1,4 @@
-/** `taskwire cancel ID`: cancels an enqueued or scheduled task. */
+/** `taskwire cancel ID`: cancels a task not finished yet (a running one is stopped). */
 import { Command } from 'commander';
 import {
   clientCommand,
@@ -18,7 +18,8 @@ export function cancelCommand(): Command {
   return clientCommand<TargetOptions, [string]>(
     new Command('cancel')
       .description(
-        'cancel an enqueued or scheduled task (exit 1 if it is not found or not cancelable)',
+        'cancel a task not finished yet; a running one is stopped (its worker is told). ' +
+          'Exit 1 if it is not found or already finished',
       )
       .argument('<id>', 'task id'),
     (flags, io, _signal, id) => runCancel({ ...flags, id }, io),

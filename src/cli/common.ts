@@ -10,15 +10,18 @@ import {
   AuthError,
   type Client,
   ClientClosedError,
+  type ClientTlsOptions,
   ConnectError,
   ConnectionLostError,
   connect,
   ForbiddenError,
   RpcError,
+  TlsError,
 } from '../client/index.ts';
 import type { Json } from '../model/tasks.ts';
 import type { TaskView } from '../protocol/tasks.ts';
 import { untilStopSignal } from './signals.ts';
+import { addTlsOptions, type TlsFlags, tlsOption } from './tls-options.ts';
 
 /** The CLI's exit codes. */
 export const ExitCode = {
@@ -52,7 +55,7 @@ export class UsageError extends Error {
 }
 
 /** The `--host`/`--port`/`--order` options every client command takes. */
-export interface TargetOptions {
+export interface TargetOptions extends TlsFlags {
   /** One server or a list: `host[:port][,host[:port]…]` (IPv6 in brackets). */
   host: string;
   /** A number once parsed from the command line; a string when it came from the environment. */
@@ -67,12 +70,13 @@ export interface TargetOptions {
 export interface Target {
   addresses: ServerAddress[];
   order: 'ordered' | 'random';
+  tls?: boolean | ClientTlsOptions;
   token?: string;
 }
 
 /** Adds `-H, --host`, `-P, --port` and `--order`, defaulting to TASKWIRE_HOST / TASKWIRE_PORT. */
 export function addTargetOptions(cmd: Command, env: NodeJS.ProcessEnv = process.env): Command {
-  return cmd
+  return addTlsOptions(cmd)
     .addOption(
       new Option(
         '-H, --host <addresses>',
@@ -112,12 +116,19 @@ function tokenOf(opts: TargetOptions, env: NodeJS.ProcessEnv): string | undefine
 export function resolveTarget(opts: TargetOptions, env = process.env): Target {
   const port = typeof opts.port === 'number' ? opts.port : parsePort(opts.port);
   if (port === undefined) throw new UsageError(`invalid port '${opts.port}' (TASKWIRE_PORT)`);
+  let tls: Target['tls'];
+  try {
+    tls = tlsOption(opts, env);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
   const token = tokenOf(opts, env);
   try {
     return {
       addresses: parseAddressList(opts.host, port),
       order: opts.order ?? 'ordered',
       ...(token !== undefined && { token }),
+      ...(tls && { tls }),
     };
   } catch (err) {
     if (err instanceof AddressError) throw new UsageError(`${err.message} (-H or TASKWIRE_HOST)`);
@@ -199,7 +210,11 @@ export function reportError(err: unknown, io: Io): number {
     say(err instanceof AuthError ? `token refused: ${err.message}` : err.message);
     return ExitCode.REFUSED;
   }
-  if (err instanceof ConnectError || err instanceof ConnectionLostError) {
+  if (
+    err instanceof ConnectError ||
+    err instanceof ConnectionLostError ||
+    err instanceof TlsError
+  ) {
     say(err.message);
     return ExitCode.CANNOT_CONNECT;
   }

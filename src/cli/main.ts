@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { cancelCommand } from './cancel.ts';
 import { ExitCode, processIo, reportError } from './common.ts';
+import { pauseCommand, retryCommand, typesCommand } from './operate.ts';
 import { pingCommand } from './ping.ts';
 import { scheduleCommand } from './schedule.ts';
 import { serverCommand } from './server.ts';
@@ -28,6 +29,10 @@ function buildProgram(): Command {
     .addCommand(statusCommand())
     .addCommand(waitCommand())
     .addCommand(cancelCommand())
+    .addCommand(retryCommand())
+    .addCommand(pauseCommand('pause'))
+    .addCommand(pauseCommand('resume'))
+    .addCommand(typesCommand())
     .addCommand(workerCommand())
     .addCommand(workersCommand())
     .addCommand(pingCommand())

@@ -49,6 +49,31 @@ export function delayOption(value: string): number {
   return ms;
 }
 
+/** `--timeout 30s`: how long one attempt may run, a duration above zero (ms). */
+export function timeoutOption(value: string): number {
+  let ms: number;
+  try {
+    ms = delayOption(value);
+  } catch {
+    throw new InvalidArgumentError('expected a duration such as 500ms, 30s, 5m, 2h or 1d.');
+  }
+  if (ms < 1) throw new InvalidArgumentError(`a timeout must be above zero (${value}).`);
+  return ms;
+}
+
+/** `--task-timeout flip=10s` (repeatable): a type's attempt timeout, added to `previous`. */
+export function typeTimeoutOption(
+  value: string,
+  previous: Map<string, number> = new Map(),
+): Map<string, number> {
+  const at = value.lastIndexOf('=');
+  const type = value.slice(0, at);
+  if (at <= 0 || type.length > 128) {
+    throw new InvalidArgumentError('expected TYPE=DURATION, e.g. flip=10s.');
+  }
+  return new Map([...previous, [type, timeoutOption(value.slice(at + 1))]]);
+}
+
 /**
  * `--at 2026-12-24T18:00:00Z`: an ISO 8601 date and time with a time zone, not more than
  * RUN_AT_TOLERANCE_MS in the past (a time that recent runs the task at once).

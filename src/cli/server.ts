@@ -6,7 +6,8 @@ import { createLogger, type LogFormat } from '../server/logger.ts';
 import { TaskwireServer } from '../server/server.ts';
 import { openStoreFromOption } from '../store/open.ts';
 import type { Store } from '../store/types.ts';
-import { parseDuration } from './scheduling-options.ts';
+import { parseDuration, typeTimeoutOption } from './scheduling-options.ts';
+import { addLimitOptions, type LimitFlags, limitOptions } from './server-limits.ts';
 import { onReloadSignal, onStopSignals, startedByNpm } from './signals.ts';
 import { warmUp } from './warm-up.ts';
 
@@ -34,7 +35,7 @@ function number(min: number, integer = false) {
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-interface ServerFlags {
+interface ServerFlags extends LimitFlags {
   host: string;
   port: number;
   db?: string;
@@ -45,6 +46,7 @@ interface ServerFlags {
   concurrency: number;
   local: boolean;
   lease: number;
+  taskTimeout?: Map<string, number>;
   maxAttempts: number;
   maxLineBytes: number;
   maxInFlight: number;
@@ -77,7 +79,7 @@ function httpAddress(value: string): HttpAddress {
 
 /** Builds the `server` command. */
 export function serverCommand(): Command {
-  return new Command('server')
+  return addLimitOptions(new Command('server'))
     .description('start the task server')
     .option('-H, --host <host>', 'address to listen on', '127.0.0.1')
     .option('-P, --port <port>', 'port to listen on', number(0, true), 5000)
@@ -104,6 +106,11 @@ export function serverCommand(): Command {
     .option('--concurrency <n>', 'tasks the built-in executor runs at once', number(1, true), 1)
     .option('--no-local', 'run no built-in executor: every task goes to remote workers')
     .option('--lease <seconds>', 'lease of a task handed to a worker', number(0.05), 30)
+    .option(
+      '--task-timeout <type=duration>',
+      'attempt timeout of tasks of a type that have none of their own, e.g. flip=10s (repeatable)',
+      typeTimeoutOption,
+    )
     .option(
       '--max-attempts <n>',
       'failed attempts before a task is marked failed',
@@ -203,8 +210,10 @@ export function serverCommand(): Command {
         flags.logLevel,
         flags.logFormat ?? (process.stdout.isTTY ? 'pretty' : 'json'),
       );
+      let limits: ReturnType<typeof limitOptions>;
       let store: Store;
       try {
+        limits = limitOptions(flags);
         store = openStoreFromOption(flags.store ?? flags.db ?? 'taskwire.db', {
           fsync: flags.fsync,
           ...(flags.poolSize === undefined ? {} : { poolSize: flags.poolSize }),
@@ -222,6 +231,7 @@ export function serverCommand(): Command {
         concurrency: flags.concurrency,
         local: flags.local,
         leaseMs: flags.lease * 1000,
+        ...(flags.taskTimeout && { taskTimeouts: flags.taskTimeout }),
         maxAttempts: flags.maxAttempts,
         maxLineBytes: flags.maxLineBytes,
         maxInFlight: flags.maxInFlight,
@@ -240,6 +250,7 @@ export function serverCommand(): Command {
         metricsReconcileMs: flags.metricsReconcile * 1000,
         retentionMs: flags.retention,
         retentionFailedMs: flags.retentionFailed,
+        ...limits,
         logger,
       });
       // The handlers go in before the start: a signal that comes while it runs is not lost.
@@ -273,7 +284,16 @@ export function serverCommand(): Command {
         { watchParent: startedByNpm() },
       );
       // SIGHUP reads the auth file again (without one, SIGHUP keeps its default: it stops).
-      if (flags.authFile !== undefined) onReloadSignal(() => void server.reloadAuth());
+      // With TLS it reloads the certificate and key too (TaskwireServer.reload).
+      if (flags.authFile !== undefined || limits.tls) {
+        onReloadSignal(
+          () =>
+            void starting.then(
+              () => server.reload(),
+              () => undefined,
+            ),
+        );
+      }
       try {
         await starting;
       } catch (error) {

@@ -70,7 +70,10 @@ export async function untilStopSignal<T>(fn: (signal: AbortSignal) => Promise<T>
   }
 }
 
-/** Calls `reload` on each SIGHUP (the server reads its auth file again); returns the remover. */
+/**
+ * Calls `reload` on every SIGHUP (the server reads its files again: the auth file, the TLS
+ * certificate and key) instead of letting the signal end the process. Returns the remover.
+ */
 export function onReloadSignal(reload: () => void): () => void {
   const handler = () => reload();
   process.on('SIGHUP', handler);

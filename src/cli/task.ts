@@ -13,7 +13,13 @@ import {
   UsageError,
   withClient,
 } from './common.ts';
-import { atOption, delayOption, keyOption, priorityOption } from './scheduling-options.ts';
+import {
+  atOption,
+  delayOption,
+  keyOption,
+  priorityOption,
+  timeoutOption,
+} from './scheduling-options.ts';
 import { followTask } from './wait.ts';
 
 /** The seed protocol's numeric aliases. */
@@ -41,6 +47,8 @@ export interface TaskCommandOptions extends TargetOptions {
   /** When the task is due, ISO 8601 (`--at`). */
   at?: string;
   key?: string;
+  /** How long one attempt may run (ms, from `--timeout 30s`). */
+  timeout?: number;
 }
 
 /** The `task` command. */
@@ -71,6 +79,11 @@ export function taskCommand(): Command {
         '--key <key>',
         'unique key: while a task of this type holds it, no second one is made (1-256 chars)',
         keyOption,
+      )
+      .option(
+        '--timeout <duration>',
+        'fail an attempt that runs longer (error timeout; retries apply): 500ms, 30s, 5m',
+        timeoutOption,
       ),
     (flags, io, signal, type, data) =>
       runTask({ ...flags, type, ...(data === undefined ? {} : { data }) }, io, signal),
@@ -93,6 +106,7 @@ export function runTask(opts: TaskCommandOptions, io: Io, signal?: AbortSignal):
       ...(opts.delay !== undefined && { delay: opts.delay }),
       ...(opts.at !== undefined && { runAt: opts.at }),
       ...(opts.key !== undefined && { key: opts.key }),
+      ...(opts.timeout !== undefined && { timeout: opts.timeout }),
     };
     return withClient(opts, { reconnect: packet }, async (client) => {
       const { id, duplicate } = await client.submitTask(type, data, options);

@@ -4,7 +4,6 @@
  * over between the servers of an address list.
  */
 import type net from 'node:net';
-import { TypedEmitter } from '../events/emitter.ts';
 import type { Json } from '../model/tasks.ts';
 import { ErrorCode } from '../protocol/errors.ts';
 import { decodeUtf8, encodeLine } from '../protocol/framing/ndjson.ts';
@@ -19,17 +18,18 @@ import type {
 import type { ScheduleParams, ScheduleView, TaskSpec, TaskView } from '../protocol/tasks.ts';
 import { formatAddress } from './address.ts';
 import { overLimit, type PendingCall, PendingCalls, type WaitState } from './calls.ts';
-import { LineConnection, openSocket, reconnectSocket } from './connection.ts';
+import { connectFirst, LineConnection, reconnectSocket } from './connection.ts';
 import {
   AuthError,
   ClientClosedError,
-  ConnectError,
   ConnectionLostError,
   RpcError,
   rpcError,
+  TlsError,
+  tlsFailureOf,
 } from './errors.ts';
+import { OperatorCalls } from './operator-calls.ts';
 import {
-  type ClientEvents,
   type ClientOptions,
   type ParamsArgs,
   type ResolvedOptions,
@@ -45,6 +45,7 @@ export type {
   ClientEvents,
   ClientOptions,
   ParamsArgs,
+  RetryManyOptions,
   SubmitOptions,
   WaitOptions,
 } from './options.ts';
@@ -57,7 +58,7 @@ export async function connect(opts: ClientOptions = {}): Promise<Client> {
 }
 
 /** A connection to a taskwire server, safe for many concurrent calls. */
-export class Client extends TypedEmitter<ClientEvents> {
+export class Client extends OperatorCalls {
   private readonly opts: ResolvedOptions;
   /** Every server this client may connect to, as `host:port`, in list order. */
   readonly addresses: readonly string[];
@@ -85,34 +86,20 @@ export class Client extends TypedEmitter<ClientEvents> {
     this.attach(socket, false, index);
   }
 
-  /**
-   * Opens a connection to the first server of the list that accepts one (see `order`);
-   * rejects with AddressError for a bad list, with ConnectError (naming every address
-   * tried) if no server accepts.
-   */
+  /** Connects to the first server that accepts (AddressError: bad list; ConnectError: none). */
   static async connect(opts: ClientOptions = {}): Promise<Client> {
     const resolved = resolveOptions(opts);
-    const { addresses, connectTimeoutMs } = resolved;
-    const start = opts.order === 'random' ? Math.floor(Math.random() * addresses.length) : 0;
-    const failures: ConnectError[] = [];
-    for (let k = 0; k < addresses.length; k++) {
-      const index = (start + k) % addresses.length;
-      const { host, port } = addresses[index]!;
-      try {
-        const socket = await openSocket(host, port, connectTimeoutMs);
-        const client = new Client(resolved, socket, index);
-        // With a token, connected means authenticated: a refused token rejects (AuthError).
-        await client.authenticated?.catch(async (error: unknown) => {
-          await client.close();
-          throw error;
-        });
-        return client;
-      } catch (err) {
-        if (!(err instanceof ConnectError)) throw err;
-        failures.push(err);
-      }
-    }
-    throw ConnectError.all(failures);
+    const n = resolved.addresses.length;
+    const start = opts.order === 'random' ? Math.floor(Math.random() * n) : 0;
+    return connectFirst(resolved, start, async (socket, index) => {
+      const client = new Client(resolved, socket, index);
+      // With a token, connected means authenticated: a refused token rejects (AuthError).
+      await client.authenticated?.catch(async (error: unknown) => {
+        await client.close();
+        throw error;
+      });
+      return client;
+    });
   }
 
   /** `host:port` of the server connected to (while disconnected: the last one). */
@@ -126,14 +113,11 @@ export class Client extends TypedEmitter<ClientEvents> {
   }
 
   /** Calls any method with typed params and result. */
-  call<M extends MethodName>(method: M, ...args: ParamsArgs<M>): Promise<ResultOf<M>> {
+  override call<M extends MethodName>(method: M, ...args: ParamsArgs<M>): Promise<ResultOf<M>> {
     return this.request(method, args[0]) as Promise<ResultOf<M>>;
   }
 
-  /**
-   * Sends a JSON-RPC notification (no id): the server runs it and answers nothing. Returns
-   * false and sends nothing while disconnected: a notification is not queued for later.
-   */
+  /** Sends a JSON-RPC notification (no id; no answer); false, sending nothing, while disconnected. */
   notify<M extends MethodName>(method: M, ...args: ParamsArgs<M>): boolean {
     const conn = this.conn;
     if (!conn || this.authenticating) return false;
@@ -141,20 +125,13 @@ export class Client extends TypedEmitter<ClientEvents> {
     return true;
   }
 
-  /**
-   * Submits one task; resolves with its id once committed. Submits made in the same
-   * microtask travel as one `submitMany` (see SubmitBatcher); each still gets its own id or
-   * error.
-   */
+  /** Submits one task; its id once committed (a microtask's submits go as one submitMany). */
   submit(type: string, data: Json, opts: SubmitOptions = {}): Promise<string> {
     const spec = toSpec(type, data, opts, this.opts.idempotent);
     return new Promise((resolve, reject) => this.submits.submit(spec, resolve, reject));
   }
 
-  /**
-   * `submit`, answering also whether the task's key was held already (`duplicate`: the id is
-   * that task's and nothing new was submitted).
-   */
+  /** `submit`, answering also whether the task's key was held already (`duplicate`). */
   submitTask(type: string, data: Json, opts: SubmitOptions = {}): Promise<SubmitResult> {
     const spec = toSpec(type, data, opts, this.opts.idempotent);
     return new Promise((resolve, reject) =>
@@ -214,7 +191,7 @@ export class Client extends TypedEmitter<ClientEvents> {
     return promise;
   }
 
-  /** Cancels an enqueued or scheduled task; resolves with its new state. */
+  /** Cancels a task not finished yet (a running one is stopped); its new state. */
   cancel(id: string): Promise<TaskView> {
     return this.call('cancel', { id });
   }
@@ -249,8 +226,8 @@ export class Client extends TypedEmitter<ClientEvents> {
 
   /** The server refused a line as too long and is closing: see onClose. */
   private refusedLine: RpcError | undefined;
-  /** The token was refused (or removed): every call fails with it, no reconnection. */
-  private refusedToken: AuthError | undefined;
+  /** The token was refused (or removed), or TLS failed: every call fails with it, for good. */
+  private refusal: AuthError | TlsError | undefined;
   /** Until `auth` is answered on a new connection, calls wait in the queue. */
   private authenticated: Promise<void> | undefined;
   private authenticating = false;
@@ -280,7 +257,7 @@ export class Client extends TypedEmitter<ClientEvents> {
 
   private request(method: string, params: unknown, wait?: WaitState): Promise<unknown> {
     if (this.closed) return Promise.reject(new ClientClosedError(method));
-    if (this.refusedToken) return Promise.reject(this.refusedToken);
+    if (this.refusal) return Promise.reject(this.refusal);
     if (this.lost) return Promise.reject(new ConnectionLostError(method, this.address, this.lost));
     return new Promise((resolve, reject) => {
       const call: PendingCall = {
@@ -349,7 +326,7 @@ export class Client extends TypedEmitter<ClientEvents> {
     if (msg.error !== undefined) {
       const error = rpcError(msg.error as RpcErrorObject);
       // The server closes the connection next; see onClose.
-      if (error instanceof AuthError) this.refusedToken ??= error;
+      if (error instanceof AuthError) this.refusal ??= error;
       if (call) this.calls.reject(call, error);
       else if (msg.id === null) {
         if (error.code === ErrorCode.LINE_TOO_LONG) this.refusedLine = error;
@@ -371,22 +348,24 @@ export class Client extends TypedEmitter<ClientEvents> {
   private onClose(error: Error | undefined): void {
     this.conn = undefined;
     const address = this.address;
+    // After the handshake TLS can still fail: the server refused our certificate (mutual TLS).
+    if (!this.closed) this.refusal ??= tlsFailureOf(error, this.opts.addresses[this.index]!);
+    const tlsFailure = this.refusal instanceof TlsError ? this.refusal : undefined;
     const resend: PendingCall[] = [];
     const refused = this.refusedLine;
     this.refusedLine = undefined;
     for (const call of this.calls.takeInFlight()) {
       if (refused && overLimit(call, refused)) this.calls.reject(call, refused);
       else if (this.opts.reconnect && resendable(call.method, call.params)) resend.push(call);
-      else this.calls.reject(call, new ConnectionLostError(call.method, address, error));
+      else
+        this.calls.reject(call, tlsFailure ?? new ConnectionLostError(call.method, address, error));
     }
     this.calls.queued = [...resend, ...this.calls.queued];
     this.authenticating = false;
     if (this.closed) return;
     this.emit('connection:lost', { address, error });
-    const refusedToken = this.refusedToken;
-    if (refusedToken) {
-      for (const call of this.calls.takeQueued()) this.calls.reject(call, refusedToken);
-      this.emit('connection:refused', { address, error: refusedToken });
+    if (this.refusal) {
+      this.refuse(this.refusal);
       return;
     }
     if (this.opts.reconnect) {
@@ -397,6 +376,13 @@ export class Client extends TypedEmitter<ClientEvents> {
     for (const call of this.calls.takeQueued()) {
       this.calls.reject(call, new ConnectionLostError(call.method, address, error));
     }
+  }
+
+  /** Fails every queued call with `refusal` and reconnects no more. */
+  private refuse(refusal: AuthError | TlsError): void {
+    this.refusal = refusal;
+    for (const call of this.calls.takeQueued()) this.calls.reject(call, refusal);
+    this.emit('connection:refused', { address: this.address, error: refusal });
   }
 
   /** Reconnects (see `reconnectSocket`), and attaches the new connection. */
@@ -413,6 +399,7 @@ export class Client extends TypedEmitter<ClientEvents> {
           round,
           delayMs,
         }),
+      onRefused: (error) => this.refuse(error),
     });
     if (found) this.attach(found.socket, true, found.index);
   }

@@ -4,8 +4,9 @@
  */
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import tls, { type ConnectionOptions } from 'node:tls';
 import { LineFramer } from '../protocol/framing/ndjson.ts';
-import { ConnectError } from './errors.ts';
+import { ConnectError, isTlsFailure, TlsError } from './errors.ts';
 
 /** Flush at once past this many queued characters instead of waiting for the microtask. */
 const FLUSH_AT_CHARS = 256 * 1024;
@@ -21,26 +22,40 @@ export function backoffDelay(attempt: number, random: () => number = Math.random
   return Math.min(MAX_BACKOFF_MS, Math.round(base * (0.8 + 0.4 * random())));
 }
 
-/** Opens a TCP connection; rejects with a ConnectError naming the address. */
+/**
+ * Opens a TCP connection, or with `tlsOptions` a TLS one whose handshake (and certificate
+ * check) is done; rejects with a ConnectError naming the address, or a TlsError.
+ */
 export function openSocket(
   host: string,
   port: number,
   timeoutMs: number,
   signal?: AbortSignal,
+  tlsOptions?: ConnectionOptions,
 ): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
-    const socket = net.connect({ host, port });
+    const socket = tlsOptions
+      ? tls.connect({
+          ...tlsOptions,
+          host,
+          port,
+          // SNI takes a name, not an address; the certificate is checked against either.
+          ...(tlsOptions.servername === undefined && net.isIP(host) === 0 && { servername: host }),
+        })
+      : net.connect({ host, port });
     const fail = (cause: unknown) => {
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
       socket.destroy();
-      reject(new ConnectError(host, port, cause));
+      reject(
+        isTlsFailure(cause) ? new TlsError(host, port, cause) : new ConnectError(host, port, cause),
+      );
     };
     const onAbort = () => fail('ECONNABORTED');
     const timer = setTimeout(() => fail('ETIMEDOUT'), timeoutMs);
     signal?.addEventListener('abort', onAbort, { once: true });
     socket.once('error', fail);
-    socket.once('connect', () => {
+    socket.once(tlsOptions ? 'secureConnect' : 'connect', () => {
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
       socket.off('error', fail);
@@ -131,18 +146,50 @@ export class LineConnection {
 }
 
 /**
+ * Tries `addresses` in list order from `start` until one accepts a connection, and resolves
+ * with what `open` makes of its socket; rejects with a ConnectError naming every address
+ * tried. Another error (a TlsError, or what `open` throws, e.g. an AuthError) rejects at once.
+ */
+export async function connectFirst<T>(
+  opts: {
+    addresses: readonly { host: string; port: number }[];
+    connectTimeoutMs: number;
+    tls?: ConnectionOptions;
+  },
+  start: number,
+  open: (socket: net.Socket, index: number) => Promise<T>,
+): Promise<T> {
+  const { addresses, connectTimeoutMs, tls } = opts;
+  const failures: ConnectError[] = [];
+  for (let k = 0; k < addresses.length; k++) {
+    const index = (start + k) % addresses.length;
+    const { host, port } = addresses[index]!;
+    try {
+      return await open(await openSocket(host, port, connectTimeoutMs, undefined, tls), index);
+    } catch (err) {
+      if (!(err instanceof ConnectError)) throw err;
+      failures.push(err);
+    }
+  }
+  throw ConnectError.all(failures);
+}
+
+/**
  * Tries the servers in list order starting with the one after `from` (the server that
  * dropped is likely down), cycling through all of them; each round over the list starts
  * after a backoff delay (100 ms doubling to 5 s), the other tries of a round go at once.
- * Resolves with the first socket opened, or undefined once `isClosed`.
+ * Resolves with the first socket opened, or undefined once `isClosed`, or after a TlsError,
+ * told to `onRefused` (a certificate that does not verify is not mended by retrying).
  */
 export async function reconnectSocket(opts: {
   addresses: readonly { host: string; port: number }[];
   connectTimeoutMs: number;
+  tls?: ConnectionOptions;
   from: number;
   signal: AbortSignal;
   isClosed(): boolean;
   onRetry(index: number, attempt: number, round: number, delayMs: number): void;
+  onRefused(error: TlsError): void;
 }): Promise<{ socket: net.Socket; index: number } | undefined> {
   const { addresses, connectTimeoutMs, signal } = opts;
   const n = addresses.length;
@@ -163,9 +210,11 @@ export async function reconnectSocket(opts: {
     if (opts.isClosed()) return undefined;
     let socket: net.Socket;
     try {
-      socket = await openSocket(host, port, connectTimeoutMs, signal);
-    } catch {
-      continue;
+      socket = await openSocket(host, port, connectTimeoutMs, signal, opts.tls);
+    } catch (err) {
+      if (!(err instanceof TlsError)) continue;
+      if (!opts.isClosed()) opts.onRefused(err);
+      return undefined;
     }
     if (opts.isClosed()) {
       socket.destroy();

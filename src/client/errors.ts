@@ -129,3 +129,44 @@ function systemErrorCode(err: unknown): string {
   }
   return String(err);
 }
+
+/**
+ * TLS failed: the server's certificate did not verify (unknown CA, wrong name, expired), the
+ * server refused ours (mutual TLS), or the handshake broke (e.g. `tls` against a plain port).
+ * Retrying cannot help, so the client does not reconnect after one: it fails its calls.
+ */
+export class TlsError extends Error {
+  override readonly name = 'TlsError';
+  readonly host: string;
+  readonly port: number;
+  /** OpenSSL's or Node's code, e.g. `SELF_SIGNED_CERT_IN_CHAIN`, `ERR_TLS_CERT_ALTNAME_INVALID`. */
+  readonly code: string;
+
+  constructor(host: string, port: number, cause: Error) {
+    const code = (cause as NodeJS.ErrnoException).code ?? 'TLS_ERROR';
+    super(`TLS with ${formatAddress(host, port)} failed: ${cause.message} (${code})`, { cause });
+    this.host = host;
+    this.port = port;
+    this.code = code;
+  }
+}
+
+/** Certificate verification codes OpenSSL reports (X509_V_ERR_* without the prefix). */
+const X509_CODES =
+  /^(UNABLE_TO_|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|HOSTNAME_MISMATCH|INVALID_CA|PATH_LENGTH_EXCEEDED|INVALID_PURPOSE|CRL_)/;
+
+/** The TlsError for a socket error of TLS's when `error` is one (else undefined). */
+export function tlsFailureOf(
+  error: unknown,
+  at: { host: string; port: number },
+): TlsError | undefined {
+  return isTlsFailure(error) ? new TlsError(at.host, at.port, error) : undefined;
+}
+
+/** Whether a socket error is one of TLS's (verification, alert, protocol), not the network's. */
+export function isTlsFailure(error: unknown): error is Error {
+  if (!(error instanceof Error)) return false;
+  const code = (error as NodeJS.ErrnoException).code;
+  if (typeof code !== 'string') return false;
+  return code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_') || X509_CODES.test(code);
+}

@@ -13,6 +13,7 @@ export {
   type ClientOptions,
   connect,
   type ParamsArgs,
+  type RetryManyOptions,
   type SubmitOptions,
   type SubmitResult,
   type WaitOptions,
@@ -25,4 +26,6 @@ export {
   ForbiddenError,
   RpcError,
   TaskPrunedError,
+  TlsError,
 } from './errors.ts';
+export type { ClientTlsOptions } from './options.ts';

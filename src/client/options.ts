@@ -1,5 +1,6 @@
 /** What a Client can be told, its events, and the address list it resolves from them. */
 import { randomUUID } from 'node:crypto';
+import { type ConnectionOptions, rootCertificates } from 'node:tls';
 import type { Json } from '../model/tasks.ts';
 import type { MethodName, ParamsOf, ServerNotification } from '../protocol/messages.ts';
 import type { TaskSpec, TaskView } from '../protocol/tasks.ts';
@@ -10,7 +11,7 @@ import {
   parsePort,
   type ServerAddress,
 } from './address.ts';
-import type { AuthError, RpcError } from './errors.ts';
+import type { AuthError, RpcError, TlsError } from './errors.ts';
 
 export interface ClientOptions {
   /** Default 127.0.0.1; the same as `addresses: [{host, port}]`. Not with `addresses`. */
@@ -47,6 +48,39 @@ export interface ClientOptions {
    * and ends reconnecting.
    */
   token?: string;
+  /**
+   * Connect over TLS: `true` verifies the server's certificate against the system's CAs and
+   * its name against the host; an object adds a CA, a name or a client certificate. A
+   * certificate that does not verify rejects with TlsError and ends reconnecting.
+   */
+  tls?: boolean | ClientTlsOptions;
+}
+
+/** TLS settings of a client or worker (node:tls underneath). */
+export interface ClientTlsOptions {
+  /** PEM CA certificate(s) trusted besides the system's (a private or self-signed CA). */
+  ca?: string | Buffer | (string | Buffer)[];
+  /** The name the server's certificate must carry (default: the host connected to). */
+  servername?: string;
+  /** A client certificate and its key, for a server that requires one (mutual TLS). */
+  cert?: string | Buffer;
+  key?: string | Buffer;
+  /**
+   * `false` accepts any certificate: DANGEROUS, anyone on the path can read and change the
+   * traffic. For a test against a throwaway certificate only.
+   */
+  rejectUnauthorized?: boolean;
+}
+
+/** The node:tls options of `tls`, or undefined for plain TCP; a given CA adds to the system's. */
+export function tlsConnectOptions(
+  tls: boolean | ClientTlsOptions | undefined,
+): ConnectionOptions | undefined {
+  if (!tls) return undefined;
+  if (tls === true) return {};
+  const { ca, ...rest } = tls;
+  const extra = ca === undefined ? [] : Array.isArray(ca) ? ca : [ca];
+  return { ...rest, ...(extra.length > 0 && { ca: [...rootCertificates, ...extra] }) };
 }
 
 export interface SubmitOptions {
@@ -56,6 +90,8 @@ export interface SubmitOptions {
   priority?: number;
   /** Milliseconds from now until the task is due; it is `scheduled` until then. */
   delay?: number;
+  /** How long one attempt may run (ms) before it fails with `timeout` (retries apply). */
+  timeout?: number;
   /** When the task is due (a Date, an ISO 8601 string with a time zone, or ms since the epoch). */
   runAt?: Date | string | number;
   /**
@@ -144,8 +180,11 @@ export interface ClientEvents {
    * since the drop (1-based); `round` counts passes over the list.
    */
   'connection:retrying': { address: string; attempt: number; round: number; delayMs: number };
-  /** The server at `address` refused the token: calls fail with `error`, no reconnection. */
-  'connection:refused': { address: string; error: AuthError };
+  /**
+   * The server at `address` refused the token (AuthError), or TLS failed (TlsError: a
+   * certificate that does not verify): calls fail with `error`, no reconnection.
+   */
+  'connection:refused': { address: string; error: AuthError | TlsError };
   /** Every notification the server sends, including the `task.update`s routed to waits. */
   'server:notification': ServerNotification;
   /** An error response the server could not tie to a request (its id is null). */
@@ -163,6 +202,7 @@ export interface ResolvedOptions {
   connectTimeoutMs: number;
   maxLineBytes: number;
   token?: string;
+  tls?: ConnectionOptions;
 }
 
 /** The options with their defaults. */
@@ -174,7 +214,33 @@ export function resolveOptions(opts: ClientOptions): ResolvedOptions {
     connectTimeoutMs: opts.connectTimeoutMs ?? 10_000,
     maxLineBytes: opts.maxLineBytes ?? 16 * 1024 * 1024,
     ...(opts.token !== undefined && { token: opts.token }),
+    ...(opts.tls && { tls: tlsConnectOptions(opts.tls) }),
   };
+}
+
+/** The options with their defaults. */
+export function resolveClientOptions(opts: ClientOptions): ResolvedOptions {
+  return {
+    addresses: resolveAddresses(opts),
+    reconnect: opts.reconnect ?? true,
+    idempotent: opts.idempotent ?? false,
+    connectTimeoutMs: opts.connectTimeoutMs ?? 10_000,
+    maxLineBytes: opts.maxLineBytes ?? 16 * 1024 * 1024,
+  };
+}
+
+/** What `retryMany` retries: tasks in `status` (default failed) of `type`, created since. */
+export interface RetryManyOptions {
+  status?: 'failed' | 'canceled';
+  type?: string;
+  /** Created at or after (a Date, an ISO 8601 string with a time zone, or ms since the epoch). */
+  since?: Date | string | number;
+}
+
+export function retryManyParams(opts: RetryManyOptions): ParamsOf<'retryMany'> {
+  const { since, ...rest } = opts;
+  if (since === undefined) return rest;
+  return { ...rest, since: typeof since === 'string' ? since : new Date(since).toISOString() };
 }
 
 /** The servers a client connects to: `addresses`, else `host`/`port` as a one-element list. */

@@ -44,8 +44,11 @@ export const MAX_DELAY_MS = 10 * 366 * 24 * 60 * 60 * 1000;
  */
 export const RUN_AT_TOLERANCE_MS = 60_000;
 
-/** The states of one attempt (a lease): active while a worker holds it, then how it ended. */
-export type AttemptState = 'active' | 'done' | 'failed' | 'expired' | 'released';
+/**
+ * The states of one attempt (a lease): active while a worker holds it, then how it ended
+ * (`canceled`: the task was canceled while this attempt ran).
+ */
+export type AttemptState = 'active' | 'done' | 'failed' | 'expired' | 'released' | 'canceled';
 
 /** Any JSON value: task data and results travel as JSON. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };

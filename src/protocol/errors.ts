@@ -25,9 +25,14 @@ export const ErrorCode = {
   UNAUTHORIZED: 1012,
   /** The token lacks a role the method needs; the connection keeps working. */
   FORBIDDEN: 1013,
-  TASK_PRUNED: 1020,
+  TASK_PRUNED: 1014,
+  TASK_NOT_RETRYABLE: 1015,
+  // Limits (docs/security.md): refused before the request is parsed, or the connection is closed.
+  PAYLOAD_TOO_COMPLEX: 1020,
+  LINE_TIMEOUT: 1021,
   SHUTTING_DOWN: 2001,
   STORE_UNAVAILABLE: 2002,
+  TOO_MANY_CONNECTIONS: 2010,
 } as const;
 
 export type ErrorCodeName = keyof typeof ErrorCode;

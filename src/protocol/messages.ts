@@ -5,7 +5,7 @@
 
 import type { Json } from '../model/tasks.ts';
 import type { ErrorCodeValue } from './errors.ts';
-import type { ScheduleParams, ScheduleView, TaskSpec, TaskView } from './tasks.ts';
+import type { ScheduleParams, ScheduleView, TaskSpec, TaskView, TypeView } from './tasks.ts';
 
 export type RpcId = string | number;
 
@@ -94,7 +94,24 @@ export interface Methods {
   submitMany: { params: { tasks: TaskSpec[] }; result: { ids: string[]; duplicate?: boolean[] } };
   status: { params: { id: string; attempts?: boolean }; result: TaskView };
   wait: { params: { id: string; updates?: boolean }; result: TaskView };
+  /** Cancels a task not finished yet; a running one's worker is told to stop (revoked). */
   cancel: { params: { id: string }; result: TaskView };
+  /** Puts a failed or canceled task back in the queue with a fresh attempt budget. */
+  retry: { params: { id: string }; result: TaskView };
+  /**
+   * Retries every task in `status` (default failed) of `type`, created at or after `since`
+   * (ISO 8601), in batches; answers how many.
+   */
+  retryMany: {
+    params: { status?: 'failed' | 'canceled'; type?: string; since?: string } | undefined;
+    result: { retried: number };
+  };
+  /** Stops handing out tasks of a type (running ones finish; new ones queue). */
+  pause: { params: { type: string }; result: { type: string; paused: true; changed: boolean } };
+  /** Hands out tasks of a paused type again. */
+  resume: { params: { type: string }; result: { type: string; paused: false; changed: boolean } };
+  /** Every task type with its tasks per status and whether it is paused. */
+  types: { params: Record<string, never> | undefined; result: { types: TypeView[] } };
   workers: { params: Record<string, never> | undefined; result: { workers: WorkerInfo[] } };
   'tally.create': {
     params: { keys: number; reps: number; name?: string };
@@ -135,11 +152,17 @@ export interface Notifications {
   'task.update': { task: TaskView };
   /** Tasks leased to this worker connection. */
   'task.assign': { tasks: Assignment[] };
-  /** Leases this worker no longer holds: expired, or the task was canceled. */
-  'task.revoke': { tokens: string[]; reason: 'expired' | 'canceled' };
+  /**
+   * Leases this worker no longer holds: expired, the task was canceled, or the attempt ran
+   * past its timeout (it failed with `timeout`). The worker stops them and does not report.
+   */
+  'task.revoke': { tokens: string[]; reason: RevokeReason };
 }
 
 export type NotificationName = keyof Notifications;
+
+/** Why a lease was taken from its worker (see `task.revoke`). */
+export type RevokeReason = 'expired' | 'canceled' | 'timeout';
 
 /** A notification as a discriminated union on `method`. */
 export type ServerNotification = {

@@ -42,6 +42,7 @@ const taskSpec = strict({
   delay: Type.Optional(int(0, MAX_DELAY_MS)),
   runAt: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
   key: Type.Optional(Type.String({ minLength: 1, maxLength: KEY_MAX_LENGTH })),
+  timeout: Type.Optional(int(1, MAX_DELAY_MS)),
 });
 
 const scheduleName = Type.String({ minLength: 1, maxLength: 128 });
@@ -65,6 +66,18 @@ const specs: { [M in MethodName]: ParamsSpec<M> } = {
   status: { schema: strict({ id, attempts: Type.Optional(Type.Boolean()) }) },
   wait: { schema: strict({ id, updates: Type.Optional(Type.Boolean()) }) },
   cancel: { schema: strict({ id }) },
+  retry: { schema: strict({ id }) },
+  retryMany: {
+    schema: strict({
+      status: Type.Optional(Type.Union([Type.Literal('failed'), Type.Literal('canceled')])),
+      type: Type.Optional(taskType),
+      since: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    }),
+    optional: true,
+  },
+  pause: { schema: strict({ type: taskType }) },
+  resume: { schema: strict({ type: taskType }) },
+  types: none,
   workers: none,
   'tally.create': {
     schema: strict({

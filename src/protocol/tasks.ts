@@ -32,6 +32,11 @@ export interface TaskSpec {
    * 24 hours ago), a submit with it creates nothing and answers that task's id.
    */
   key?: string;
+  /**
+   * How long one attempt may run (ms): past it the attempt fails with the error `timeout`
+   * (the worker's signal aborts) and retries apply. Default: the server's for the type, if any.
+   */
+  timeout?: number;
 }
 
 /** One lease of a task: an attempt by one worker. */
@@ -68,6 +73,22 @@ export interface TaskView {
   /** The cron schedule whose tick created the task. */
   schedule?: string;
   attemptLog?: AttemptView[];
+  /** Who put the task back in the queue, and when (with `attempts`, as the log). */
+  retries?: RetryView[];
+}
+
+/** A retry of a finished task: when, by whom (a token's name, or the address), from what. */
+export interface RetryView {
+  at: string;
+  by: string;
+  was: TaskStatus;
+}
+
+/** A task type as `types` lists it: its tasks per status, and whether it is paused. */
+export interface TypeView {
+  type: string;
+  counts: Record<TaskStatus, number>;
+  paused: boolean;
 }
 
 /** A cron schedule as clients see it. Times are ISO 8601 strings. */

@@ -4,8 +4,12 @@
  * request that filled it is handled). A caller's promise settles only after that
  * transaction commits, so "acknowledged" always means "committed". While a batch is being
  * written (an async store), new writes gather for the next one; at most one batch is in
- * flight.
+ * flight. Nothing one request carries can fail a batch that others share: a batch the store
+ * refuses for a reason other than being unavailable is written again one caller at a time,
+ * so each caller gets its own verdict (see `refused`).
  */
+
+import { isStoreUnavailable } from '../store/errors.ts';
 import type {
   CancelOutcome,
   ClaimOutcome,
@@ -173,18 +177,7 @@ export class Committer {
   }
 
   private current(): Pending {
-    if (!this.pending) {
-      this.pending = {
-        batch: emptyBatch(0),
-        submits: [],
-        submitSizes: [],
-        completions: [],
-        failures: [],
-        releases: [],
-        cancels: [],
-        progress: [],
-      };
-    }
+    this.pending ??= newPending(0);
     if (!this.scheduled && !this.writing) {
       this.scheduled = true;
       // setImmediate runs after this turn's I/O callbacks: everything the sockets delivered
@@ -218,27 +211,46 @@ export class Committer {
     if (planner) batch.claims = planner.plan(batch);
     if (!hasWrites(batch) && batch.claims.length === 0) return Promise.resolve();
     const claims = planner && batch.claims.length > 0 ? planner : undefined;
-    const started = performance.now();
-    this.writing = this.store
-      .write(batch)
-      .then(
-        (outcome) => {
-          const ms = performance.now() - started;
-          this.settle(p, outcome);
-          for (const l of this.listeners) l.committed?.(batch, outcome, ms);
-          claims?.claimed(outcome.claims);
-        },
-        (error: unknown) => {
-          this.rejectAll(p, error);
-          for (const l of this.listeners) l.failed?.(error);
-          claims?.claimed(undefined);
-        },
-      )
-      .finally(() => {
-        this.writing = undefined;
-        if (this.pending) void this.flush();
-      });
+    this.writing = this.commit(p, claims).finally(() => {
+      this.writing = undefined;
+      if (this.pending) void this.flush();
+    });
     return this.writing;
+  }
+
+  /** Writes `p`'s batch in one transaction and settles its callers with what it did. */
+  private commit(p: Pending, claims: ClaimPlanner | undefined): Promise<void> {
+    const { batch } = p;
+    const started = performance.now();
+    return this.store.write(batch).then(
+      (outcome) => {
+        const ms = performance.now() - started;
+        this.settle(p, outcome);
+        for (const l of this.listeners) l.committed?.(batch, outcome, ms);
+        claims?.claimed(outcome.claims);
+      },
+      (error: unknown) => {
+        claims?.claimed(undefined);
+        return this.refused(p, error);
+      },
+    );
+  }
+
+  /**
+   * The store refused `p`'s batch. Unavailable (disk full, connection lost): every caller gets
+   * the error. Otherwise one caller's request may be what it cannot take (data that breaks the
+   * store's JSON, a constraint): each caller's share is written on its own, so the honest ones
+   * commit and only the culprit gets the error. Rare, so written one after the other.
+   */
+  private async refused(p: Pending, error: unknown): Promise<void> {
+    if (isStoreUnavailable(error) || callers(p) < 2) {
+      this.rejectAll(p, error);
+      for (const l of this.listeners) l.failed?.(error);
+      return;
+    }
+    for (const one of split(p)) await this.commit(one, undefined);
+    // The claims of the batch were not applied: plan them again with the next one.
+    if (this.planner) this.touch();
   }
 
   private settle(p: Pending, o: WriteOutcome): void {
@@ -272,6 +284,86 @@ export class Committer {
       for (const s of list as Settle<unknown>[]) s.reject(error);
     }
   }
+}
+
+function newPending(now: number): Pending {
+  return {
+    batch: emptyBatch(now),
+    submits: [],
+    submitSizes: [],
+    completions: [],
+    failures: [],
+    releases: [],
+    cancels: [],
+    progress: [],
+  };
+}
+
+/** How many calls wait on `p` (each submit, completeMany, fail… call counts once). */
+function callers(p: Pending): number {
+  return (
+    p.submits.length +
+    p.completions.length +
+    p.failures.length +
+    p.releases.length +
+    p.cancels.length +
+    p.progress.length
+  );
+}
+
+/** `p` as one Pending per caller, in the batch's order of kinds, without claims. */
+function split(p: Pending): Pending[] {
+  const { batch } = p;
+  const one = (fill: (q: Pending) => void): Pending => {
+    const q = newPending(batch.now);
+    if (batch.full) q.batch.full = batch.full;
+    fill(q);
+    return q;
+  };
+  const parts: Pending[] = [];
+  let offset = 0;
+  p.submits.forEach((settle, i) => {
+    const size = p.submitSizes[i]!;
+    const tasks = batch.submits.slice(offset, offset + size);
+    offset += size;
+    parts.push(
+      one((q) => {
+        q.batch.submits = tasks;
+        q.submitSizes.push(size);
+        q.submits.push(settle);
+      }),
+    );
+  });
+  for (const c of p.completions) {
+    const items = batch.completions.slice(c.start, c.start + c.count);
+    parts.push(
+      one((q) => {
+        q.batch.completions = items;
+        q.completions.push({ settle: c.settle, start: 0, count: c.count });
+      }),
+    );
+  }
+  const each = <T, S>(items: T[], settles: S[], put: (q: Pending, item: T, s: S) => void) =>
+    settles.forEach((s, i) => {
+      parts.push(one((q) => put(q, items[i]!, s)));
+    });
+  each(batch.failures, p.failures, (q, f, s) => {
+    q.batch.failures.push(f);
+    q.failures.push(s);
+  });
+  each(batch.releases, p.releases, (q, r, s) => {
+    q.batch.releases.push(r);
+    q.releases.push(s);
+  });
+  each(batch.cancels, p.cancels, (q, c, s) => {
+    q.batch.cancels.push(c);
+    q.cancels.push(s);
+  });
+  each(batch.progress, p.progress, (q, g, s) => {
+    q.batch.progress.push(g);
+    q.progress.push(s);
+  });
+  return parts;
 }
 
 function resolveEach<T>(settles: Settle<T>[], values: T[]): void {

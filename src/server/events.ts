@@ -1,4 +1,5 @@
 /** The server's events: tests and logs observe the server through them (server.events). */
+import type { TaskStatus } from '../model/tasks.ts';
 import type { PrunedTask } from '../store/retention.ts';
 import type { TaskRecord } from '../store/types.ts';
 
@@ -16,6 +17,10 @@ export interface ServerEvents {
     readyAt: number;
   };
   'task:changed': { task: TaskRecord };
+  /** An operator put finished tasks back in the queue (`was`: failed or canceled). */
+  'task:retried': { tasks: { id: number; type: string; was: TaskStatus }[]; by: string };
+  /** The paused task types changed (here, or on another server sharing the store). */
+  'types:paused': { paused: string[] };
   /** Scheduled tasks came due: they are enqueued now. */
   'task:due': { tasks: { id: number; type: string }[] };
   /** A schedule's tick made its task (`duplicate`: the tick's task existed already). */

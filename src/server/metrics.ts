@@ -59,7 +59,7 @@ export class ServerMetrics implements CommitListener {
   );
   private readonly attempts = this.fastCounter(
     'taskwire_task_attempts_total',
-    'Attempts (leases) that ended, by type and outcome (done, failed, expired, released).',
+    'Attempts (leases) that ended, by type and outcome (done, failed, timeout, expired, released, canceled).',
     ['type', 'outcome'],
   );
   private readonly runSeconds = new FastHistogram(
@@ -161,11 +161,12 @@ export class ServerMetrics implements CommitListener {
       for (const t of e.tasks) this.counts.remove(t.type, t.status, t.id);
     };
     const refused = () => this.authFailures.inc();
+    const retried = (e: ServerEvents['task:retried']) => this.retried(e.tasks);
     events.on('task:leased', leased).on('lease:expired', expired).on('task:due', due);
-    events.on('auth:refused', refused).on('task:pruned', pruned);
+    events.on('auth:refused', refused).on('task:pruned', pruned).on('task:retried', retried);
     this.offEvents.push(() => {
       events.off('task:leased', leased).off('lease:expired', expired).off('task:due', due);
-      events.off('auth:refused', refused).off('task:pruned', pruned);
+      events.off('auth:refused', refused).off('task:pruned', pruned).off('task:retried', retried);
     });
     await this.counts.start(this.src.reconcileMs);
   }
@@ -195,15 +196,25 @@ export class ServerMetrics implements CommitListener {
       this.reported(b.completions[i]!.token, completions[i], 'done');
     }
     for (let i = 0; i < b.failures.length; i++) {
-      this.reported(b.failures[i]!.token, failures[i], 'failed');
+      const f = b.failures[i]!;
+      this.reported(f.token, failures[i], f.reason === 'timeout' ? 'timeout' : 'failed');
     }
     for (let i = 0; i < b.releases.length; i++)
       this.reported(b.releases[i]!, releases[i], 'released');
     for (const c of outcome.cancels) {
       if (!c.ok) continue;
-      // A task canceled before its run-at was still scheduled.
       const t = c.task;
-      const was = t.finishedAt !== null && t.runAt > t.finishedAt ? 'scheduled' : 'enqueued';
+      for (const token of c.revoked) {
+        if (this.inFlight.take(token)) this.attempts.inc(this.labels.of(t.type), 'canceled');
+      }
+      // A task canceled before its run-at was still scheduled; one canceled while it ran was
+      // processing (a multi-unit task counts as enqueued until the reconcile: see leased).
+      const was =
+        c.revoked.length > 0 && t.reps === 1
+          ? 'processing'
+          : t.finishedAt !== null && t.runAt > t.finishedAt
+            ? 'scheduled'
+            : 'enqueued';
       this.counts.move(t.type, was, 'canceled', t.id);
       this.finished.inc(this.labels.of(c.task.type), 'canceled');
       this.totals.finished++;
@@ -235,6 +246,12 @@ export class ServerMetrics implements CommitListener {
     for (const t of tasks) this.counts.move(t.type, 'scheduled', 'enqueued', t.id);
   }
 
+  /** Finished tasks an operator put back in the queue: failed or canceled → enqueued. */
+  private retried(tasks: ServerEvents['task:retried']['tasks']): void {
+    this.generation++;
+    for (const t of tasks) this.counts.move(t.type, t.was, 'enqueued', t.id);
+  }
+
   private fastCounter(name: string, help: string, labelNames: string[]) {
     return new FastCounter(name, help, labelNames, this.registry);
   }
@@ -264,7 +281,7 @@ export class ServerMetrics implements CommitListener {
   private reported(
     token: number,
     after: TaskState | undefined,
-    outcome: 'done' | 'failed' | 'released',
+    outcome: 'done' | 'failed' | 'released' | 'timeout',
   ) {
     const lease = this.inFlight.take(token);
     if (!after) return;
@@ -276,7 +293,8 @@ export class ServerMetrics implements CommitListener {
     if (after.reps !== 1) return;
     this.counts.move(after.type, 'processing', after.status, after.id);
     if (!isTerminal(after.status)) return;
-    this.finished.inc(type, after.status);
+    // A task that failed for good on a timeout finished as `timeout`.
+    this.finished.inc(type, outcome === 'timeout' ? 'timeout' : after.status);
     this.totals.finished++;
   }
 }

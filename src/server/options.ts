@@ -4,6 +4,8 @@ import type { Store } from '../store/types.ts';
 import type { AuthOptions } from './auth/task-port-auth.ts';
 import type { HttpListenerOptions } from './http/http-listener.ts';
 import type { Logger } from './logger.ts';
+import { LIMIT_DEFAULTS } from './session/limits.ts';
+import type { TlsFiles } from './session/tls.ts';
 
 export interface ServerOptions extends AuthOptions {
   /** Where tasks are kept; `openStoreFromOption` builds one from a `--store` style string. */
@@ -21,6 +23,11 @@ export interface ServerOptions extends AuthOptions {
   /** Task types accepted beyond those the executor runs and those workers have declared. */
   types?: readonly string[];
   leaseMs?: number;
+  /**
+   * Per task type, how long one attempt may run (ms) when the task has no `timeout` of its
+   * own (`--task-timeout flip=10s`); past it the attempt fails with `timeout`.
+   */
+  taskTimeouts?: ReadonlyMap<string, number>;
   maxAttempts?: number;
   retryBaseMs?: number;
   maxLineBytes?: number;
@@ -29,6 +36,22 @@ export interface ServerOptions extends AuthOptions {
    * reading it; it reads again once half of them are answered.
    */
   maxInFlight?: number;
+  /** Connections served at once; the next one is told TOO_MANY_CONNECTIONS and closed. */
+  maxConnections?: number;
+  /** A connection whose unfinished line is older than this is closed (slowloris). */
+  lineTimeoutMs?: number;
+  /** Bytes of answers that may wait for a peer that does not read them; past it: closed. */
+  maxPendingBytes?: number;
+  /** A peer that takes none of its waiting answers for this long is closed. */
+  writeDeadlineMs?: number;
+  /** Deepest nesting of a request line (objects and arrays); deeper: PAYLOAD_TOO_COMPLEX. */
+  maxDepth?: number;
+  /** Distinct object key names in one request line; more: PAYLOAD_TOO_COMPLEX. */
+  maxKeys?: number;
+  /** Serve the task port over TLS (`ca`: require client certificates that chain to it). */
+  tls?: TlsFiles;
+  /** How long a TLS handshake may take before the socket is closed. */
+  tlsHandshakeTimeoutMs?: number;
   /** How long running tasks get to finish on close before they go back to the queue. */
   graceMs?: number;
   /** Serves probes, metrics and the dashboard over HTTP at this address (see observability.md). */
@@ -64,6 +87,7 @@ export const DEFAULTS = {
   retryBaseMs: 1000,
   maxLineBytes: 1024 * 1024,
   maxInFlight: 16_384,
+  ...LIMIT_DEFAULTS,
   graceMs: 10_000,
   metricsReconcileMs: 60_000,
   retentionMs: (7 * DAY_MS) as number | null,

@@ -22,9 +22,11 @@ import { Csrf } from './http/csrf.ts';
 import { HttpListener } from './http/http-listener.ts';
 import { type Logger, silentLogger } from './logger.ts';
 import { ServerMetrics } from './metrics.ts';
+import { dashboardOperator, OperatorActions } from './operator.ts';
 import { type ResolvedOptions, resolveOptions, type ServerOptions } from './options.ts';
 import { CronSchedules } from './scheduling/cron-schedules.ts';
 import { LocalExecutor } from './scheduling/local-executor.ts';
+import { Pauses } from './scheduling/pauses.ts';
 import { Pruner } from './scheduling/pruner.ts';
 import { RemoteWorkers } from './scheduling/remote-workers.ts';
 import { Scheduler } from './scheduling/scheduler.ts';
@@ -45,6 +47,7 @@ const keepFor = (ms: number | null): number | null => (ms === 0 ? null : ms);
 /** What `start()` builds. */
 interface Parts {
   committer: Committer;
+  pauses: Pauses;
   scheduler: Scheduler;
   schedules: CronSchedules;
   pruner: Pruner;
@@ -72,12 +75,23 @@ export class TaskwireServer {
   private auth: TaskPortAuth | undefined;
   private closing = false;
   private closePromise: Promise<void> | undefined;
+  /** What `reload()` runs (SIGHUP): each reads its files again. */
+  private readonly reloaders: (() => void | Promise<void>)[] = [];
 
   constructor(options: ServerOptions) {
     this.opts = resolveOptions(options);
     this.store = options.store;
     this.log = options.logger ?? silentLogger();
-    this.listener = new TaskListener(this.events, this.log);
+    const o = this.opts;
+    this.listener = new TaskListener(this.events, this.log, {
+      maxConnections: o.maxConnections,
+      lineSweepMs: Math.max(10, Math.min(1000, Math.floor(o.lineTimeoutMs / 4))),
+      ...(o.tls && { tls: { files: o.tls, handshakeTimeoutMs: o.tlsHandshakeTimeoutMs } }),
+    });
+    this.onReload(() => this.reloadAuth());
+    this.onReload(() => {
+      if (this.listener.reloadTls()) this.log.info('TLS certificate and key reloaded');
+    });
     this.health = new StoreHealth((status, error) => {
       if (status === 'ok') {
         this.log.warn('the store is available again; resuming');
@@ -120,6 +134,7 @@ export class TaskwireServer {
     const { parts, core } = this.assemble();
     this.parts = parts;
     await core.types.load();
+    await parts.pauses.load();
     await parts.scheduler.start();
     await parts.schedules.start();
     parts.pruner.start();
@@ -131,6 +146,13 @@ export class TaskwireServer {
       core,
       maxLineBytes: opts.maxLineBytes,
       maxInFlight: opts.maxInFlight,
+      limits: {
+        maxConnections: opts.maxConnections,
+        lineTimeoutMs: opts.lineTimeoutMs,
+        maxPendingBytes: opts.maxPendingBytes,
+        writeDeadlineMs: opts.writeDeadlineMs,
+        json: { maxDepth: opts.maxDepth, maxKeys: opts.maxKeys },
+      },
       log,
       events: this.events,
       closing: () => this.closing,
@@ -160,6 +182,29 @@ export class TaskwireServer {
    */
   async reloadAuth(): Promise<void> {
     if (this.auth) await reloadTokens(this.auth);
+  }
+
+  /**
+   * Reads the server's files again (the CLI calls it on SIGHUP): the auth file (reloadAuth),
+   * the TLS certificate and key, and what else registered with `onReload`. A file that cannot
+   * be used keeps what was loaded before and is logged; open connections are not dropped.
+   */
+  async reload(): Promise<void> {
+    for (const fn of this.reloaders) {
+      try {
+        await fn();
+      } catch (error) {
+        this.log.error(
+          { err: error },
+          `reload failed, keeping what was loaded: ${(error as Error).message}`,
+        );
+      }
+    }
+  }
+
+  /** Adds a step to `reload()`. */
+  onReload(fn: () => void | Promise<void>): void {
+    this.reloaders.push(fn);
   }
 
   /**
@@ -198,6 +243,15 @@ export class TaskwireServer {
       isWatched: (id) => waiters.wantsUpdates(id),
       onError,
       onSweep: () => health.ok(false),
+      ...(opts.taskTimeouts && { taskTimeouts: opts.taskTimeouts }),
+    });
+    const pauses = new Pauses(store, {
+      now,
+      onError,
+      apply: (paused) => {
+        scheduler.setPaused(paused);
+        if (events.listens('types:paused')) events.emit('types:paused', { paused: [...paused] });
+      },
     });
     committer.listen(scheduler);
     committer.listen(changes);
@@ -244,6 +298,14 @@ export class TaskwireServer {
       },
       onError: (error) => onError(error, 'pruning finished tasks'),
     });
+    const operator = new OperatorActions({
+      store,
+      scheduler,
+      pauses,
+      events,
+      now,
+      acceptedTypes: () => types.list(),
+    });
     const core: Core = {
       store,
       committer,
@@ -251,14 +313,20 @@ export class TaskwireServer {
       waiters,
       types,
       schedules,
+      operator,
       serverName: `taskwire ${process.pid}`,
       maxAttempts: opts.maxAttempts,
       now,
       listWorkers: () => [...(local?.info() ? [local.info()!] : []), ...remote.list()],
       storeStatus: () => health.status,
     };
-    const sync = new StoreSync(store, scheduler, waiters, onError, (what, at) =>
-      what === 'due' ? scheduler.due.dueAt(at) : schedules.dueAt(at),
+    const sync = new StoreSync(
+      store,
+      scheduler,
+      waiters,
+      onError,
+      (what, at) => (what === 'due' ? scheduler.due.dueAt(at) : schedules.dueAt(at)),
+      () => pauses.reload(),
     );
     const listWorkers = core.listWorkers;
     // Metrics only for an HTTP listener to serve them: without one they cost nothing.
@@ -293,7 +361,7 @@ export class TaskwireServer {
               metrics,
               storeHealth,
               workers: listWorkers,
-              operator: { cancel: (id) => committer.cancel(id) },
+              operator: dashboardOperator(committer, operator),
               readOnly: httpOptions.readOnly ?? false,
               csrf: new Csrf(),
             },
@@ -303,6 +371,7 @@ export class TaskwireServer {
     return {
       parts: {
         committer,
+        pauses,
         scheduler,
         schedules,
         pruner,

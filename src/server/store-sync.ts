@@ -37,6 +37,8 @@ export class StoreSync {
      * (without: read the times again).
      */
     private readonly onDue: (what: 'due' | 'schedule', at?: number) => void = () => {},
+    /** Another server paused or resumed a type (or events were missed): read them again. */
+    private readonly onPaused: () => void = () => {},
   ) {}
 
   /** Subscribes when the store shares its database with other servers; a no-op otherwise. */
@@ -60,6 +62,14 @@ export class StoreSync {
   private onEvent(event: StoreEvent): void {
     if (event.kind === 'due' || event.kind === 'schedule') {
       this.onDue(event.kind, event.at);
+      return;
+    }
+    if (event.kind === 'paused') {
+      this.onPaused();
+      return;
+    }
+    if (event.kind === 'revoked') {
+      this.scheduler.revoke(event.tokens, 'canceled');
       return;
     }
     if (event.kind === 'ready') {

@@ -6,8 +6,11 @@
  */
 import type { AttemptState, Json, TaskStatus } from '../model/tasks.ts';
 import type { PruningStore } from './retention.ts';
+import type { ScheduleRecord, ScheduleSpec, ScheduleTick } from './schedule-types.ts';
 import type { TaskCursor, TaskQuery } from './task-query.ts';
 
+export type { ScheduleRecord, ScheduleSpec, ScheduleTick } from './schedule-types.ts';
+export { tickKey } from './schedule-types.ts';
 export type { TaskCursor, TaskQuery } from './task-query.ts';
 
 export interface NewTask {
@@ -29,6 +32,8 @@ export interface NewTask {
   key?: string;
   /** The cron schedule whose tick created the task. */
   schedule?: string;
+  /** How long one attempt may run (ms) before it fails with `timeout`; none when left out. */
+  timeoutMs?: number;
 }
 
 /**
@@ -44,7 +49,8 @@ export function hasOptions(t: NewTask): boolean {
     t.priority !== undefined ||
     t.runAt !== undefined ||
     t.key !== undefined ||
-    t.schedule !== undefined
+    t.schedule !== undefined ||
+    t.timeoutMs !== undefined
   );
 }
 
@@ -118,6 +124,8 @@ export interface Lease {
   priority: number;
   key: string | null;
   schedule: string | null;
+  /** The task's own attempt timeout (ms), null for none (a per-type default may apply). */
+  timeoutMs: number | null;
 }
 
 export interface ClaimRequest {
@@ -142,6 +150,8 @@ export interface Failure {
   error: string;
   /** When the task may be retried, if it has attempts left. */
   retryAt: number;
+  /** Why the server failed it (not the worker): its timeout passed. For the metrics only. */
+  reason?: 'timeout';
 }
 
 /**
@@ -170,15 +180,18 @@ export interface WriteBatch {
   full?: (taskId: number) => boolean;
 }
 
-/** What one claim got. */
+/** What one claim got; `more`: more tasks of its types were ready than it leased. */
 export interface ClaimOutcome {
   leases: Lease[];
-  /** Whether more tasks of the request's types were ready than it leased. */
   more: boolean;
 }
 
+/**
+ * A cancel of a task not finished yet. `revoked`: the active leases it ended (a running
+ * task's; their attempts end `canceled`, and a late report on them is stale).
+ */
 export type CancelOutcome =
-  | { ok: true; task: TaskRecord }
+  | { ok: true; task: TaskRecord; revoked: number[] }
   | { ok: false; reason: 'not_found' }
   | { ok: false; reason: 'not_cancelable'; status: TaskStatus };
 
@@ -205,11 +218,7 @@ export interface WriteOutcome {
 }
 
 /** A lease that ran past its deadline and was taken back. */
-export interface ExpiredLease {
-  token: number;
-  taskId: number;
-  worker: string;
-}
+export type ExpiredLease = { token: number; taskId: number; worker: string };
 
 /** A tally: `keys` tasks of type `tally` (data `{tally, key}`), each needing `reps` units. */
 export interface TallySpec {
@@ -265,16 +274,49 @@ export interface StoreCapabilities {
  * - `due`: a task another instance stored comes due at `at` (a delayed task, a retry): a
  *   subscriber's timer should fire by then. `schedule`: a schedule runs next at `at`. Without
  *   `at`, events may have been missed (the subscription started or reconnected): read the due
- *   times again.
+ *   times again. `paused`: the paused types changed (also after a reconnect): read them again.
+ * - `revoked`: another instance canceled running tasks and ended these leases.
  */
 export type StoreEvent =
   | { kind: 'ready' }
   | { kind: 'changed'; ids: number[] }
   | { kind: 'due'; at?: number }
-  | { kind: 'schedule'; at?: number };
+  | { kind: 'schedule'; at?: number }
+  | { kind: 'paused' }
+  | { kind: 'revoked'; tokens: number[] };
+
+/** Who put a finished task back in the queue, when, and from which status (failed, canceled). */
+export interface RetryRecord {
+  at: number;
+  by: string;
+  was: TaskStatus;
+}
+
+export type RetryOutcome =
+  | { ok: true; task: TaskRecord; was: TaskStatus }
+  | { ok: false; reason: 'not_found' }
+  | { ok: false; reason: 'not_retryable'; status: TaskStatus };
+
+/** What an operator does to the queue, outside the batches of group commit. */
+export interface OperatorStore {
+  /**
+   * Puts failed or canceled tasks back in the queue, one transaction: each is `enqueued`,
+   * runnable now, with a fresh failure budget (failures 0; attempts and their log stay),
+   * and a RetryRecord says who did it. Per id, in order, what it did.
+   */
+  retry(ids: readonly number[], now: number, by: string): Promise<RetryOutcome[]>;
+  /** Pauses (or resumes) a task type; whether that changed anything. */
+  setPaused(type: string, paused: boolean, now: number): Promise<boolean>;
+  /** The paused task types, by name. */
+  pausedTypes(): Promise<string[]>;
+}
+
+/** A task with its attempt log and retries, as `get(id, true)` reads it. */
+export type TaskWithLog = TaskRecord & { attemptLog?: AttemptRecord[]; retries?: RetryRecord[] };
 
 export interface Store extends PruningStore {
   readonly capabilities: StoreCapabilities;
+  readonly operator: OperatorStore;
   /**
    * Optional (shared stores): calls `listener` with the events of the other store instances
    * on the same database, never with this instance's own. Returns the unsubscribe function.
@@ -291,10 +333,7 @@ export interface Store extends PruningStore {
   claim(req: ClaimRequest): Promise<Lease[]>;
   /** Moves the deadline of active leases; returns which tokens were still active. */
   extend(tokens: number[], deadline: number, now: number): Promise<boolean[]>;
-  get(
-    id: number,
-    withAttempts?: boolean,
-  ): Promise<(TaskRecord & { attemptLog?: AttemptRecord[] }) | undefined>;
+  get(id: number, withAttempts?: boolean): Promise<TaskWithLog | undefined>;
   /** Takes back every active lease whose deadline is before `now`. */
   reclaimExpired(now: number): Promise<ExpiredLease[]>;
   /** Releases every active lease (exclusive stores, at start). Returns how many. */
@@ -351,46 +390,6 @@ export interface Store extends PruningStore {
    * pagination on an index, reading at most `scan` tasks whatever the page's depth.
    */
   listTasks(query: TaskQuery): Promise<TaskPage>;
-}
-
-/** A cron schedule as the server adds it. */
-export interface ScheduleSpec {
-  name: string;
-  /** The cron expression (5 fields, or 6 with seconds first). */
-  cron: string;
-  /** The IANA time zone the expression is read in; null for UTC. */
-  tz: string | null;
-  type: string;
-  data: Json;
-  priority: number;
-  maxAttempts: number;
-  /** The next tick (ms); null when the expression has no run left. */
-  nextRun: number | null;
-}
-
-/** A stored schedule. */
-export interface ScheduleRecord extends ScheduleSpec {
-  /** The last tick that created (or found) a task, and that task. */
-  lastRun: number | null;
-  lastTask: number | null;
-  createdAt: number;
-  updatedAt: number;
-}
-
-/** What one schedule's tick did. */
-export interface ScheduleTick {
-  name: string;
-  /** The tick's time. */
-  at: number;
-  taskId: number;
-  type: string;
-  /** The tick's task already existed (its key was held): nothing was inserted. */
-  duplicate: boolean;
-}
-
-/** The key of the task a schedule's tick creates: the name and the tick's time. */
-export function tickKey(name: string, at: number): string {
-  return `${name}@${new Date(at).toISOString()}`;
 }
 
 /** An empty batch, to fill in. */

@@ -25,7 +25,7 @@ import type {
 export interface WorkerOptions
   extends Pick<
     ClientOptions,
-    'host' | 'port' | 'addresses' | 'order' | 'connectTimeoutMs' | 'token'
+    'host' | 'port' | 'addresses' | 'order' | 'connectTimeoutMs' | 'token' | 'tls'
   > {
   name?: string;
   /** Tasks run at once (default 1). */

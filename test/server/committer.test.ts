@@ -56,4 +56,31 @@ describe('committer', () => {
       assert.equal(ids.length, 64);
       assert.deepEqual(store.batches, [64]);
     }));
+
+  it("isolates a request the store cannot take: the batch's other callers commit", () =>
+    withCommitter(async (committer, store) => {
+      // Valid JSON nested this deep breaks the store's JSON.stringify (RangeError) inside
+      // the shared transaction: the whole batch is rolled back, then written caller by caller.
+      let deep: unknown = 'x';
+      for (let i = 0; i < 20_000; i++) deep = [deep];
+      const poison: NewTask = { type: 'noop', data: deep as never, reps: 1, maxAttempts: 1 };
+      const [a, bad, b] = await Promise.allSettled([
+        committer.submit(tasks(3)),
+        committer.submit([poison]),
+        committer.submit(tasks(2)),
+      ]);
+      assert.equal(a.status, 'fulfilled');
+      assert.equal(b.status, 'fulfilled');
+      assert.equal(bad.status, 'rejected');
+      assert.ok((bad as PromiseRejectedResult).reason instanceof RangeError);
+      assert.deepEqual(store.batches, [6, 3, 1, 2], 'the batch, then each caller alone');
+      const ids = [
+        ...(a as PromiseFulfilledResult<{ ids: number[] }>).value.ids,
+        ...(b as PromiseFulfilledResult<{ ids: number[] }>).value.ids,
+      ];
+      for (const id of ids) assert.equal((await store.get(id))?.status, 'enqueued');
+      // The committer goes on as before.
+      const next = await committer.submit(tasks(1));
+      assert.equal(next.ids.length, 1);
+    }));
 });

@@ -153,7 +153,7 @@ for (const backend of backends) {
         );
         clock += 60 * SECOND;
         await failedGone;
-        assert.equal((await client.call('status', { id: failed.id })).error?.code, 1020);
+        assert.equal((await client.call('status', { id: failed.id })).error?.code, 1014);
         // The dashboard's API says gone (410), not unknown (404); the task counts let go.
         const http = `http://127.0.0.1:${ts.server.httpAddress!.port}`;
         assert.equal((await fetch(`${http}/api/tasks/${done.id}`)).status, 410);

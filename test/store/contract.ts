@@ -8,6 +8,7 @@ import type { Store } from '../../src/store/types.ts';
 import { batchesContract } from './contract/batches.ts';
 import type { ContractTest } from './contract/helpers.ts';
 import { leasesContract } from './contract/leases.ts';
+import { operatorContract } from './contract/operator.ts';
 import { reportsContract } from './contract/reports.ts';
 import { retentionContract } from './contract/retention.ts';
 import { schedulingContract } from './contract/scheduling.ts';
@@ -56,5 +57,6 @@ export function storeContract(name: string, make: () => Promise<StoreHarness>): 
     taskListsContract(test);
     schedulingContract(test);
     retentionContract(test);
+    operatorContract(test);
   });
 }

@@ -166,6 +166,7 @@ if ('skip' in available) {
             { version: 3, name: '003_scheduling' },
             { version: 5, name: '005_task_lists' },
             { version: 6, name: '006_retention' },
+            { version: 7, name: '007_operator' },
           ]);
           const ids = (await stores[0]!.write({ ...emptyBatch(T0), submits: tasks(2) })).ids;
           assert.deepEqual((await stores[3]!.get(ids[1]!))?.data, { i: 1 });
@@ -504,7 +505,12 @@ if ('skip' in available) {
           // Notifications arrive in commit order: had A heard its own submit, it would have
           // come before B's completion.
           // On listening each also hears `due` and `schedule` (read the due times again).
-          const listening = [{ kind: 'ready' }, { kind: 'due' }, { kind: 'schedule' }];
+          const listening = [
+            { kind: 'ready' },
+            { kind: 'due' },
+            { kind: 'schedule' },
+            { kind: 'paused' },
+          ];
           assert.deepEqual(ea.seen, [...listening, { kind: 'changed', ids: [id] }]);
           assert.deepEqual(eb.seen, [...listening, { kind: 'ready' }]);
           ea.stop();

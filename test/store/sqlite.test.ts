@@ -196,6 +196,7 @@ describe('SqliteStore', () => {
         { version: 6, name: '006_scheduling' },
         { version: 8, name: '008_task_lists' },
         { version: 9, name: '009_retention' },
+        { version: 10, name: '010_operator' },
       ]);
       const second = await openStore({ path: file });
       await second.close();
@@ -279,7 +280,7 @@ describe('SqliteStore', () => {
       try {
         assert.deepEqual(
           db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all(),
-          [1, 2, 3, 4, 5, 6, 8, 9],
+          [1, 2, 3, 4, 5, 6, 8, 9, 10],
         );
         assert.deepEqual(db.prepare('SELECT tally_id FROM tasks ORDER BY id').pluck().all(), [
           null,

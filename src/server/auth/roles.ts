@@ -53,6 +53,12 @@ export const METHOD_ROLES: Partial<Record<MethodName, readonly Role[] | 'anyone'
   'worker.fail': ['worker'],
   'worker.extend': ['worker'],
   'worker.progress': ['worker'],
+  // The operator's methods: admin only. `types` too: it counts the whole tasks table.
+  retry: [],
+  retryMany: [],
+  pause: [],
+  resume: [],
+  types: [],
 };
 
 const ALL = BIT.client | BIT.worker | BIT.admin;

@@ -148,6 +148,15 @@ export class SessionAccess {
     return { roles: [...identity.roles] };
   }
 
+  /**
+   * Who this connection is, for logs of what it did (an operator's retry): the first 8 hex
+   * digits of its token's SHA-256 (the token itself is never kept) and its roles.
+   */
+  get name(): string | undefined {
+    const id = this.refresh();
+    return id && `token ${id.key.slice(0, 8)} (${id.roles.join(',')})`;
+  }
+
   /** The identity of the current generation, or undefined once its token was removed. */
   private refresh(): Identity | undefined {
     const { tokens } = this.auth;

@@ -6,7 +6,8 @@
 import type { TypedEmitter } from '../../events/emitter.ts';
 import type { Lease, Store, TaskRecord } from '../../store/types.ts';
 import type { ServerEvents } from '../events.ts';
-import type { SlotState } from './worker-slot.ts';
+import type { AttemptTimeouts } from './timeouts.ts';
+import type { RevokeReason, SlotState } from './worker-slot.ts';
 
 export interface LeasesOptions {
   leaseMs: number;
@@ -21,6 +22,8 @@ export interface LeasesOptions {
   onSweep?: () => void;
   /** A sweep took leases back: their tasks can run again. */
   onExpired: () => void;
+  /** The attempt timeouts of the leases held (see timeouts.ts). */
+  timeouts: AttemptTimeouts;
 }
 
 export class Leases {
@@ -52,9 +55,11 @@ export class Leases {
   /** Records leases as held by a worker, and tells waiters that their tasks started. */
   hold(state: SlotState, leases: Lease[]): void {
     const told = this.events.listens('task:leased');
+    const { timeouts } = this.opts;
     for (const l of leases) {
       state.inFlight.add(l.token);
       this.owners.set(l.token, { state, lease: l });
+      timeouts.hold(l);
       if (told)
         this.events.emit('task:leased', {
           taskId: l.taskId,
@@ -100,8 +105,28 @@ export class Leases {
     if (!owner) return;
     this.unreported.delete(token);
     this.owners.delete(token);
+    this.opts.timeouts.settle(token);
     owner.state.inFlight.delete(token);
     owner.state.reporting.delete(token);
+  }
+
+  /**
+   * Takes these leases from the workers here that hold them (a cancel ended them, or their
+   * timeout passed): each worker is told to stop them. Tokens held elsewhere are skipped.
+   * Returns the leases taken.
+   */
+  revoke(tokens: readonly number[], reason: RevokeReason): Lease[] {
+    const byOwner = new Map<SlotState, number[]>();
+    const taken: Lease[] = [];
+    for (const t of tokens) {
+      const owner = this.owners.get(t);
+      if (!owner) continue;
+      this.settle(t);
+      taken.push(owner.lease);
+      byOwner.set(owner.state, [...(byOwner.get(owner.state) ?? []), t]);
+    }
+    for (const [state, held] of byOwner) state.slot.revoke(held, reason);
+    return taken;
   }
 
   /** Forgets every lease of a worker that left; returns their tokens, to give back. */
@@ -112,6 +137,7 @@ export class Leases {
     for (const t of tokens) {
       this.owners.delete(t);
       this.unreported.delete(t);
+      this.opts.timeouts.settle(t);
     }
     return tokens;
   }

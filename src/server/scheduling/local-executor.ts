@@ -10,6 +10,7 @@ import { runHandler, type TaskHandler, type TaskInput } from '../../handlers/run
 import type { WorkerInfo } from '../../protocol/messages.ts';
 import type { Lease } from '../../store/types.ts';
 import type { Scheduler, WorkerSlot } from './scheduler.ts';
+import type { RevokeReason } from './worker-slot.ts';
 
 /** The abort reason of a task stopped by shutdown: its lease goes back to the queue. */
 const SHUTDOWN = new Error('server shutting down');
@@ -51,8 +52,9 @@ export class LocalExecutor implements WorkerSlot {
     }
   }
 
-  revoke(tokens: number[]): void {
-    for (const t of tokens) this.running.get(t)?.abort.abort(new Error('lease revoked'));
+  /** The handler's signal aborts with `lease canceled`, `lease timeout` or `lease expired`. */
+  revoke(tokens: number[], reason: RevokeReason): void {
+    for (const t of tokens) this.running.get(t)?.abort.abort(new Error(`lease ${reason}`));
   }
 
   /** Takes no more tasks once stopping (a lease it gives back is not leased to it again). */

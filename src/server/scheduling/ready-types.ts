@@ -6,6 +6,8 @@
  */
 export class ReadyTypes {
   private readonly exhausted = new Set<string>();
+  /** Types no claim asks for (an operator paused them), whatever their work. */
+  private paused: ReadonlySet<string> = new Set();
   /** How many workers run each type. */
   private readonly workers = new Map<string, number>();
 
@@ -32,22 +34,40 @@ export class ReadyTypes {
     for (const t of types) this.exhausted.add(t);
   }
 
-  /** The types a claim for a worker of `types` should ask for (none: skip the worker). */
-  claimable(types: readonly string[]): readonly string[] {
-    return types.some((t) => this.exhausted.has(t))
-      ? types.filter((t) => !this.exhausted.has(t))
+  /** Pauses exactly these types; returns those that were paused and are not any more. */
+  setPaused(types: ReadonlySet<string>): string[] {
+    const resumed = [...this.paused].filter((t) => !types.has(t));
+    this.paused = new Set(types);
+    return resumed;
+  }
+
+  /** These types without the paused ones. */
+  unpaused(types: readonly string[]): readonly string[] {
+    const { paused } = this;
+    return paused.size > 0 && types.some((t) => paused.has(t))
+      ? types.filter((t) => !paused.has(t))
       : types;
   }
 
-  /** Whether some of these types may have ready tasks. */
-  any(types: readonly string[]): boolean {
-    return types.some((t) => !this.exhausted.has(t));
+  /** The types a claim for a worker of `types` should ask for (none: skip the worker). */
+  claimable(types: readonly string[]): readonly string[] {
+    const open = this.paused.size > 0 ? this.unpaused(types) : types;
+    return open.some((t) => this.exhausted.has(t))
+      ? open.filter((t) => !this.exhausted.has(t))
+      : open;
   }
 
-  /** Whether every type some worker runs is exhausted. */
+  /** Whether some of these types may have ready tasks (and are not paused). */
+  any(types: readonly string[]): boolean {
+    return types.some((t) => !this.exhausted.has(t) && !this.paused.has(t));
+  }
+
+  /** Whether every type some worker runs is exhausted (or paused). */
   get none(): boolean {
-    if (this.exhausted.size < this.workers.size) return false;
-    for (const t of this.workers.keys()) if (!this.exhausted.has(t)) return false;
+    if (this.exhausted.size + this.paused.size < this.workers.size) return false;
+    for (const t of this.workers.keys()) {
+      if (!this.exhausted.has(t) && !this.paused.has(t)) return false;
+    }
     return true;
   }
 }

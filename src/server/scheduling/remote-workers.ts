@@ -20,6 +20,7 @@ import type { ServerEvents } from '../events.ts';
 import type { Logger } from '../logger.ts';
 import type { Scheduler, WorkerSlot } from './scheduler.ts';
 import type { TaskTypes } from './task-types.ts';
+import type { RevokeReason } from './worker-slot.ts';
 
 /** The worker methods of a connection, once it said `worker.hello`. */
 export interface WorkerMethods {
@@ -91,7 +92,7 @@ class RemoteWorker implements WorkerSlot {
     this.conn.notify('task.assign', { tasks: leases.map(toAssignment) });
   }
 
-  revoke(tokens: number[], reason: 'expired' | 'canceled'): void {
+  revoke(tokens: number[], reason: RevokeReason): void {
     this.conn.notify('task.revoke', { tokens: tokens.map(String), reason });
     // The worker library heartbeats every third of a lease: a lease that expired means the
     // worker missed three beats (frozen, or its machine vanished). Drop it rather than hand

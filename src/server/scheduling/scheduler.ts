@@ -9,7 +9,8 @@
  * batches: planned as a batch is about to be written, applied after its submits and
  * reports in the same transaction, so a task submitted in that turn is leased by the same
  * commit. Otherwise (PostgreSQL) a pump claims for each worker in turn (claim-pump.ts).
- * Leases held are tracked in leases.ts; retries and delayed tasks come due in due-tasks.ts.
+ * Leases held are tracked in leases.ts (their timeouts in timeouts.ts); retries and delayed
+ * tasks come due in due-tasks.ts; paused types are left out of claims (ready-types.ts).
  */
 import type { TypedEmitter } from '../../events/emitter.ts';
 import { isTerminal, type Json } from '../../model/tasks.ts';
@@ -23,6 +24,7 @@ import type {
   TaskRecord,
   TaskState,
   WriteBatch,
+  WriteOutcome,
 } from '../../store/types.ts';
 import type { ClaimPlanner, CommitListener, Committer } from '../committer.ts';
 import type { ServerEvents } from '../events.ts';
@@ -30,7 +32,15 @@ import { ClaimPump } from './claim-pump.ts';
 import { DueTasks } from './due-tasks.ts';
 import { Leases } from './leases.ts';
 import { ReadyTypes } from './ready-types.ts';
-import { type SlotState, slotState, type Want, type WorkerSlot } from './worker-slot.ts';
+import { AttemptTimeouts, failTimedOut } from './timeouts.ts';
+import {
+  type RevokeReason,
+  type SlotState,
+  slotState,
+  type Want,
+  type WorkerSlot,
+  wantedClaims,
+} from './worker-slot.ts';
 
 export type { WorkerSlot } from './worker-slot.ts';
 
@@ -47,17 +57,15 @@ export interface SchedulerOptions {
   onError: (error: unknown, context: string) => void;
   /** A sweep reached the store (the server's health check of the store). */
   onSweep?: () => void;
-}
-
-/** Free slots a worker needs before it gets a claim: a quarter of them, at least one. */
-function refillAt(concurrency: number): number {
-  return Math.max(1, Math.floor(concurrency / 4));
+  /** Per task type, the attempt timeout (ms) of tasks without one of their own. */
+  taskTimeouts?: ReadonlyMap<string, number>;
 }
 
 export class Scheduler implements ClaimPlanner, CommitListener {
   private readonly slots = new Map<string, SlotState>();
   private readonly ready = new ReadyTypes();
   private readonly leases: Leases;
+  private readonly timeouts: AttemptTimeouts;
   /** Retries and delayed tasks coming due (one timer). */
   readonly due: DueTasks;
   /** Claims outside writes (PostgreSQL); undefined when claims ride in the batches. */
@@ -80,7 +88,23 @@ export class Scheduler implements ClaimPlanner, CommitListener {
     events: TypedEmitter<ServerEvents>,
     private readonly opts: SchedulerOptions,
   ) {
-    this.leases = new Leases(store, events, { ...opts, onExpired: () => this.workAppeared() });
+    this.timeouts = new AttemptTimeouts({
+      now: opts.now,
+      defaults: opts.taskTimeouts ?? new Map(),
+      expire: (tokens) =>
+        void failTimedOut(this.leases.revoke(tokens, 'timeout'), {
+          committer,
+          retryAt: (n) => this.retryAt(n),
+          dueAt: (at) => this.due.dueAt(at),
+          wake: () => this.wake(),
+          onError: opts.onError,
+        }),
+    });
+    this.leases = new Leases(store, events, {
+      ...opts,
+      timeouts: this.timeouts,
+      onExpired: () => this.workAppeared(),
+    });
     this.due = new DueTasks(store, {
       ...opts,
       wake: (types) => this.workAppeared(types, true),
@@ -101,6 +125,7 @@ export class Scheduler implements ClaimPlanner, CommitListener {
   /** Stops claiming; leases already handed out stay with their workers. */
   stop(): void {
     this.closed = true;
+    this.timeouts.stop();
     this.leases.stopSweep();
     this.due.stop();
   }
@@ -112,10 +137,7 @@ export class Scheduler implements ClaimPlanner, CommitListener {
     this.wake();
   }
 
-  /**
-   * Removes a worker and gives its leases back to the queue at once. Never rejects: leases
-   * the store refuses to take back expire instead (reported through `onError`).
-   */
+  /** Removes a worker and gives its leases back at once (never rejects: see onError). */
   async removeWorker(id: string): Promise<void> {
     const state = this.slots.get(id);
     if (!state) return;
@@ -159,15 +181,16 @@ export class Scheduler implements ClaimPlanner, CommitListener {
    * saw them (plan clears the types' exhaustion first), so only a pump needs waking.
    */
   submitted(tasks: readonly NewTask[]): void {
-    if (this.pump)
-      this.workAppeared(
-        tasks.map((t) => t.type),
-        true,
-      );
+    if (!this.pump) return;
+    this.workAppeared(
+      tasks.map((t) => t.type),
+      true,
+    );
   }
 
-  /** CommitListener: a batch committed. */
-  committed(batch: WriteBatch): void {
+  /** CommitListener: a batch committed (a cancel of a running task revokes its leases). */
+  committed(batch: WriteBatch, outcome: WriteOutcome): void {
+    for (const c of outcome.cancels) if (c.ok && c.revoked.length > 0) this.revoke(c.revoked);
     if (batch.submits.length === 0) return;
     this.submitted(batch.submits);
     this.due.committed(batch);
@@ -179,12 +202,7 @@ export class Scheduler implements ClaimPlanner, CommitListener {
   }
 
   /** Records a completion by the worker holding the lease. False when the lease is stale. */
-  async complete(
-    slotId: string,
-    token: number,
-    result: Json | undefined,
-    units = 1,
-  ): Promise<boolean> {
+  async complete(slotId: string, token: number, result: Json | undefined, units = 1) {
     const [accepted] = await this.completeMany(slotId, [{ token, result, units }]);
     return accepted ?? false;
   }
@@ -209,19 +227,31 @@ export class Scheduler implements ClaimPlanner, CommitListener {
     return tasks.map((task) => task !== undefined);
   }
 
+  /** When attempt `n`, failed now, may be retried: exponential backoff. */
+  private retryAt(n: number): number {
+    const { retryBaseMs, retryMaxMs } = this.opts;
+    return this.opts.now() + Math.min(retryBaseMs * 2 ** Math.max(0, n - 1), retryMaxMs);
+  }
+
   /** Records a failed attempt; the task is retried later or marked failed. */
   async fail(slotId: string, token: number, error: string): Promise<boolean> {
-    const attempt = this.leases.lease(token)?.attempt ?? 1;
-    const delay = Math.min(
-      this.opts.retryBaseMs * 2 ** Math.max(0, attempt - 1),
-      this.opts.retryMaxMs,
-    );
-    const retryAt = this.opts.now() + delay;
+    const retryAt = this.retryAt(this.leases.lease(token)?.attempt ?? 1);
     const [task] = await this.settle(slotId, [{ token }], async () => [
       await this.committer.fail({ token, error, retryAt }),
     ]);
     if (task && task.status !== 'failed') this.due.dueAt(retryAt);
     return task !== undefined;
+  }
+
+  /** Takes leases held here from their workers (a cancel ended them), freeing their slots. */
+  revoke(tokens: readonly number[], reason: RevokeReason = 'canceled'): void {
+    if (this.leases.revoke(tokens, reason).length > 0) this.wake();
+  }
+
+  /** Paused types get no claims (tasks running finish); resumed ones may have work. */
+  setPaused(types: ReadonlySet<string>): void {
+    const resumed = this.ready.setPaused(types);
+    if (resumed.length > 0) this.workAppeared(resumed);
   }
 
   /** Moves the deadline of this worker's leases (heartbeat); false for tokens it does not hold. */
@@ -312,34 +342,10 @@ export class Scheduler implements ClaimPlanner, CommitListener {
     else this.committer.touch();
   }
 
-  /**
-   * The workers to claim for now, round-robin from a new start each time: those with at
-   * least a quarter of their slots free (fewer, larger claims and assignments, while a busy
-   * worker still has three quarters of its work in hand), ready, and running a type not
-   * known to be exhausted; each claim asks only for those types.
-   */
+  /** The workers to claim for now (see `wantedClaims`), round-robin from a new start. */
   wanted(now: number): Want[] {
-    const n = this.order.length;
-    const start = this.rr++ % Math.max(1, n);
-    const wanted: Want[] = [];
-    for (let i = 0; i < n; i++) {
-      const state = this.order[(start + i) % n]!;
-      const { slot } = state;
-      let reported = 0;
-      if (state.reporting.size > 0) {
-        for (const t of state.reporting) if (state.inFlight.has(t)) reported += 1;
-        state.reporting.clear();
-      }
-      const free = slot.concurrency - state.inFlight.size + reported;
-      if (free < refillAt(slot.concurrency) || slot.pull || slot.ready?.() === false) continue;
-      const types = this.ready.claimable(slot.types);
-      if (types.length === 0) continue;
-      wanted.push({
-        state,
-        request: { worker: slot.name, types, limit: free, now, leaseMs: this.opts.leaseMs },
-      });
-    }
-    return wanted;
+    const start = this.rr++ % Math.max(1, this.order.length);
+    return wantedClaims(this.order, start, (t) => this.ready.claimable(t), now, this.opts.leaseMs);
   }
 
   /** ClaimPlanner: the claims to apply with a batch about to be written. */
@@ -392,9 +398,11 @@ export class Scheduler implements ClaimPlanner, CommitListener {
     if (!state || this.closed) return [];
     const free = Math.min(limit, state.slot.concurrency - state.inFlight.size);
     if (free <= 0) return [];
+    const types = this.ready.unpaused(state.slot.types);
+    if (types.length === 0) return [];
     const leases = await this.store.claim({
       worker: state.slot.name,
-      types: state.slot.types,
+      types,
       limit: free,
       now: this.opts.now(),
       leaseMs: this.opts.leaseMs,

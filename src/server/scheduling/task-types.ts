@@ -98,6 +98,7 @@ export class TaskTypes {
     // Left out when they change nothing: the stores' faster path is the one without options.
     if (spec.priority !== undefined && spec.priority !== 0) row.priority = spec.priority;
     if (spec.key !== undefined) row.key = spec.key;
+    if (spec.timeout !== undefined) row.timeoutMs = spec.timeout;
     if (spec.delay !== undefined || spec.runAt !== undefined) {
       const runAt = dueTime(spec, this.now());
       if (runAt !== undefined) row.runAt = runAt;

@@ -1,5 +1,8 @@
 /** A worker as the scheduler sees it, and what the scheduler keeps about each one. */
+import type { RevokeReason } from '../../protocol/messages.ts';
 import type { ClaimRequest, Lease } from '../../store/types.ts';
+
+export type { RevokeReason } from '../../protocol/messages.ts';
 
 /** A worker: the built-in executor, a remote connection, or a legacy tally connection. */
 export interface WorkerSlot {
@@ -12,8 +15,8 @@ export interface WorkerSlot {
   readonly local: boolean;
   /** Takes leased tasks. Called only within the worker's free capacity. */
   assign(leases: Lease[]): void;
-  /** The worker lost these leases (expired or canceled): it should stop and not report. */
-  revoke(tokens: number[], reason: 'expired' | 'canceled'): void;
+  /** The worker lost these leases (expired, canceled, timed out): it stops and does not report. */
+  revoke(tokens: number[], reason: RevokeReason): void;
   /** False while the worker cannot take more (e.g. its socket is not draining). */
   ready?(): boolean;
   /**
@@ -45,4 +48,41 @@ export function slotState(slot: WorkerSlot, now: number): SlotState {
 export interface Want {
   state: SlotState;
   request: ClaimRequest;
+}
+
+/** Free slots a worker needs before it gets a claim: a quarter of them, at least one. */
+function refillAt(concurrency: number): number {
+  return Math.max(1, Math.floor(concurrency / 4));
+}
+
+/**
+ * The workers to claim for now, from `order[start]` round: those with at least a quarter of
+ * their slots free (fewer, larger claims and assignments, while a busy worker still has
+ * three quarters of its work in hand), ready, and running a type `claimable` leaves (not
+ * known to be exhausted, not paused); each claim asks only for those types.
+ */
+export function wantedClaims(
+  order: readonly SlotState[],
+  start: number,
+  claimable: (types: readonly string[]) => readonly string[],
+  now: number,
+  leaseMs: number,
+): Want[] {
+  const n = order.length;
+  const wanted: Want[] = [];
+  for (let i = 0; i < n; i++) {
+    const state = order[(start + i) % n]!;
+    const { slot } = state;
+    let reported = 0;
+    if (state.reporting.size > 0) {
+      for (const t of state.reporting) if (state.inFlight.has(t)) reported += 1;
+      state.reporting.clear();
+    }
+    const free = slot.concurrency - state.inFlight.size + reported;
+    if (free < refillAt(slot.concurrency) || slot.pull || slot.ready?.() === false) continue;
+    const types = claimable(slot.types);
+    if (types.length === 0) continue;
+    wanted.push({ state, request: { worker: slot.name, types, limit: free, now, leaseMs } });
+  }
+  return wanted;
 }

@@ -6,7 +6,9 @@
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { TypedEmitter } from '../../events/emitter.ts';
+
 import type { TaskwireError } from '../../protocol/errors.ts';
+import { checkJsonLimits } from '../../protocol/framing/json-limits.ts';
 import { decodeUtf8, LineFramer } from '../../protocol/framing/ndjson.ts';
 import type {
   NotificationName,
@@ -18,6 +20,12 @@ import { openAuthResult, SessionAccess, type TaskPortAuth } from '../auth/sessio
 import type { ServerEvents } from '../events.ts';
 import type { WorkerConnection, WorkerMethods } from '../scheduling/remote-workers.ts';
 import type { Core, Session } from './dispatch.ts';
+import {
+  lineTimeoutLine,
+  payloadTooComplexLine,
+  type SessionLimits,
+  topLevelId,
+} from './limits.ts';
 import { ReadGate } from './read-gate.ts';
 import {
   errorResponse,
@@ -33,6 +41,7 @@ export interface ConnectionDeps {
   maxLineBytes: number;
   /** Requests one connection may have in flight before it stops being read (ReadGate). */
   maxInFlight: number;
+  limits: SessionLimits;
   log: Logger;
   events: TypedEmitter<ServerEvents>;
   closing(): boolean;
@@ -54,6 +63,8 @@ const LEGACY_REFUSALS = {
 
 const OPEN_BRACE = 0x7b;
 const OPEN_BRACKET = 0x5b;
+/** The first byte of a TLS record carrying a handshake (a ClientHello on a plain port). */
+const TLS_HANDSHAKE = 0x16;
 
 function firstNonBlank(line: Buffer): number | undefined {
   for (let i = 0; i < line.length; i++) {
@@ -70,6 +81,14 @@ export class Connection implements Session, WorkerConnection {
   private readonly rpc: RpcContext;
   private readonly gate: ReadGate;
   private out: string[] = [];
+  /** Characters in `out` (what send queued and flush has not yet given the socket). */
+  private outChars = 0;
+  /** Closes the connection when the peer takes none of our answers for the write deadline. */
+  private writeDeadline: NodeJS.Timeout | undefined;
+  /** When the unfinished line started (0: none), for the line timeout (checkLine). */
+  private lineSince = 0;
+  private linesSeen = 0;
+  private fresh = true;
   private flushQueued = false;
   private seedChain: Promise<void> = Promise.resolve();
   /** The connection spoke the seed's line protocol (a legacy client, for metrics). */
@@ -80,6 +99,12 @@ export class Connection implements Session, WorkerConnection {
   lastSeen = Date.now();
   /** With auth on: who this connection is and what it may call. */
   readonly access: SessionAccess | undefined;
+
+  /** Who the connection authenticated as, with its address; undefined without auth. */
+  get identity(): string | undefined {
+    const name = this.access?.name;
+    return name && `${name}@${this.remote}`;
+  }
 
   constructor(
     readonly socket: Socket,
@@ -112,8 +137,24 @@ export class Connection implements Session, WorkerConnection {
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 15_000);
     socket.on('data', (chunk: Buffer) => {
-      this.lastSeen = Date.now();
+      const now = Date.now();
+      this.lastSeen = now;
+      if (this.fresh) {
+        this.fresh = false;
+        if (chunk[0] === TLS_HANDSHAKE && !(socket as { encrypted?: boolean }).encrypted) {
+          deps.log.warn({ remote: this.remote }, 'TLS handshake on the plain port; closing');
+          socket.destroy();
+          return;
+        }
+      }
+      const seen = this.linesSeen;
       this.framer.push(chunk);
+      if (this.framer.pendingBytes === 0) this.lineSince = 0;
+      else if (this.lineSince === 0 || this.linesSeen !== seen) this.lineSince = now;
+    });
+    socket.on('drain', () => {
+      clearTimeout(this.writeDeadline);
+      this.writeDeadline = undefined;
     });
     socket.on('error', (error) =>
       deps.log.debug({ err: error, remote: this.remote }, 'socket error'),
@@ -190,7 +231,12 @@ export class Connection implements Session, WorkerConnection {
   }
 
   send(text: string): void {
-    if (this.closed) return;
+    if (this.closed || this.socket.destroyed) return;
+    this.outChars += text.length;
+    if (this.outChars + this.socket.writableLength > this.deps.limits.maxPendingBytes) {
+      this.slowConsumer('answers waiting past the byte cap');
+      return;
+    }
     this.out.push(text);
     if (!this.flushQueued) {
       this.flushQueued = true;
@@ -204,15 +250,90 @@ export class Connection implements Session, WorkerConnection {
   private flush(): void {
     this.flushQueued = false;
     if (this.out.length === 0 || this.closed) return;
-    const data = this.out.length === 1 ? this.out[0]! : this.out.join('');
+    let accepted: boolean;
+    try {
+      const data = this.out.length === 1 ? this.out[0]! : this.out.join('');
+      this.out = [];
+      this.outChars = 0;
+      accepted = this.socket.write(data);
+    } catch (error) {
+      // A write that cannot happen (RangeError: Invalid string length) ends this connection only.
+      this.out = [];
+      this.outChars = 0;
+      this.deps.log.warn({ err: error, remote: this.remote }, 'write failed; closing');
+      this.socket.destroy();
+      return;
+    }
+    if (!accepted && this.writeDeadline === undefined && !this.closed) {
+      const ms = this.deps.limits.writeDeadlineMs;
+      this.writeDeadline = setTimeout(() => {
+        this.writeDeadline = undefined;
+        if (this.socket.writableLength > 0) this.slowConsumer(`no answer taken for ${ms} ms`);
+      }, ms);
+    }
+    this.gate.wrote(accepted);
+  }
+
+  /** Bytes of answers waiting for the peer: queued here and in the socket's buffer. */
+  get pendingBytes(): number {
+    return this.outChars + this.socket.writableLength;
+  }
+
+  /**
+   * Closes the connection if its unfinished line started more than the line timeout before
+   * `now` (slowloris; a byte-a-second sender). Time spent not reading it (flow control) is
+   * not held against it. The listener calls this for every connection now and then.
+   */
+  checkLine(now: number): void {
+    if (this.lineSince === 0 || this.closed) return;
+    if (this.framer.pendingBytes === 0) {
+      this.lineSince = 0;
+      return;
+    }
+    if (this.socket.isPaused()) {
+      this.lineSince = now;
+      return;
+    }
+    const ms = this.deps.limits.lineTimeoutMs;
+    if (now - this.lineSince < ms) return;
+    this.deps.log.warn(
+      { remote: this.remote, pendingBytes: this.framer.pendingBytes, limitMs: ms },
+      'line not finished in time; closing',
+    );
+    this.lineSince = 0;
+    this.send(lineTimeoutLine(ms));
+    this.end();
+    this.socket.destroySoon();
+  }
+
+  private slowConsumer(why: string): void {
+    const pendingBytes = this.pendingBytes;
     this.out = [];
-    this.gate.wrote(this.socket.write(data));
+    this.outChars = 0;
+    this.deps.log.warn(
+      { remote: this.remote, pendingBytes, limit: this.deps.limits.maxPendingBytes },
+      `slow consumer: ${why}; closing`,
+    );
+    this.socket.destroy();
   }
 
   private onLine(line: Buffer): void {
-    if (this.closed || this.access?.refused) return;
+    this.linesSeen++;
+    if (this.closed || this.socket.destroyed || this.access?.refused) return;
+    if (this.pendingBytes > this.deps.limits.maxPendingBytes) {
+      this.slowConsumer('answers waiting past the byte cap');
+      return;
+    }
     const first = firstNonBlank(line);
     const native = first === OPEN_BRACE || first === OPEN_BRACKET;
+    if (native) {
+      const problem = checkJsonLimits(line, this.deps.limits.json);
+      if (problem) {
+        this.deps.log.warn({ remote: this.remote, ...problem }, 'request too complex; refused');
+        this.send(payloadTooComplexLine(topLevelId(line), problem));
+        return;
+      }
+    }
     const text = decodeUtf8(line);
     if (native) {
       if (text === undefined) {
@@ -271,6 +392,7 @@ export class Connection implements Session, WorkerConnection {
     if (this.closed) return;
     const midLine = this.framer.pendingBytes > 0;
     this.closed = true;
+    clearTimeout(this.writeDeadline);
     this.access?.dispose();
     const hooks = [...this.cleanups];
     this.cleanups.clear();

@@ -17,16 +17,20 @@ import type { TaskView } from '../../protocol/tasks.ts';
 import type { Store, TaskRecord } from '../../store/types.ts';
 import type { SessionAccess } from '../auth/session-access.ts';
 import type { Committer } from '../committer.ts';
+import type { OperatorActions } from '../operator.ts';
 import type { CronSchedules } from '../scheduling/cron-schedules.ts';
 import type { WorkerMethods } from '../scheduling/remote-workers.ts';
 import type { Scheduler } from '../scheduling/scheduler.ts';
 import type { TaskTypes } from '../scheduling/task-types.ts';
 import type { Waiters } from '../waiters.ts';
+import * as operator from './operator-methods.ts';
 import { parseTaskId, scheduleView, tallyView, taskView } from './views.ts';
 
 /** What a method handler may do with the connection it serves. */
 export interface Session {
   readonly remote: string;
+  /** Who the connection authenticated as (its token's short hash and roles), with auth on. */
+  readonly identity?: string | undefined;
   notify<N extends NotificationName>(method: N, params: Notifications[N]): void;
   /**
    * Runs `fn` when the connection closes (at once if it is closed). Returns what cancels
@@ -50,6 +54,7 @@ export interface Core {
   readonly waiters: Waiters;
   readonly types: TaskTypes;
   readonly schedules: CronSchedules;
+  readonly operator: OperatorActions;
   readonly serverName: string;
   readonly maxAttempts: number;
   now(): number;
@@ -216,10 +221,20 @@ async function run(
       if (outcome.reason === 'not_found') throw await missing(core, call.params.id);
       throw new TaskwireError(
         ErrorCode.TASK_NOT_CANCELABLE,
-        `task ${call.params.id} is ${outcome.status}; only an enqueued or scheduled task can be canceled`,
+        `task ${call.params.id} is ${outcome.status}; a finished task cannot be canceled`,
         { data: { id: call.params.id, status: outcome.status } },
       );
     }
+    case 'retry':
+      return operator.retry(core.operator, session, call.params);
+    case 'retryMany':
+      return operator.retryMany(core.operator, session, call.params);
+    case 'pause':
+      return operator.pause(core.operator, call.params);
+    case 'resume':
+      return operator.resume(core.operator, call.params);
+    case 'types':
+      return { types: await core.operator.types() };
     case 'workers':
       return { workers: core.listWorkers() };
     case 'tally.create': {

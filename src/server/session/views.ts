@@ -2,7 +2,12 @@
 
 import type { TallyView } from '../../protocol/messages.ts';
 import type { AttemptView, ScheduleView, TaskView } from '../../protocol/tasks.ts';
-import type { AttemptRecord, ScheduleRecord, TallySummary, TaskRecord } from '../../store/types.ts';
+import type {
+  AttemptRecord,
+  ScheduleRecord,
+  TallySummary,
+  TaskWithLog,
+} from '../../store/types.ts';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
@@ -20,7 +25,7 @@ function attemptView(a: AttemptRecord): AttemptView {
 }
 
 /** The client's view of a task. */
-export function taskView(t: TaskRecord & { attemptLog?: AttemptRecord[] }): TaskView {
+export function taskView(t: TaskWithLog): TaskView {
   const view: TaskView = {
     id: String(t.id),
     type: t.type,
@@ -42,6 +47,9 @@ export function taskView(t: TaskRecord & { attemptLog?: AttemptRecord[] }): Task
   if (t.startedAt !== null) view.startedAt = iso(t.startedAt);
   if (t.finishedAt !== null) view.finishedAt = iso(t.finishedAt);
   if (t.attemptLog) view.attemptLog = t.attemptLog.map(attemptView);
+  if (t.retries && t.retries.length > 0) {
+    view.retries = t.retries.map((r) => ({ at: iso(r.at), by: r.by, was: r.was }));
+  }
   return view;
 }
 

@@ -3,10 +3,13 @@
  * have become runnable, and which tasks changed. A batch's events go out as one or more
  * payloads, each under PostgreSQL's payload limit.
  *
- * A payload is JSON: `{"o":ORIGIN,"r":1,"d":MS,"s":MS,"c":[ID,...]}`; `r` is present only when
- * tasks may have become runnable, `d` only when a task comes due at that time (a delayed task,
- * a retry), `s` only when a schedule's next run is then, `c` only when tasks changed. A batch
- * whose ids do not fit in one payload is split: `r`, `d` and `s` travel in the first part only.
+ * A payload is JSON: `{"o":ORIGIN,"r":1,"d":MS,"s":MS,"p":1,"x":[TOKEN,...],"c":[ID,...]}`;
+ * `r` is present only when tasks may have become runnable, `d` only when a task comes due at
+ * that time (a delayed task, a retry), `s` only when a schedule's next run is then, `p` only
+ * when the paused types changed, `x` only when a cancel ended running tasks' leases (these
+ * tokens), `c` only when tasks changed. A batch whose ids do not fit in one payload is split:
+ * everything but `c` travels in the first part only (a cancel revokes a few leases: `x` is
+ * short).
  */
 
 import type { Pipeline } from './connection.ts';
@@ -21,6 +24,10 @@ export interface Notice {
   due?: number;
   /** The earliest next run of a schedule this batch stored (ms), if any. */
   schedule?: number;
+  /** The paused task types changed. */
+  paused?: boolean;
+  /** Leases a cancel of running tasks ended: the servers holding them revoke them. */
+  revoked?: number[];
 }
 
 /** PostgreSQL refuses payloads of 8000 bytes or more (the default page size). */
@@ -32,12 +39,23 @@ export const MAX_PAYLOAD_BYTES = 7999;
  */
 export function encodeNotice(origin: string, notice: Notice, maxBytes = MAX_PAYLOAD_BYTES) {
   const ids = [...new Set(notice.ids)].sort((a, b) => a - b);
-  const { due, schedule } = notice;
-  if (!notice.ready && ids.length === 0 && due === undefined && schedule === undefined) return [];
+  const { due, schedule, paused } = notice;
+  const revoked = notice.revoked?.length ? notice.revoked : undefined;
+  if (
+    !notice.ready &&
+    ids.length === 0 &&
+    due === undefined &&
+    schedule === undefined &&
+    !paused &&
+    revoked === undefined
+  )
+    return [];
   const head = (first: boolean) =>
     `{"o":${JSON.stringify(origin)}${first && notice.ready ? ',"r":1' : ''}${
       first && due !== undefined ? `,"d":${due}` : ''
-    }${first && schedule !== undefined ? `,"s":${schedule}` : ''}`;
+    }${first && schedule !== undefined ? `,"s":${schedule}` : ''}${first && paused ? ',"p":1' : ''}${
+      first && revoked ? `,"x":[${revoked.join(',')}]` : ''
+    }`;
   if (ids.length === 0) return [`${head(true)}}`];
   const payloads: string[] = [];
   let part = `${head(true)},"c":[`;
@@ -67,12 +85,14 @@ export function decodeNotice(payload: string): (Notice & { origin: string }) | u
     return undefined;
   }
   if (typeof value !== 'object' || value === null) return undefined;
-  const { o, r, c, d, s } = value as Record<string, unknown>;
+  const { o, r, c, d, s, p, x } = value as Record<string, unknown>;
   if (typeof o !== 'string') return undefined;
   const ids = Array.isArray(c) ? c.filter((id): id is number => Number.isSafeInteger(id)) : [];
   const notice: Notice & { origin: string } = { origin: o, ready: r === 1, ids };
   if (Number.isSafeInteger(d)) notice.due = d as number;
   if (Number.isSafeInteger(s)) notice.schedule = s as number;
+  if (p === 1) notice.paused = true;
+  if (Array.isArray(x)) notice.revoked = x.filter((t): t is number => Number.isSafeInteger(t));
   return notice;
 }
 

@@ -13,13 +13,12 @@ import {
   toTaskRecord,
 } from '../rows.ts';
 import type {
-  AttemptRecord,
   ClaimRequest,
   ExpiredLease,
   Lease,
   TallySpec,
   TallySummary,
-  TaskRecord,
+  TaskWithLog,
 } from '../types.ts';
 import type { Session } from './connection.ts';
 import { type Announcer, announce } from './notifications.ts';
@@ -35,6 +34,7 @@ interface ClaimRow {
   key: string | null;
   schedule: string | null;
   run_at: number;
+  timeout_ms: number | null;
 }
 
 /**
@@ -73,6 +73,7 @@ export async function claim(s: Session, req: ClaimRequest): Promise<Lease[]> {
     key: row.key,
     schedule: row.schedule,
     readyAt: row.run_at,
+    timeoutMs: row.timeout_ms,
   }));
 }
 
@@ -144,7 +145,7 @@ export async function get(
   s: Session,
   id: number,
   withAttempts: boolean,
-): Promise<(TaskRecord & { attemptLog?: AttemptRecord[] }) | undefined> {
+): Promise<TaskWithLog | undefined> {
   if (!Number.isSafeInteger(id)) return undefined;
   const p = s.pipeline();
   if (!withAttempts) {
@@ -155,10 +156,15 @@ export async function get(
   p.begin('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
   const task = p.run<TaskRow>('task-get', [id]);
   const log = p.run<LeaseRow>('leases-of-task', [id]);
+  const retries = p.run<{ at: number; by_whom: string; was: TaskStatus }>('retries-of-task', [id]);
   await p.commit().send();
   const row = task.rows[0];
   if (row === undefined) return undefined;
-  return { ...toTaskRecord(row), attemptLog: log.rows.map(toAttemptRecord) };
+  return {
+    ...toTaskRecord(row),
+    attemptLog: log.rows.map(toAttemptRecord),
+    retries: retries.rows.map((r) => ({ at: r.at, by: r.by_whom, was: r.was })),
+  };
 }
 
 /** The earliest run-at of a ready task that is not yet runnable, if any. */

@@ -10,7 +10,6 @@ import type { TaskStatus } from '../../model/tasks.ts';
 import type { PrunedMarks, PruneOutcome, PruneRequest } from '../retention.ts';
 import { loadSqlDir } from '../sql-files.ts';
 import type {
-  AttemptRecord,
   ClaimRequest,
   ExpiredLease,
   Lease,
@@ -24,7 +23,7 @@ import type {
   TallySummary,
   TaskPage,
   TaskQuery,
-  TaskRecord,
+  TaskWithLog,
   WriteBatch,
   WriteOutcome,
 } from '../types.ts';
@@ -41,6 +40,7 @@ import { Listener } from './listener.ts';
 import { migrate } from './migrate.ts';
 import { type Announcer, decodeNotice } from './notifications.ts';
 import * as ops from './operations.ts';
+import { postgresOperator } from './operator.ts';
 import * as queries from './queries.ts';
 import * as retention from './retention.ts';
 import * as scheduling from './scheduling.ts';
@@ -107,6 +107,7 @@ interface Opened {
 /** A Store in a PostgreSQL database, shared by any number of servers. */
 export class PostgresStore implements Store {
   readonly capabilities: StoreCapabilities = { exclusive: false, claimsInWrite: false };
+  readonly operator = postgresOperator(this.run.bind(this), () => this.announcer);
   private readonly opts: PostgresStoreOptions;
   private readonly settings: ConnectionSettings;
   /** Tells this instance's notifications from the others'. */
@@ -219,10 +220,7 @@ export class PostgresStore implements Store {
       });
   }
 
-  /**
-   * Calls `listener` with the other store instances' events (see StoreEvent). The first
-   * subscriber starts the LISTEN connection; a `ready` follows once it listens.
-   */
+  /** The other instances' events (StoreEvent), from one LISTEN connection; `ready` first. */
   subscribe(listener: (event: StoreEvent) => void): () => void {
     const { channel } = this.requireOpen();
     this.subscribers.add(listener);
@@ -235,6 +233,7 @@ export class PostgresStore implements Store {
           this.emit({ kind: 'ready' });
           this.emit({ kind: 'due' });
           this.emit({ kind: 'schedule' });
+          this.emit({ kind: 'paused' });
         },
       });
       this.listener.start();
@@ -251,6 +250,8 @@ export class PostgresStore implements Store {
     if (notice.ready) this.emit({ kind: 'ready' });
     if (notice.due !== undefined) this.emit({ kind: 'due', at: notice.due });
     if (notice.schedule !== undefined) this.emit({ kind: 'schedule', at: notice.schedule });
+    if (notice.paused) this.emit({ kind: 'paused' });
+    if (notice.revoked?.length) this.emit({ kind: 'revoked', tokens: notice.revoked });
   }
 
   private emit(event: StoreEvent): void {
@@ -280,10 +281,7 @@ export class PostgresStore implements Store {
     return this.run('idempotent', (s) => ops.extend(s, tokens, deadline, now));
   }
 
-  async get(
-    id: number,
-    withAttempts = false,
-  ): Promise<(TaskRecord & { attemptLog?: AttemptRecord[] }) | undefined> {
+  async get(id: number, withAttempts = false): Promise<TaskWithLog | undefined> {
     return this.run('idempotent', (s) => ops.get(s, id, withAttempts));
   }
 

@@ -116,10 +116,13 @@ export async function write(
 
   const first = s.pipeline().begin();
   const submitted = insertTasks(first, batch.submits, data, now);
+  // A cancel may end a running task's leases: they are locked with the reports' ones.
   const leases =
-    tokens.length > 0
-      ? first.run<{ token: number; task_id: number }>('leases-lock', [tokens])
-      : undefined;
+    cancels.length > 0
+      ? first.run<{ token: number; task_id: number }>('leases-lock-cancel', [tokens, cancels])
+      : tokens.length > 0
+        ? first.run<{ token: number; task_id: number }>('leases-lock', [tokens])
+        : undefined;
   const tasks =
     tokens.length > 0 || cancels.length > 0
       ? first.run<LockedTask>('tasks-lock', [tokens, cancels])
@@ -176,6 +179,7 @@ export function insertTasks(p: Pipeline, submits: NewTask[], data: string[], now
     submits.map((t) => t.key ?? null),
     submits.map((t) => t.schedule ?? null),
     now,
+    submits.map((t) => t.timeoutMs ?? null),
   ]);
   const holders =
     keyed.length > 0
@@ -245,13 +249,16 @@ function addRound(
   }
   if (round.cancels.length > 0) {
     const ids = round.cancels.map((i) => batch.cancels[i]!);
-    const rows = p.run<[canceled: boolean, ...task: TaskRow]>('tasks-cancel', [ids, now]);
+    const rows = p.run<[canceled: boolean, revoked: number[], ...task: TaskRow]>('tasks-cancel', [
+      ids,
+      now,
+    ]);
     fills.push(() => {
       const position = new Map(round.cancels.map((i) => [batch.cancels[i]!, i]));
-      for (const [canceled, ...row] of rows.rows) {
+      for (const [canceled, revoked, ...row] of rows.rows) {
         const task = toTaskRecord(row);
         outcome.cancels[position.get(task.id)!] = canceled
-          ? { ok: true, task }
+          ? { ok: true, task, revoked: revoked.map(Number) }
           : { ok: false, reason: 'not_cancelable', status: task.status };
       }
     });
@@ -296,7 +303,11 @@ function batchNotice(batch: WriteBatch, taskOf: Map<number, number>, locked: Loc
     givenBack.some((t) => t.open) ||
     completed.some((t) => t.open && t.reps > 1);
   const ids = [...completed, ...givenBack, ...progressed].map((t) => t.id);
-  const notice: Notice = { ready, ids: [...ids, ...batch.cancels.filter(Number.isSafeInteger)] };
+  const canceled = new Set(batch.cancels.filter(Number.isSafeInteger));
+  const notice: Notice = { ready, ids: [...ids, ...canceled] };
+  // The leases a cancel of a running task ends: the servers holding them tell their workers.
+  const revoked = [...taskOf].filter(([, id]) => canceled.has(id) && info.get(id)?.open);
+  if (revoked.length > 0) notice.revoked = revoked.map(([token]) => token);
   // When the others' timers must wake: a delayed submit's due time, a retry's.
   let due = Number.POSITIVE_INFINITY;
   for (const t of batch.submits) if (t.runAt !== undefined && t.runAt < due) due = t.runAt;

@@ -8,15 +8,7 @@
  * Active leases are in memory (active-leases.ts); an attempt is written when it ends.
  */
 import { type Json, TASK_STATUSES, type TaskStatus } from '../../model/tasks.ts';
-import {
-  type LeaseRow,
-  type TallyRow,
-  type TaskRow,
-  toAttemptRecord,
-  toJsonText,
-  toTallySummary,
-  toTaskRecord,
-} from '../rows.ts';
+import { type LeaseRow, type TaskRow, toAttemptRecord, toJsonText, toTaskRecord } from '../rows.ts';
 import type {
   AttemptRecord,
   CancelOutcome,
@@ -27,8 +19,6 @@ import type {
   Failure,
   Lease,
   LeaseState,
-  TallySpec,
-  TallySummary,
   TaskRecord,
   TaskState,
   WriteBatch,
@@ -192,9 +182,19 @@ function progress(p: StoreParts, token: number, value: number, now: number): boo
   return true;
 }
 
-function cancel(st: Statements, id: number, now: number): CancelOutcome {
+const CANCELED: Ending = { state: 'canceled', units: null, error: null };
+
+/** Cancels an unfinished task; a running one's active leases end `canceled` (revoked). */
+function cancel(p: StoreParts, id: number, now: number): CancelOutcome {
+  const { st } = p;
   if (st['task-cancel'].run({ id, now }).changes > 0) {
-    return { ok: true, task: taskAfter(st, id) };
+    const revoked: number[] = [];
+    for (const { token } of p.leases.ofTask(id)) {
+      const lease = p.leases.take(token);
+      if (lease) endAttempt(st, lease, CANCELED, now);
+      revoked.push(token);
+    }
+    return { ok: true, task: taskAfter(st, id), revoked };
   }
   const status = st['task-status'].get({ id }) as TaskStatus | undefined;
   if (status === undefined) return { ok: false, reason: 'not_found' };
@@ -231,7 +231,7 @@ export function applyBatch(p: StoreParts, batch: WriteBatch): WriteOutcome {
   const completions = batch.completions.map((c) => complete(p, batch, c));
   const failures = batch.failures.map((f) => fail(p, batch, f));
   const releases = batch.releases.map((token) => release(p, batch, token));
-  const cancels = batch.cancels.map((id) => cancel(st, id, now));
+  const cancels = batch.cancels.map((id) => cancel(p, id, now));
   const progressed = batch.progress.map((r) => progress(p, r.token, r.progress, now));
   const claims = batch.claims.map((req) => claim(p, req));
   return {
@@ -258,6 +258,7 @@ type Candidate = [
   key: string | null,
   schedule: string | null,
   runAt: number,
+  timeoutMs: number | null,
 ];
 
 /** Claim order: the highest priority first, then the lowest id. */
@@ -299,7 +300,8 @@ export function claim(p: StoreParts, req: ClaimRequest): ClaimOutcome {
   const deadline = now + leaseMs;
   const first = p.tokens.take(tasks.length);
   const leases: Lease[] = tasks.map((row, i) => {
-    const [taskId, type, data, reps, attempts, error, priority, key, schedule, readyAt] = row;
+    const [taskId, type, data, reps, attempts, error, priority, key, schedule, readyAt, timeoutMs] =
+      row;
     const token = first + i;
     const n = attempts + 1;
     p.leases.add({ token, taskId, n, worker, deadline, startedAt: now, type, reps, error });
@@ -316,6 +318,7 @@ export function claim(p: StoreParts, req: ClaimRequest): ClaimOutcome {
       key,
       schedule,
       readyAt,
+      timeoutMs,
     };
   });
   return { leases, more };
@@ -366,58 +369,6 @@ export function releaseAll(p: StoreParts, now: number): number {
   const all = p.leases.all();
   giveBack(p, all, 'released', now);
   return all.length;
-}
-
-/**
- * Creates a tally and one task per key, in key order (so claim hands out key 0 first), or
- * finds the tally already stored under `spec.name` and inserts nothing.
- */
-export function createTally(
-  { st, ids }: StoreParts,
-  spec: TallySpec,
-  now: number,
-): { id: number; created: boolean } {
-  const name = spec.name ?? null;
-  if (name !== null) {
-    const found = st['tally-by-name'].get({ name }) as number | undefined;
-    if (found !== undefined) return { id: found, created: false };
-  }
-  const { keys, reps, maxAttempts } = spec;
-  if (!Number.isInteger(keys) || keys < 1) {
-    throw new RangeError(`a tally needs a positive integer number of keys: ${keys}`);
-  }
-  const given = ids.tally;
-  ids.tally = null;
-  const id = Number(st['tally-insert'].run({ id: given, name, keys, reps, now }).lastInsertRowid);
-  const insert = st['tally-task-insert'];
-  for (let key = 0; key < keys; key++) {
-    const data = JSON.stringify({ tally: id, key });
-    insert.run({ id: ids.task, data, reps, maxAttempts, tallyId: id, now });
-    ids.task = null;
-  }
-  return { id, created: true };
-}
-
-/**
- * The summary of one tally: by id, by name (both must match when both are given), or the
- * latest when neither is. Undefined when there is no such tally.
- */
-export function tally(
-  st: Statements,
-  which: { id?: number; name?: string },
-): TallySummary | undefined {
-  let { id } = which;
-  if (which.name !== undefined) {
-    const named = st['tally-by-name'].get({ name: which.name }) as number | undefined;
-    if (named === undefined || (id !== undefined && id !== named)) return undefined;
-    id = named;
-  } else if (id === undefined) {
-    id = (st['tally-latest'].get() as number | null) ?? undefined;
-    if (id === undefined) return undefined;
-  }
-  const row = st['tally-summary'].get({ id }) as TallyRow | undefined;
-  if (row === undefined) return undefined;
-  return toTallySummary(row, st['tally-workers'].all({ id }) as string[]);
 }
 
 /** Counts of tasks by status, every status present. */

@@ -45,6 +45,7 @@ export function insertWithOptions(
       key === null ? 0 : 1,
       task.schedule ?? null,
       scheduled ? task.runAt : null,
+      task.timeoutMs ?? null,
     );
   let inserted = insert();
   if (inserted.changes === 0 && key !== null) {

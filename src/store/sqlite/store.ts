@@ -4,7 +4,6 @@ import type { TaskStatus } from '../../model/tasks.ts';
 import type { PrunedMarks, PruneOutcome, PruneRequest } from '../retention.ts';
 import { loadSqlDir } from '../sql-files.ts';
 import type {
-  AttemptRecord,
   ClaimOutcome,
   ClaimRequest,
   ExpiredLease,
@@ -18,7 +17,7 @@ import type {
   TallySummary,
   TaskPage,
   TaskQuery,
-  TaskRecord,
+  TaskWithLog,
   WriteBatch,
   WriteOutcome,
 } from '../types.ts';
@@ -28,11 +27,13 @@ import { openFailed, unclean } from './errors.ts';
 import { migrate } from './migrate.ts';
 import type { StoreParts } from './operations.ts';
 import * as ops from './operations.ts';
+import { retriesOf, sqliteOperator } from './operator.ts';
 import * as queries from './queries.ts';
 import { closeLeases, openLeases } from './recovery.ts';
 import * as retention from './retention.ts';
 import * as scheduling from './scheduling.ts';
 import { prepareStatements } from './statements.ts';
+import * as tallies from './tallies.ts';
 import { TaskIds } from './task-ids.ts';
 import { Tokens } from './tokens.ts';
 
@@ -67,10 +68,7 @@ interface Transactions {
   releaseAll(now: number): number;
   openLeases(now: number): number;
   closeLeases(now: number): void;
-  get(
-    id: number,
-    withAttempts: boolean,
-  ): (TaskRecord & { attemptLog?: AttemptRecord[] }) | undefined;
+  get(id: number, withAttempts: boolean): TaskWithLog | undefined;
   createTally(spec: TallySpec, now: number): { id: number; created: boolean };
   tally(which: { id?: number; name?: string }): TallySummary | undefined;
   declareTypes(types: readonly string[], now: number): void;
@@ -113,7 +111,7 @@ function transactions(db: Database.Database, p: StoreParts): Transactions {
     releaseAll: writer((now: number) => ops.releaseAll(p, now)),
     openLeases: writer((now: number) => openLeases(p, now)),
     closeLeases: writer((now: number) => closeLeases(p, now)),
-    createTally: writer((spec: TallySpec, now: number) => ops.createTally(p, spec, now)),
+    createTally: writer((spec: TallySpec, now: number) => tallies.createTally(p, spec, now)),
     prune: writer((req: PruneRequest) => retention.prune(p, req)),
     declareTypes: writer((types: readonly string[], now: number) => {
       for (const name of types) st['types-declare'].run({ name, now });
@@ -125,12 +123,12 @@ function transactions(db: Database.Database, p: StoreParts): Transactions {
       scheduling.tickSchedules(st, ids, now, next),
     ),
     // A read transaction, so the numbers and the workers are one snapshot.
-    tally: db.transaction((which: { id?: number; name?: string }) => ops.tally(st, which)),
+    tally: db.transaction((which: { id?: number; name?: string }) => tallies.tally(st, which)),
     // A read transaction, so the task and its attempt log are one snapshot.
     get: db.transaction((id: number, withAttempts: boolean) => {
       const task = ops.getTask(st, id);
       if (task === undefined || !withAttempts) return task;
-      return { ...task, attemptLog: ops.attemptLog(p, id) };
+      return { ...task, attemptLog: ops.attemptLog(p, id), retries: retriesOf(st, id) };
     }),
   };
 }
@@ -138,6 +136,10 @@ function transactions(db: Database.Database, p: StoreParts): Transactions {
 /** A Store in one SQLite file. better-sqlite3 is synchronous: the async methods just wrap. */
 export class SqliteStore implements Store {
   readonly capabilities: StoreCapabilities = { exclusive: true, claimsInWrite: true };
+  readonly operator = sqliteOperator(() => {
+    const { db, parts } = this.requireOpen();
+    return { db, st: parts.st };
+  });
   private readonly opts: SqliteStoreOptions;
   private db: Database.Database | undefined;
   private parts: StoreParts | undefined;
@@ -259,10 +261,7 @@ export class SqliteStore implements Store {
     return ops.extend(this.requireOpen().parts.leases, tokens, deadline);
   }
 
-  async get(
-    id: number,
-    withAttempts = false,
-  ): Promise<(TaskRecord & { attemptLog?: AttemptRecord[] }) | undefined> {
+  async get(id: number, withAttempts = false): Promise<TaskWithLog | undefined> {
     return this.requireOpen().tx.get(id, withAttempts);
   }
 

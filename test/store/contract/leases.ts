@@ -222,7 +222,7 @@ export function leasesContract(test: ContractTest): void {
           error: null,
         },
       ]);
-      const { attemptLog: _, ...withoutLog } = task;
+      const { attemptLog: _, retries: __, ...withoutLog } = task;
       assert.deepEqual(await store.get(id!), withoutLog);
     });
 

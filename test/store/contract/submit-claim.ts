@@ -137,6 +137,7 @@ export function submitClaimContract(test: ContractTest): void {
         priority: 0,
         key: null,
         schedule: null,
+        timeoutMs: null,
         readyAt: T0,
       });
       const task = await mustGet(store, id!);

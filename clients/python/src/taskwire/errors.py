@@ -33,8 +33,11 @@ __all__ = [
     "UnauthorizedError",
     "ForbiddenError",
     "TaskPrunedError",
+    "PayloadTooComplexError",
+    "LineTimeoutError",
     "ShuttingDownError",
     "StoreUnavailableError",
+    "TooManyConnectionsError",
     # Raised on this side.
     "ConnectError",
     "ConnectionLostError",
@@ -217,9 +220,19 @@ class ForbiddenError(AuthError):
     worker like a refused token."""
 
 
-@error_class(1020, "TASK_PRUNED")
+@error_class(1014, "TASK_PRUNED")
 class TaskPrunedError(TaskwireError):
     """The task (or tally) was finished and has since been deleted by the server's retention."""
+
+
+@error_class(1020, "PAYLOAD_TOO_COMPLEX")
+class PayloadTooComplexError(TaskwireError):
+    """A request line nested too deep or held too many object keys (``data["limit"]``, ``data["max"]``)."""
+
+
+@error_class(1021, "LINE_TIMEOUT")
+class LineTimeoutError(TaskwireError):
+    """A line was left unfinished longer than the server allows; it closed the connection."""
 
 
 @error_class(2001, "SHUTTING_DOWN")
@@ -230,6 +243,11 @@ class ShuttingDownError(TaskwireError):
 @error_class(2002, "STORE_UNAVAILABLE")
 class StoreUnavailableError(TaskwireError):
     """The server's database failed; nothing was acknowledged."""
+
+
+@error_class(2010, "TOO_MANY_CONNECTIONS")
+class TooManyConnectionsError(TaskwireError):
+    """The server serves its maximum of connections (``data["limit"]``) and closed this one."""
 
 
 # --- errors raised on this side ---------------------------------------------------------

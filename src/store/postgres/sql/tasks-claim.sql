@@ -13,7 +13,8 @@
 -- Params: $1 text[] types (distinct), $2 bigint now (ms), $3 integer limit,
 --         $4 bigint task id not to lease (0 for none), $5 text worker, $6 bigint deadline (ms)
 -- Returns: token, task_id, type, data, reps, attempt (the new lease's attempt number),
--- priority, key, schedule, run_at (when the task became runnable), in claim order; tokens
+-- priority, key, schedule, run_at (when the task became runnable), timeout_ms (the task's
+-- attempt timeout, NULL for none), in claim order; tokens
 -- ascend in that order.
 WITH candidates AS (
   SELECT c.id, c.priority
@@ -49,7 +50,8 @@ leased AS (
   -- By id through the primary key: a join with candidates may be planned as a scan of
   -- every task (the plan is made once, not knowing $3).
   WHERE t.id = ANY (ARRAY(SELECT id FROM candidates))
-  RETURNING t.id, t.type, t.data, t.reps, t.attempts, t.priority, t.key, t.schedule, t.run_at
+  RETURNING t.id, t.type, t.data, t.reps, t.attempts, t.priority, t.key, t.schedule, t.run_at,
+            t.timeout_ms
 ),
 inserted AS (
   INSERT INTO leases (task_id, n, worker, state, deadline, started_at)
@@ -59,7 +61,7 @@ inserted AS (
   RETURNING token, task_id
 )
 SELECT i.token, l.id AS task_id, l.type, l.data, l.reps, l.attempts AS attempt, l.priority,
-       l.key, l.schedule, l.run_at
+       l.key, l.schedule, l.run_at, l.timeout_ms
 FROM inserted AS i
 JOIN leased AS l ON l.id = i.task_id
 ORDER BY l.priority DESC, l.id

@@ -5,11 +5,12 @@
 -- clock says now (a clock set back does not hold it); a retry waits for its run_at.
 -- Params, positional: type TEXT, now INTEGER (ms), limit INTEGER
 -- run_at: when the task became runnable (a lease's readyAt, for the wait-time metric).
+-- timeout_ms: the task's attempt timeout (NULL: none of its own).
 -- Rows come back as arrays, in this column order (see `Candidate` in operations.ts).
 -- `LIMIT ? + 0`, not `LIMIT ?`: SQLite (3.47+) plans a bare bound LIMIT as the constant it
 -- was bound to and re-prepares the statement whenever it is bound again, that is on every
 -- call (measured: 12 µs a call instead of 2).
-SELECT id, type, data, reps, attempts, error, priority, key, schedule, run_at
+SELECT id, type, data, reps, attempts, error, priority, key, schedule, run_at, timeout_ms
 FROM tasks INDEXED BY tasks_claim
 WHERE ready = 1 AND type = ? AND (run_at <= ? OR run_at = created_at)
 ORDER BY priority DESC, id
