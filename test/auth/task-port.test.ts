@@ -142,7 +142,9 @@ describe('the failure throttle on the task port', () => {
   it('slows repeated failures from one address, each attempt later than the last', async () => {
     await using t = await startServer({
       authFile: writeAuthFile(dir.dir),
-      authThrottle: { baseMs: 40, maxMs: 1000 },
+      // A clock that stands still: each wait is then decided by the failures alone, not by
+      // how long a loaded machine takes between two connections.
+      authThrottle: { baseMs: 40, maxMs: 1000, now: () => 0 },
     });
     const delays: number[] = [];
     const failures: number[] = [];

@@ -29,7 +29,7 @@ describe('taskwire CLI end to end', () => {
     assert.equal(JSON.parse(status.stdout).status, 'done');
     const cancel = await taskwire(t.port, 'cancel', id);
     assert.equal(cancel.code, 1, 'a done task cannot be canceled');
-    assert.match(cancel.stderr, /only an enqueued or scheduled task can be canceled/);
+    assert.match(cancel.stderr, /a finished task cannot be canceled/);
     const missing = await taskwire(t.port, 'status', '999999');
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /no such task/);
