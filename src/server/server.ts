@@ -27,7 +27,7 @@ import { type ResolvedOptions, resolveOptions, type ServerOptions } from './opti
 import { CronSchedules } from './scheduling/cron-schedules.ts';
 import { LocalExecutor } from './scheduling/local-executor.ts';
 import { Pauses } from './scheduling/pauses.ts';
-import { Pruner } from './scheduling/pruner.ts';
+import { Pruner, retentionPolicy } from './scheduling/pruner.ts';
 import { RemoteWorkers } from './scheduling/remote-workers.ts';
 import { Scheduler } from './scheduling/scheduler.ts';
 import { TaskTypes } from './scheduling/task-types.ts';
@@ -40,9 +40,6 @@ import { TaskChanges } from './task-changes.ts';
 import { Waiters } from './waiters.ts';
 
 export type { ServerOptions } from './options.ts';
-
-/** A retention option as the pruner takes it: 0 (like null) keeps the tasks forever. */
-const keepFor = (ms: number | null): number | null => (ms === 0 ? null : ms);
 
 /** What `start()` builds. */
 interface Parts {
@@ -285,11 +282,7 @@ export class TaskwireServer {
       onError,
     });
     const pruner = new Pruner(store, {
-      policy: {
-        done: keepFor(opts.retentionMs),
-        canceled: keepFor(opts.retentionMs),
-        failed: keepFor(opts.retentionFailedMs),
-      },
+      policy: retentionPolicy(opts.retentionMs, opts.retentionFailedMs),
       now,
       intervalMs: opts.pruneIntervalMs,
       onPruned: (tasks, tallies) => {

@@ -23,6 +23,15 @@ const PRUNE_BATCH_MIN = 50;
 /** A batch that takes longer than this halves the next one; one under a quarter of it doubles it. */
 const BATCH_TARGET_MS = 5;
 
+/**
+ * The policy of the server's options: `retention` for done and canceled tasks, `failed` for
+ * failed ones (ms); 0, like null, keeps them forever.
+ */
+export function retentionPolicy(retention: number | null, failed: number | null): RetentionPolicy {
+  const keep = (ms: number | null) => (ms === 0 ? null : ms);
+  return { done: keep(retention), canceled: keep(retention), failed: keep(failed) };
+}
+
 export interface PrunerOptions {
   policy: RetentionPolicy;
   now: () => number;
