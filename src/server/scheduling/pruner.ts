@@ -24,12 +24,19 @@ const PRUNE_BATCH_MIN = 50;
 const BATCH_TARGET_MS = 5;
 
 /**
- * The policy of the server's options: `retention` for done and canceled tasks, `failed` for
- * failed ones (ms); 0, like null, keeps them forever.
+ * The policy of the server's options: `retentionMs` for done and canceled tasks,
+ * `retentionFailedMs` for failed ones; 0 (like null) keeps them forever.
  */
-export function retentionPolicy(retention: number | null, failed: number | null): RetentionPolicy {
-  const keep = (ms: number | null) => (ms === 0 ? null : ms);
-  return { done: keep(retention), canceled: keep(retention), failed: keep(failed) };
+export function retentionPolicy(
+  retentionMs: number | null,
+  retentionFailedMs: number | null,
+): RetentionPolicy {
+  const keepFor = (ms: number | null): number | null => (ms === 0 ? null : ms);
+  return {
+    done: keepFor(retentionMs),
+    canceled: keepFor(retentionMs),
+    failed: keepFor(retentionFailedMs),
+  };
 }
 
 export interface PrunerOptions {
