@@ -69,7 +69,7 @@ describe('dashboard API', () => {
     c.close();
   });
 
-  it('cancels with the CSRF token only; says 409 for a task past cancel; offers no retry yet', async () => {
+  it('cancels with the CSRF token only; 409 past cancel; retry, pause and resume', async () => {
     const { t, c, json, text } = await setup();
     await using _ = t;
     const { result } = await c.call('submit', { type: 'later', data: 1 });
@@ -77,7 +77,7 @@ describe('dashboard API', () => {
     const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1];
     assert.ok(csrf, 'the page carries the token');
     assert.match(page.body, /action="\/tasks\/\d+\/cancel"/, 'an enqueued task can be canceled');
-    assert.doesNotMatch(page.body, /\/retry"/, 'no retry button: the server offers none');
+    assert.doesNotMatch(page.body, /\/retry"/, 'no retry button: the task is not finished');
     const post = (path: string, token?: string) =>
       json(path, { method: 'POST', headers: token ? { 'x-csrf-token': token } : {} });
     assert.equal((await post(`/api/tasks/${result.id}/cancel`)).status, 403);
@@ -91,15 +91,29 @@ describe('dashboard API', () => {
     assert.equal(again.status, 409);
     assert.match(again.body.error, /is canceled/);
     assert.equal((await post('/api/tasks/999999/cancel', csrf)).status, 404);
-    assert.equal((await post(`/api/tasks/${result.id}/retry`, csrf)).status, 404);
-    assert.equal((await post('/api/types/later/pause', csrf)).status, 404);
+    // The server offers retry, retry of a filter, pause and resume.
     assert.deepEqual((await json('/api/actions')).body, {
       cancel: true,
-      retry: false,
-      retryMatching: false,
-      pause: false,
+      retry: true,
+      retryMatching: true,
+      pause: true,
       readOnly: false,
     });
+    const retried = await post(`/api/tasks/${result.id}/retry`, csrf);
+    assert.deepEqual(retried.body, { ok: true, message: `task ${result.id} will run again` });
+    assert.equal((await c.call('status', { id: result.id })).result.status, 'enqueued');
+    const twice = await post(`/api/tasks/${result.id}/retry`, csrf);
+    assert.equal(twice.status, 409);
+    assert.equal((await post('/api/tasks/999999/retry', csrf)).status, 409);
+    assert.equal((await post('/api/types/later/pause', csrf)).status, 200);
+    assert.equal(
+      (await c.call('types')).result.types.find((x: any) => x.type === 'later').paused,
+      true,
+    );
+    assert.equal((await post('/api/types/later/resume', csrf)).status, 200);
+    await c.call('cancel', { id: result.id });
+    const matching = await post('/api/tasks/retry?status=canceled&type=later', csrf);
+    assert.deepEqual(matching.body, { retried: 1 });
     c.close();
   });
 

@@ -1,8 +1,9 @@
 /**
  * The dashboard in a real browser: headless Chromium (Debian's package, /usr/bin/chromium)
  * driven by playwright-core. Loads the overview, sees a submitted task appear live, searches
- * for it, opens it, cancels it, sees data that is a script stay text, the read-only mode
- * refuse, and logs in when auth is on. Every step awaits what it expects; nothing sleeps.
+ * for it, opens it, cancels it, retries a failed task from its page, pauses and resumes a
+ * type from the overview, sees data that is a script stay text, the read-only mode refuse,
+ * and logs in when auth is on. Every step awaits what it expects; nothing sleeps.
  * It also takes the README's screenshot: to a temporary file on every run, and into
  * docs/dashboard.png only with TASKWIRE_UPDATE_SCREENSHOT=1 (`npm run screenshot`).
  */
@@ -12,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { TaskHandler } from '../../src/handlers/run-handler.ts';
 import { ADMIN_TOKEN, stubChecker } from '../support/auth-stub.ts';
 import {
   RawClient,
@@ -42,12 +44,20 @@ const skip = existsSync(CHROMIUM)
     ? false // CI installs it (.ci/run): a missing browser must fail there, not skip.
     : `no ${CHROMIUM} (apt-get install -y chromium)`;
 
-const handlers = new Map([
+const handlers = new Map<string, TaskHandler>([
   ['resize', () => ({ width: 640 })],
   [
     'render',
     () => {
       throw new Error('template missing: invoice.html');
+    },
+  ],
+  // Fails its first attempt only: a retry from the dashboard makes it done.
+  [
+    'flaky',
+    (task) => {
+      if (task.attempt === 1) throw new Error('upstream down');
+      return 'fixed';
     },
   ],
 ]);
@@ -127,13 +137,22 @@ describe('dashboard in Chromium', { skip, timeout: 60_000 }, () => {
     await page.locator('h1 .status', { hasText: 'canceled' }).waitFor();
     assert.equal(await page.locator('button:has-text("Cancel")').count(), 0);
 
-    // A failed task shows its error and its attempt; no retry button while the server has none.
-    const failed = await client.call('run', { type: 'render', data: { invoice: 1042 } });
+    // A failed task shows its error and its attempt; Retry runs it again, the log kept.
+    const failed = await client.call('run', { type: 'flaky', data: { invoice: 1042 } });
     assert.equal(failed.result.status, 'failed');
-    await page.goto(`${base}/tasks/${failed.result.id}`);
-    await page.locator('#error', { hasText: 'template missing' }).waitFor();
+    const failedId = failed.result.id;
+    await page.goto(`${base}/tasks/${failedId}`);
+    await page.locator('#error', { hasText: 'upstream down' }).waitFor();
     await page.locator('#attempts td', { hasText: 'failed' }).waitFor();
-    assert.equal(await page.locator('button:has-text("Retry")').count(), 0);
+    await Promise.all([page.waitForURL(/notice=/), page.click('button:has-text("Retry")')]);
+    await page.locator('.notice', { hasText: `task ${failedId} will run again` }).waitFor();
+    assert.equal((await client.call('wait', { id: failedId })).result.status, 'done');
+    await page.reload();
+    await page.locator('h1 .status', { hasText: 'done' }).waitFor();
+    await page.locator('#result', { hasText: 'fixed' }).waitFor();
+    await page.locator('#attempts td', { hasText: 'done' }).waitFor();
+    assert.equal(await page.locator('#attempts td', { hasText: 'failed' }).count(), 1);
+    assert.equal(await page.locator('button:has-text("Retry")').count(), 0, 'done: no retry');
 
     // Data that is a script shows as text, on every page that shows it.
     const evil = '<script>alert(1)</script><img src=x onerror=alert(2)>';
@@ -178,6 +197,26 @@ describe('dashboard in Chromium', { skip, timeout: 60_000 }, () => {
       path: target instanceof URL ? target.pathname : target,
       fullPage: true,
     });
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+
+  it('pause and resume a type from the overview', async () => {
+    const { client, base } = await serve({ http: { host: '127.0.0.1', port: 0 } });
+    await client.call('run', { type: 'resize', data: { first: true } });
+    const { page, problems } = await open();
+    await page.goto(`${base}/`);
+    await page.locator('#paused', { hasText: 'none' }).waitFor();
+    await Promise.all([page.waitForURL(/notice=/), page.click('button:has-text("Pause resize")')]);
+    await page.locator('.notice', { hasText: 'type resize paused' }).waitFor();
+    await page.locator('#paused', { hasText: 'resize' }).waitFor();
+    const types = (await client.call('types')).result.types;
+    assert.equal(types.find((x: { type: string }) => x.type === 'resize').paused, true);
+    const held = (await client.call('submit', { type: 'resize', data: { held: true } })).result;
+    await Promise.all([page.waitForURL(/notice=/), page.click('button:has-text("Resume resize")')]);
+    await page.locator('.notice', { hasText: 'type resize resumed' }).waitFor();
+    await page.locator('#paused', { hasText: 'none' }).waitFor();
+    assert.equal((await client.call('wait', { id: held.id })).result.status, 'done');
     assert.deepEqual(problems, []);
     await page.close();
   });

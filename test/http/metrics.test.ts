@@ -126,6 +126,46 @@ describe('/metrics', () => {
     c.close();
   });
 
+  it('counts timeouts, cancels of running tasks and retries exactly', async () => {
+    await using t = await startServer({
+      http: HTTP,
+      local: false,
+      types: ['x'],
+      maxAttempts: 1,
+      metricsReconcileMs: 0,
+    });
+    const w = await RawClient.connect(t.port);
+    const c = await RawClient.connect(t.port);
+    await w.call('worker.hello', { types: ['x'], concurrency: 4 });
+    // One attempt times out (the task fails for good: outcome timeout).
+    const slow = (await c.call('submit', { type: 'x', data: 1, timeout: 20 })).result;
+    assert.equal((await c.call('wait', { id: slow.id })).result.error, 'timeout');
+    // One running task is canceled.
+    const leased = t.server.events.next('task:leased');
+    const running = (await c.call('submit', { type: 'x', data: 2 })).result;
+    await leased;
+    assert.equal((await c.call('cancel', { id: running.id })).result.status, 'canceled');
+    let m = await scrape(t.server.httpAddress!.port);
+    const v = (name: string, labels: Record<string, string>) => sample(m, name, labels);
+    assert.equal(v('taskwire_tasks_finished_total', { type: 'x', outcome: 'timeout' }), 1);
+    assert.equal(v('taskwire_tasks_finished_total', { type: 'x', outcome: 'canceled' }), 1);
+    assert.equal(v('taskwire_task_attempts_total', { type: 'x', outcome: 'timeout' }), 1);
+    assert.equal(v('taskwire_task_attempts_total', { type: 'x', outcome: 'canceled' }), 1);
+    assert.equal(v('taskwire_tasks', { type: 'x', status: 'failed' }), 1);
+    assert.equal(v('taskwire_tasks', { type: 'x', status: 'canceled' }), 1);
+    assert.equal(v('taskwire_tasks', { type: 'x', status: 'processing' }), 0);
+    // Both retried (the worker is paused by the type's pause): failed/canceled → enqueued.
+    await c.call('pause', { type: 'x' });
+    assert.equal((await c.call('retry', { id: slow.id })).result.status, 'enqueued');
+    assert.equal((await c.call('retry', { id: running.id })).result.status, 'enqueued');
+    m = await scrape(t.server.httpAddress!.port);
+    assert.equal(v('taskwire_tasks', { type: 'x', status: 'failed' }), 0);
+    assert.equal(v('taskwire_tasks', { type: 'x', status: 'canceled' }), 0);
+    assert.equal(v('taskwire_tasks', { type: 'x', status: 'enqueued' }), 2);
+    w.close();
+    c.close();
+  });
+
   it('type labels: the first 50 types get their own, the rest fold into other', () => {
     const labels = new TypeLabels(3);
     assert.deepEqual(

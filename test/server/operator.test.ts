@@ -11,6 +11,7 @@ import { TaskwireServer } from '../../src/server/server.ts';
 import { PostgresStore } from '../../src/store/postgres/store.ts';
 import { SqliteStore } from '../../src/store/sqlite/store.ts';
 import type { Store } from '../../src/store/types.ts';
+import { Worker } from '../../src/worker/worker.ts';
 import { createTestDatabase, pgAvailable, type TestDatabase } from '../support/postgres.ts';
 import { RawClient, tempDir } from '../support/server.ts';
 
@@ -364,6 +365,50 @@ for (const kind of kinds) {
     });
   });
 }
+
+describe('cancel across servers on one PostgreSQL', {
+  skip: 'skip' in available && available.skip,
+}, () => {
+  it('a cancel on one server stops the Worker running the task on another', async () => {
+    const schema = await db.schema();
+    const a = await server(new PostgresStore({ url: schema.url }));
+    const b = await server(new PostgresStore({ url: schema.url }));
+    const onA = await RawClient.connect(a.address.port);
+    const reasons: string[] = [];
+    const worker = new Worker({ port: b.address.port, concurrency: 1 }).handle(
+      'job',
+      (_task, ctx) =>
+        new Promise((_resolve, reject) => {
+          ctx.signal.addEventListener('abort', () => {
+            reasons.push((ctx.signal.reason as Error).message);
+            reject(ctx.signal.reason);
+          });
+        }),
+    );
+    try {
+      await worker.start();
+      const started = worker.next('task:started');
+      const aborted = worker.next('task:aborted');
+      const { result } = await onA.call('submit', { type: 'job', data: 1 });
+      await started;
+      assert.equal((await onA.call('cancel', { id: result.id })).result.status, 'canceled');
+      // b hears the revoked token through the store's notification, and tells its worker.
+      assert.equal((await aborted).reason, 'lease canceled');
+      assert.deepEqual(reasons, ['lease canceled']);
+      const log = (await onA.call('status', { id: result.id, attempts: true })).result;
+      assert.deepEqual(
+        log.attemptLog.map((x: { state: string }) => x.state),
+        ['canceled'],
+      );
+    } finally {
+      await worker.close();
+      onA.close();
+      await a.close();
+      await b.close();
+      await schema.drop();
+    }
+  });
+});
 
 describe('pause across servers on one PostgreSQL', {
   skip: 'skip' in available && available.skip,

@@ -38,6 +38,6 @@ export async function act(
   return {
     ok: false,
     status: 409,
-    message: `task ${id} is ${outcome.status}; only an enqueued task can be canceled`,
+    message: `task ${id} is ${outcome.status}; a finished task cannot be canceled`,
   };
 }

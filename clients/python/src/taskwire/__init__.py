@@ -13,7 +13,7 @@ from .address import Address, parse_address, parse_address_list
 from .client import Client, wire_options
 from . import errors
 from .errors import *  # noqa: F403 - the exceptions, listed once in errors.__all__
-from .models import TERMINAL_STATUSES, Attempt, Pong, Task, WorkerInfo
+from .models import TERMINAL_STATUSES, Attempt, Pong, Retry, Task, TypeInfo, WorkerInfo
 from .worker import Handler, Job, Worker
 
 __version__ = "0.1.0"
@@ -28,6 +28,8 @@ __all__ = [
     "Handler",
     "Task",
     "Attempt",
+    "Retry",
+    "TypeInfo",
     "WorkerInfo",
     "Pong",
     "TERMINAL_STATUSES",

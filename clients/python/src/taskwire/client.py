@@ -9,7 +9,7 @@ from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Seque
 
 from .address import Address, resolve_addresses
 from .framing import DEFAULT_MAX_LINE_BYTES
-from .models import Pong, Task, WorkerInfo
+from .models import Pong, Task, TypeInfo, WorkerInfo
 from .session import Session
 from .transport import make_tls_context
 
@@ -45,7 +45,12 @@ def wire_options(options: Mapping[str, Any]) -> Dict[str, Any]:
 
 
 def _spec(type: str, data: Any, options: Mapping[str, Any]) -> Dict[str, Any]:
+    options = dict(options)
+    attempt_timeout = options.pop("attempt_timeout", None)
     spec = wire_options(options)
+    if attempt_timeout is not None:
+        # Seconds here, milliseconds on the wire (the submit option ``timeout``).
+        spec["timeout"] = max(1, round(float(attempt_timeout) * 1000))
     spec["type"] = type
     spec["data"] = data
     return spec
@@ -154,6 +159,8 @@ class Client:
 
         ``options`` are the server's submit options (``reps``, ``max_attempts``, and the
         scheduling ones as the server gains them), in snake_case or the wire's camelCase.
+        ``attempt_timeout`` (seconds) bounds how long one attempt may run: past it the
+        attempt fails with the error ``timeout`` and retries apply.
         """
         return str(self.call("submit", _spec(type, data, options))["id"])
 
@@ -206,8 +213,44 @@ class Client:
         return Task.from_wire(result)
 
     def cancel(self, id: Union[str, int]) -> Task:
-        """Cancels an enqueued or scheduled task; returns it, ``canceled``."""
+        """Cancels a task not finished yet (a running one is stopped); returns it, ``canceled``."""
         return Task.from_wire(self.call("cancel", {"id": str(id)}))
+
+    # --- operating the queue (the ``admin`` role with authentication on) ------------------
+
+    def retry(self, id: Union[str, int]) -> Task:
+        """Puts a failed or canceled task back in the queue with a fresh attempt budget.
+
+        Raises :class:`~taskwire.TaskNotRetryableError` for a task in another state.
+        """
+        return Task.from_wire(self.call("retry", {"id": str(id)}))
+
+    def retry_many(
+        self,
+        status: str = "failed",
+        type: Optional[str] = None,
+        since: Optional[datetime] = None,
+    ) -> int:
+        """Retries every task in ``status`` (``failed`` or ``canceled``) of ``type``, created
+        at or after ``since``; returns how many."""
+        params: Dict[str, Any] = {"status": status}
+        if type is not None:
+            params["type"] = type
+        if since is not None:
+            params["since"] = _wire_value(since)
+        return int(self.call("retryMany", params)["retried"])
+
+    def pause(self, type: str) -> bool:
+        """Stops handing out tasks of ``type`` (stored; every server); False if paused already."""
+        return bool(self.call("pause", {"type": type})["changed"])
+
+    def resume(self, type: str) -> bool:
+        """Hands out tasks of a paused ``type`` again; False if it was not paused."""
+        return bool(self.call("resume", {"type": type})["changed"])
+
+    def types(self) -> List[TypeInfo]:
+        """Every task type with its tasks per status and whether it is paused."""
+        return [TypeInfo.from_wire(t) for t in self.call("types").get("types", [])]
 
     # --- the server ----------------------------------------------------------------------
 

@@ -33,6 +33,7 @@ __all__ = [
     "UnauthorizedError",
     "ForbiddenError",
     "TaskPrunedError",
+    "TaskNotRetryableError",
     "PayloadTooComplexError",
     "LineTimeoutError",
     "ShuttingDownError",
@@ -169,7 +170,7 @@ class InvalidTaskDataError(TaskwireError):
 
 @error_class(1004, "TASK_NOT_CANCELABLE")
 class TaskNotCancelableError(TaskwireError):
-    """Only an enqueued or scheduled task can be canceled; ``data["status"]`` says what it is."""
+    """A finished task cannot be canceled; ``data["status"]`` says which status it is in."""
 
 
 @error_class(1005, "LINE_TOO_LONG")
@@ -223,6 +224,11 @@ class ForbiddenError(AuthError):
 @error_class(1014, "TASK_PRUNED")
 class TaskPrunedError(TaskwireError):
     """The task (or tally) was finished and has since been deleted by the server's retention."""
+
+
+@error_class(1015, "TASK_NOT_RETRYABLE")
+class TaskNotRetryableError(TaskwireError):
+    """``retry``: the task is not failed or canceled (``data["status"]`` says what it is)."""
 
 
 @error_class(1020, "PAYLOAD_TOO_COMPLEX")

@@ -29,7 +29,8 @@ class Attempt:
 
     n: int
     worker: str
-    #: ``active``, ``done``, ``failed``, ``expired`` or ``released``.
+    #: ``active``, ``done``, ``failed``, ``expired``, ``released`` or ``canceled`` (the task
+    #: was canceled while it ran).
     state: str
     started_at: Optional[datetime]
     ended_at: Optional[datetime] = None
@@ -47,6 +48,46 @@ class Attempt:
             ended_at=parse_timestamp(view.get("endedAt")),
             units=view.get("units"),
             error=view.get("error"),
+        )
+
+
+@dataclass(frozen=True)
+class Retry:
+    """A retry of a finished task: when, by whom, and the status it left."""
+
+    at: Optional[datetime]
+    by: str
+    #: ``failed`` or ``canceled``.
+    was: str
+
+    @classmethod
+    def from_wire(cls, view: Dict[str, Any]) -> "Retry":
+        """Builds it from the protocol's retry object."""
+        return cls(
+            at=parse_timestamp(view.get("at")),
+            by=str(view.get("by", "")),
+            was=str(view.get("was", "")),
+        )
+
+
+@dataclass(frozen=True)
+class TypeInfo:
+    """A task type as ``types()`` lists it: its tasks per status, and whether it is paused."""
+
+    type: str
+    #: Tasks per status: ``scheduled``, ``enqueued``, ``processing``, ``done``, ``failed``,
+    #: ``canceled``.
+    counts: Dict[str, int]
+    paused: bool
+
+    @classmethod
+    def from_wire(cls, view: Dict[str, Any]) -> "TypeInfo":
+        """Builds it from the protocol's type object."""
+        counts = view.get("counts")
+        return cls(
+            type=str(view.get("type", "")),
+            counts={str(k): _int(v) for k, v in counts.items()} if isinstance(counts, dict) else {},
+            paused=view.get("paused") is True,
         )
 
 
@@ -83,6 +124,8 @@ class Task:
     schedule: Optional[str] = None
     #: Every attempt, with ``status(id, attempts=True)``; otherwise ``None``.
     attempt_log: Optional[List[Attempt]] = None
+    #: Who put the task back in the queue and when (``retry``), with ``attempts=True``.
+    retries: Optional[List["Retry"]] = None
     #: The task view as it came from the server, fields this version does not know included.
     raw: Dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
@@ -121,6 +164,9 @@ class Task:
             schedule=view.get("schedule"),
             attempt_log=[Attempt.from_wire(a) for a in log if isinstance(a, dict)]
             if isinstance(log, list)
+            else None,
+            retries=[Retry.from_wire(r) for r in view["retries"] if isinstance(r, dict)]
+            if isinstance(view.get("retries"), list)
             else None,
             raw=dict(view),
         )

@@ -84,17 +84,17 @@ export const taskPage: FastifyPluginAsync<{ ctx: HttpContext }> = async (app, { 
     const can = offered(ctx.operator);
     const actions = ctx.readOnly
       ? ''
-      : html`<div class="actions">${t.status === 'enqueued' ? actionForm(`/tasks/${t.id}/cancel`, 'Cancel', csrf) : ''}${
+      : html`<div class="actions">${isTerminal(t.status) ? '' : actionForm(`/tasks/${t.id}/cancel`, 'Cancel', csrf)}${
           can.retry && isTerminal(t.status) && t.status !== 'done'
             ? actionForm(`/tasks/${t.id}/retry`, 'Retry', csrf)
             : ''
         }</div>`;
-    const outcome =
+    // A task done after a failed attempt (a retry) shows its result and that last error.
+    const outcome = html`${t.result !== undefined ? html`<h2>Result</h2><pre id="result">${json(t.result)}</pre>` : ''}${
       t.error !== undefined
-        ? html`<h2>Error</h2><pre id="error">${t.error}</pre>`
-        : t.result !== undefined
-          ? html`<h2>Result</h2><pre id="result">${json(t.result)}</pre>`
-          : '';
+        ? html`<h2>${t.status === 'done' ? 'Last error' : 'Error'}</h2><pre id="error">${t.error}</pre>`
+        : ''
+    }`;
     const content = html`<h1>Task ${t.id} ${badge(t.status)}</h1>${actions}${details(t)}
 <h2>Data</h2><pre id="data">${json(t.data)}</pre>${outcome}
 <h2>Attempts</h2>${attempts(t)}`;
