@@ -3,6 +3,8 @@
  * by request id on the current one, and the pending waits by task id (where pushed
  * `task.update`s go). Settling a call forgets it everywhere at once.
  */
+
+import { ErrorCode } from '../protocol/errors.ts';
 import type { TaskView } from '../protocol/tasks.ts';
 import type { RpcError } from './errors.ts';
 
@@ -139,8 +141,10 @@ export class PendingCalls {
 /**
  * Whether the server's LINE_TOO_LONG (its `data.limit` in bytes) was for this call's line:
  * surely so when the line is over the limit; a call that may have fit is not said refused.
+ * TOO_MANY_CONNECTIONS refused every call of the connection: none was read.
  */
 export function overLimit(call: PendingCall, refusal: RpcError): boolean {
+  if (refusal.code === ErrorCode.TOO_MANY_CONNECTIONS) return true;
   const limit = (refusal.data as { limit?: unknown } | undefined)?.limit;
   if (typeof limit !== 'number') return false;
   const bytes = call.bytes ?? call.chars ?? 0;

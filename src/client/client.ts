@@ -5,7 +5,6 @@
  */
 import type net from 'node:net';
 import type { Json } from '../model/tasks.ts';
-import { ErrorCode } from '../protocol/errors.ts';
 import { decodeUtf8, encodeLine } from '../protocol/framing/ndjson.ts';
 import type {
   MethodName,
@@ -24,6 +23,7 @@ import {
   ClientClosedError,
   ConnectionLostError,
   RpcError,
+  refusesCalls,
   rpcError,
   TlsError,
   tlsFailureOf,
@@ -329,7 +329,7 @@ export class Client extends OperatorCalls {
       if (error instanceof AuthError) this.refusal ??= error;
       if (call) this.calls.reject(call, error);
       else if (msg.id === null) {
-        if (error.code === ErrorCode.LINE_TOO_LONG) this.refusedLine = error;
+        if (refusesCalls(error)) this.refusedLine = error;
         this.emit('server:error', { error });
       }
     } else if (call) {

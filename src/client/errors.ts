@@ -170,3 +170,8 @@ export function isTlsFailure(error: unknown): error is Error {
   if (typeof code !== 'string') return false;
   return code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_') || X509_CODES.test(code);
 }
+
+/** A refusal (id null) that the server closes the connection after: calls.ts overLimit. */
+export function refusesCalls(error: RpcError): boolean {
+  return error.code === ErrorCode.LINE_TOO_LONG || error.code === ErrorCode.TOO_MANY_CONNECTIONS;
+}

@@ -106,16 +106,7 @@ export class TaskwireServer {
    */
   async start(): Promise<{ host: string; port: number }> {
     const { opts, store, log } = this;
-    checkStartRules({
-      host: opts.host,
-      auth: opts.authFile !== undefined,
-      insecure: !!opts.insecure,
-      legacy: !!opts.legacy,
-      tally: opts.tally !== undefined,
-      ...(opts.http && {
-        http: { host: opts.http.host, auth: !!opts.http.auth || opts.authFile !== undefined },
-      }),
-    });
+    checkStartRules(opts);
     // A bad auth file stops the start before anything is bound or opened.
     this.auth = await loadTaskPortAuth(opts, this.events, log);
     await this.listener.listen(opts.host, opts.port);

@@ -4,16 +4,19 @@
  * seed line acts as a client and never gets around the roles.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { once } from 'node:events';
 import { connect as netConnect } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { after, describe, it } from 'node:test';
+import { promisify } from 'node:util';
 import { connect } from '../../src/client/index.ts';
 import { ErrorCode } from '../../src/protocol/errors.ts';
 import { frameMarker } from '../../src/protocol/framing/marker.ts';
 import { TOKENS, writeAuthFile } from '../support/auth-file.ts';
 import { RawClient, startServer, tempDir } from '../support/server.ts';
 
+const run = promisify(execFile);
 const dir = tempDir('taskwire-legacy-');
 after(() => dir.remove());
 const authFile = writeAuthFile(dir.dir);
@@ -28,7 +31,39 @@ async function othersServed(port: number): Promise<void> {
   assert.equal((await client.run('flip', 'abc')).result, 'cba');
 }
 
+// The seed's client in packet mode: submit, then poll the status until done.
+const SEED_CLIENT = `
+import socket, sys
+s = socket.create_connection(('127.0.0.1', int(sys.argv[1])))
+f = s.makefile('rwb')
+def ask(line):
+    f.write((line + '\\n').encode()); f.flush()
+    return f.readline().decode().rstrip('\\n')
+first = ask('1: hello')
+if first.startswith('Refused'):
+    print(first)
+    sys.exit(0)
+ident = first.split(':', 1)[0]
+while True:
+    status = ask(f'status: {ident}')
+    if 'done' in status:
+        print(status)
+        break
+`;
+
 describe('seed lines with auth on', () => {
+  it("the seed's Python client works with --legacy on loopback, and is told why without it", async () => {
+    await using open = await startServer({ authFile, legacy: true });
+    const served = await run('python3', ['-c', SEED_CLIENT, String(open.port)]);
+    assert.match(served.stdout, /^[0-9]+: done, result: olleh\n$/);
+    await using closed = await startServer({ authFile });
+    const refused = await run('python3', ['-c', SEED_CLIENT, String(closed.port)]);
+    assert.match(
+      refused.stdout,
+      /^Refused: this server needs a token; seed lines are served only with --legacy/,
+    );
+  });
+
   it('without --legacy: refused with a line the seed client prints, then closed', async () => {
     await using t = await startServer({ authFile });
     const c = await RawClient.connect(t.port);

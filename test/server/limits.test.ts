@@ -54,6 +54,10 @@ describe('connection limits', () => {
     assert.deepEqual(refusal.error.data, { limit: 2 });
     await c.closedByServer();
     assert.ok(lines.some((l) => l.msg === 'too many connections; refused' && l.limit === 2));
+    // The client library says so too: the call was refused unread, not "lost".
+    const full = await connect({ port: s.port, reconnect: false });
+    await assert.rejects(full.ping(), { code: ErrorCode.TOO_MANY_CONNECTIONS });
+    await full.close();
     assert.ok((await a.call('ping')).result, 'the connections within the cap still work');
     b.close();
     await s.server.events.next('connection:closed');
@@ -122,6 +126,30 @@ describe('slow consumers', () => {
     const other = await connect({ port: s.port, reconnect: false });
     assert.equal((await other.status(id)).id, id);
     await other.close();
+  });
+
+  it('closes a connection whose one batch line would answer past --max-pending-bytes', async () => {
+    const { logger, lines } = capturingLogger('info');
+    const cap = 1024 * 1024;
+    await using s = await startServer({ maxPendingBytes: cap, logger });
+    const client = await connect({ port: s.port, reconnect: false });
+    const id = await client.submit('flip', 'x'.repeat(20_000));
+    const c = await RawClient.connect(s.port);
+    // One line, 2,000 requests, 40 MB of answer: refused before it is built whole.
+    const batch = Array.from({ length: 2000 }, (_, i) => ({
+      jsonrpc: '2.0',
+      id: i,
+      method: 'status',
+      params: { id },
+    }));
+    c.write(`${JSON.stringify(batch)}\n`);
+    await c.closedByServer();
+    const refusal = lines.find((l) =>
+      String(l.msg).startsWith('slow consumer: the answer to a batch'),
+    );
+    assert.ok(refusal, 'logged as a slow consumer');
+    assert.equal((await client.run('flip', 'abc')).result, 'cba');
+    await client.close();
   });
 
   it('closes a peer that takes none of its answers for --write-deadline', async () => {

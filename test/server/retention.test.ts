@@ -136,7 +136,7 @@ for (const backend of backends) {
         clock += 11 * SECOND;
         await gone;
         for (const id of [done.id, canceled]) {
-          for (const method of ['status', 'wait', 'cancel']) {
+          for (const method of ['status', 'wait', 'cancel', 'retry']) {
             const reply = await client.call(method, { id });
             assert.equal(reply.error?.code, ErrorCode.TASK_PRUNED, `${method} ${id}`);
             assert.match(reply.error.message, /deleted by retention/);

@@ -30,27 +30,24 @@ export interface AuthOptions {
 }
 
 /** Checks the start-time rules; throws an Error that says what to do. */
-export function checkStartRules(opts: {
-  host: string;
-  auth: boolean;
-  insecure: boolean;
-  legacy: boolean;
-  tally: boolean;
-  http?: { host: string; auth: boolean };
-}): void {
+export function checkStartRules(
+  opts: AuthOptions & { host: string; tally?: unknown; http?: { host: string; auth?: unknown } },
+): void {
+  const auth = opts.authFile !== undefined;
+  const insecure = !!opts.insecure;
   const problem =
-    taskPortProblem(opts) ??
+    taskPortProblem({ host: opts.host, auth, insecure }) ??
     (opts.http &&
       protectedModeProblem({
         what: 'the HTTP listener',
         host: opts.http.host,
-        auth: opts.http.auth,
-        insecure: opts.insecure,
+        auth: auth || !!opts.http.auth,
+        insecure,
         risk: 'read every task and act on the queue',
         need: 'the dashboard needs the admin role',
       }));
   if (problem) throw new Error(problem);
-  if (opts.auth && opts.tally && !opts.legacy) {
+  if (auth && opts.tally !== undefined && !opts.legacy) {
     throw new Error(
       'the legacy tally port cannot authenticate: with --auth-file it needs --legacy ' +
         '(then only workers on this machine are served; see docs/security.md)',

@@ -28,11 +28,13 @@ import {
 } from './limits.ts';
 import { ReadGate } from './read-gate.ts';
 import {
+  AnswerTooLarge,
   errorResponse,
   handleRpcLine,
   invalidUtf8Response,
   lineTooLongResponse,
   type RpcContext,
+  SerializedAnswer,
 } from './rpc.ts';
 import { handleSeedLine } from './seed-compat.ts';
 
@@ -122,6 +124,7 @@ export class Connection implements Session, WorkerConnection {
       closing: deps.closing,
       onUnexpected: (error, method) =>
         deps.log.error({ err: error, method, remote: this.remote }, 'request failed'),
+      answerBudget: () => deps.limits.maxPendingBytes - this.pendingBytes,
     };
     this.gate = new ReadGate(socket, deps.maxInFlight, {
       remote: this.remote,
@@ -250,16 +253,14 @@ export class Connection implements Session, WorkerConnection {
   private flush(): void {
     this.flushQueued = false;
     if (this.out.length === 0 || this.closed) return;
+    const out = this.out;
+    this.out = [];
+    this.outChars = 0;
     let accepted: boolean;
     try {
-      const data = this.out.length === 1 ? this.out[0]! : this.out.join('');
-      this.out = [];
-      this.outChars = 0;
-      accepted = this.socket.write(data);
+      accepted = this.socket.write(out.length === 1 ? out[0]! : out.join(''));
     } catch (error) {
       // A write that cannot happen (RangeError: Invalid string length) ends this connection only.
-      this.out = [];
-      this.outChars = 0;
       this.deps.log.warn({ err: error, remote: this.remote }, 'write failed; closing');
       this.socket.destroy();
       return;
@@ -286,12 +287,8 @@ export class Connection implements Session, WorkerConnection {
    */
   checkLine(now: number): void {
     if (this.lineSince === 0 || this.closed) return;
-    if (this.framer.pendingBytes === 0) {
-      this.lineSince = 0;
-      return;
-    }
-    if (this.socket.isPaused()) {
-      this.lineSince = now;
+    if (this.framer.pendingBytes === 0 || this.socket.isPaused()) {
+      this.lineSince = this.framer.pendingBytes === 0 ? 0 : now;
       return;
     }
     const ms = this.deps.limits.lineTimeoutMs;
@@ -304,6 +301,19 @@ export class Connection implements Session, WorkerConnection {
     this.send(lineTimeoutLine(ms));
     this.end();
     this.socket.destroySoon();
+  }
+
+  /** Sends an answer; one that cannot be serialized closes this connection only. */
+  private answer(response: unknown): void {
+    let text: string;
+    try {
+      text = response instanceof SerializedAnswer ? response.text : JSON.stringify(response);
+    } catch (error) {
+      this.deps.log.warn({ err: error, remote: this.remote }, 'answer cannot be written; closing');
+      this.socket.destroy();
+      return;
+    }
+    this.send(`${text}\n`);
   }
 
   private slowConsumer(why: string): void {
@@ -346,11 +356,14 @@ export class Connection implements Session, WorkerConnection {
       handleRpcLine(text, this.rpc)
         .then(
           (response) => {
-            if (response !== undefined) this.send(`${JSON.stringify(response)}\n`);
+            if (response !== undefined) this.answer(response);
             if (this.access?.refused) this.closeAfterWrite();
           },
-          (error: unknown) =>
-            this.deps.log.error({ err: error, remote: this.remote }, 'unhandled request failure'),
+          (error: unknown) => {
+            if (error instanceof AnswerTooLarge) this.slowConsumer(error.message);
+            else
+              this.deps.log.error({ err: error, remote: this.remote }, 'unhandled request failure');
+          },
         )
         .finally(() => this.gate.finished());
       return;

@@ -226,7 +226,12 @@ async function run(
       );
     }
     case 'retry':
-      return operator.retry(core.operator, session, call.params);
+      // A pruned id says so (TASK_PRUNED), as status does.
+      return operator.retry(core.operator, session, call.params).catch(async (error: unknown) => {
+        if (!(error instanceof TaskwireError) || error.code !== ErrorCode.TASK_NOT_FOUND)
+          throw error;
+        throw await missing(core, call.params.id);
+      });
     case 'retryMany':
       return operator.retryMany(core.operator, session, call.params);
     case 'pause':

@@ -13,6 +13,18 @@ export interface RpcContext {
   session: Session;
   closing(): boolean;
   onUnexpected(error: unknown, method: string): void;
+  /** Characters a batch's answer may take (what the connection may still have waiting). */
+  answerBudget?(): number;
+}
+
+/** A batch's answer, serialized as its parts came (see handleRpcLine). */
+export class SerializedAnswer {
+  constructor(readonly text: string) {}
+}
+
+/** A batch whose answer would pass the connection's budget: the connection is closed. */
+export class AnswerTooLarge extends Error {
+  override readonly name = 'AnswerTooLarge';
 }
 
 /** A JSON-RPC error response. */
@@ -129,9 +141,26 @@ export async function handleRpcLine(text: string, ctx: RpcContext): Promise<unkn
       errorResponse(null, ErrorCode.INVALID_REQUEST, 'invalid request: empty batch')
     );
   }
-  const responses = await Promise.all(msg.map((m) => handleOne(m, ctx)));
-  const sent = responses.filter((r) => r !== undefined);
-  return sent.length > 0 ? sent : undefined;
+  // Each answer is serialized as it comes, and the whole may not outgrow the budget: a batch
+  // of `status` calls on large tasks is refused before it is held whole in memory.
+  const parts: (string | undefined)[] = new Array(msg.length);
+  let size = 2;
+  let over = false;
+  await Promise.all(
+    msg.map(async (m, i) => {
+      const response = await handleOne(m, ctx);
+      if (response === undefined || over) return;
+      const text = JSON.stringify(response);
+      size += text.length + 1;
+      if (ctx.answerBudget && size > ctx.answerBudget()) {
+        over = true;
+        throw new AnswerTooLarge(`the answer to a batch passed ${size} characters`);
+      }
+      parts[i] = text;
+    }),
+  );
+  const sent = parts.filter((p) => p !== undefined);
+  return sent.length > 0 ? new SerializedAnswer(`[${sent.join(',')}]`) : undefined;
 }
 
 /** The error response for bytes that are not valid UTF-8. */

@@ -221,6 +221,20 @@ export function retentionContract(test: ContractTest): void {
       assert.ok(next > other, 'a new tally takes a new id');
     });
 
+    test('a retried task is kept while it runs again, then goes with its retry log', async (store) => {
+      const [id] = await submit(store, T0, newTask({ maxAttempts: 1 }));
+      await fail(store, T0, (await claimOne(store, T0)).token, 'boom', T0);
+      const [out] = await store.operator.retry([id!], T0 + 70 * SECOND, 'ops');
+      assert.ok(out?.ok);
+      // Failed more than 60 s ago, but back in the queue: not finished, not pruned.
+      assert.deepEqual((await sweep(store, T0 + 71 * SECOND)).ids, []);
+      const again = await claimOne(store, T0 + 71 * SECOND);
+      await complete(store, T0 + 72 * SECOND, again.token, 'ok');
+      assert.deepEqual((await sweep(store, T0 + 80 * SECOND)).ids, []);
+      assert.deepEqual((await sweep(store, T0 + 83 * SECOND)).ids, [id]);
+      assert.equal(await store.get(id!, true), undefined);
+    });
+
     test('an unfinished tally is never pruned', async (store) => {
       const { id } = await store.createTally({ keys: 2, reps: 1, maxAttempts: 1 }, T0);
       const [first] = await claimTally(store, T0, 'w1', 1);
