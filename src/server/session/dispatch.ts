@@ -5,17 +5,9 @@
 
 import { isTerminal } from '../../model/tasks.ts';
 import { ErrorCode, TaskwireError } from '../../protocol/errors.ts';
-import type {
-  MethodName,
-  NotificationName,
-  Notifications,
-  ParamsOf,
-  ResultOf,
-  WorkerInfo,
-} from '../../protocol/messages.ts';
+import type { MethodName, ParamsOf, ResultOf, WorkerInfo } from '../../protocol/messages.ts';
 import type { TaskView } from '../../protocol/tasks.ts';
 import type { Store, TaskRecord } from '../../store/types.ts';
-import type { SessionAccess } from '../auth/session-access.ts';
 import type { Committer } from '../committer.ts';
 import type { OperatorActions } from '../operator.ts';
 import type { CronSchedules } from '../scheduling/cron-schedules.ts';
@@ -24,28 +16,10 @@ import type { Scheduler } from '../scheduling/scheduler.ts';
 import type { TaskTypes } from '../scheduling/task-types.ts';
 import type { Waiters } from '../waiters.ts';
 import * as operator from './operator-methods.ts';
+import type { Session } from './session.ts';
 import { parseTaskId, scheduleView, tallyView, taskView } from './views.ts';
 
-/** What a method handler may do with the connection it serves. */
-export interface Session {
-  readonly remote: string;
-  /** Who the connection authenticated as (its token's short hash and roles), with auth on. */
-  readonly identity?: string | undefined;
-  notify<N extends NotificationName>(method: N, params: Notifications[N]): void;
-  /**
-   * Runs `fn` when the connection closes (at once if it is closed). Returns what cancels
-   * that: a hook kept per request must go when its request ends, or a long-lived connection
-   * would hold one per request it ever made.
-   */
-  onClose(fn: () => void): () => void;
-  /** Worker methods, once the connection said `worker.hello`. */
-  worker?: WorkerMethods;
-  becomeWorker(params: ParamsOf<'worker.hello'>): Promise<ResultOf<'worker.hello'>>;
-  /** With auth on: the role check of each request (rpc.ts) and the token's identity. */
-  readonly access?: SessionAccess | undefined;
-  /** The `auth` method (a server without auth grants every role). */
-  authenticate(token: string): Promise<ResultOf<'auth'>> | ResultOf<'auth'>;
-}
+export type { Session };
 
 export interface Core {
   readonly store: Store;

@@ -7,7 +7,7 @@ import { ErrorCode, TaskwireError } from '../../protocol/errors.ts';
 import type { ParamsOf, ResultOf } from '../../protocol/messages.ts';
 import { parseDateTime } from '../../protocol/tasks.ts';
 import type { OperatorActions } from '../operator.ts';
-import type { Session } from './dispatch.ts';
+import type { Session } from './session.ts';
 import { parseTaskId, taskView } from './views.ts';
 
 /** Who an operator's action is logged as: the hook for the identity auth attaches. */
