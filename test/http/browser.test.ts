@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import type { TaskHandler } from '../../src/handlers/run-handler.ts';
-import { ADMIN_TOKEN, stubChecker } from '../support/auth-stub.ts';
+import { TOKENS, writeAuthFile } from '../support/auth-file.ts';
 import {
   RawClient,
   startServer,
@@ -239,14 +239,25 @@ describe('dashboard in Chromium', { skip, timeout: 60_000 }, () => {
   });
 
   it('with auth: the login form, then the dashboard', async () => {
-    const { base } = await serve({ http: { host: '127.0.0.1', port: 0, auth: stubChecker() } });
+    // The server's own auth file: the dashboard checks the tokens the task port checks.
+    const dir = mkdtempSync(join(tmpdir(), 'taskwire-browser-auth-'));
+    after(() => rmSync(dir, { recursive: true, force: true }));
+    const { base } = await serve({
+      authFile: writeAuthFile(dir),
+      http: { host: '127.0.0.1', port: 0 },
+    });
     const { page, problems } = await open();
     await page.goto(`${base}/tasks?status=failed`);
     await page.waitForURL(/\/login\?next=/);
     await page.fill('input[name="token"]', 'not-a-valid-token-at-all');
     await page.click('button:has-text("Log in")');
     await page.locator('.notice', { hasText: 'not valid' }).waitFor();
-    await page.fill('input[name="token"]', ADMIN_TOKEN);
+    // A valid token without the admin role does not open the dashboard either.
+    await page.fill('input[name="token"]', TOKENS.client);
+    await page.click('button:has-text("Log in")');
+    await page.locator('.notice').waitFor();
+    assert.match(page.url(), /\/login/);
+    await page.fill('input[name="token"]', TOKENS.admin);
     await Promise.all([
       page.waitForURL(`${base}/tasks?status=failed`),
       page.click('button:has-text("Log in")'),
