@@ -180,6 +180,53 @@ for (const backend of backends) {
 describe('retention on one PostgreSQL database shared by two servers', {
   skip: 'skip' in available && available.skip,
 }, () => {
+  it('a finished row another transaction held locked when its batch read it is pruned by the next pass from the start', async () => {
+    const schema = await pgdb!.schema();
+    const store = new PostgresStore({ url: schema.url });
+    let clock = T0;
+    const pruned: number[] = [];
+    const pruner = new Pruner(store, {
+      policy: { done: 10 * SECOND, failed: 10 * SECOND, canceled: 10 * SECOND },
+      now: () => clock,
+      rescanMs: 60 * SECOND,
+      onPruned: (tasks) => pruned.push(...tasks.map((t) => t.id)),
+      onError: (error) => assert.fail(String(error)),
+    });
+    try {
+      await store.open();
+      const submits = [1, 2, 3].map((i) => ({ type: 'flip', data: i, reps: 1, maxAttempts: 1 }));
+      const { ids } = await store.write({ ...emptyBatch(T0), submits });
+      const leases = await store.claim({
+        worker: 'w',
+        types: ['flip'],
+        limit: 3,
+        now: T0,
+        leaseMs: 30_000,
+      });
+      const completions = leases.map((l) => ({ token: l.token, result: 'ok', units: 1 }));
+      await store.write({ ...emptyBatch(T0), completions });
+      clock = T0 + 11 * SECOND;
+      const held = ids[1]!;
+      // The middle task is locked by another transaction while the first sweep reads it.
+      await withAdmin(schema.url, async (c) => {
+        await c.query('BEGIN');
+        await c.query('SELECT id FROM tasks WHERE id = $1 FOR UPDATE', [held]);
+        await pruner.sweep();
+        await c.query('ROLLBACK');
+      });
+      assert.deepEqual(pruned.sort(), [ids[0], ids[2]].sort());
+      // Once the rescan interval passed, a sweep starts from the oldest finished task again.
+      clock += 60 * SECOND;
+      await pruner.sweep();
+      assert.ok(pruned.includes(held), `task ${held} is still there: ${pruned}`);
+      assert.equal((await store.counts()).done, 0);
+    } finally {
+      await pruner.stop();
+      await store.close();
+      await schema.drop();
+    }
+  });
+
   it('one server prunes at a time: never both, and neither while another holds the lock', async () => {
     const schema = await pgdb!.schema();
     const stores = [new PostgresStore({ url: schema.url }), new PostgresStore({ url: schema.url })];

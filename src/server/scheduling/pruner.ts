@@ -20,6 +20,13 @@ export const PRUNE_INTERVAL_MS = 1000;
 /** Tasks a batch reads at first and at most; it shrinks to PRUNE_BATCH_MIN when batches are slow. */
 export const PRUNE_BATCH = 500;
 const PRUNE_BATCH_MIN = 50;
+/**
+ * How often the passes start again from the oldest finished task instead of their cursors.
+ * A batch passes over a task it may not delete yet (a unique key still held, a tally not
+ * finished) and, on PostgreSQL, over a row another transaction holds locked at that moment
+ * (SKIP LOCKED): the cursor is past them, and only a pass from the start finds them again.
+ */
+export const PRUNE_RESCAN_MS = 10 * 60_000;
 /** A batch that takes longer than this halves the next one; one under a quarter of it doubles it. */
 const BATCH_TARGET_MS = 5;
 
@@ -44,6 +51,8 @@ export interface PrunerOptions {
   now: () => number;
   intervalMs?: number;
   batch?: number;
+  /** How often the passes read from the start again (default PRUNE_RESCAN_MS). */
+  rescanMs?: number;
   /** A batch deleted these tasks and tallies (for the metrics' counts and the logs). */
   onPruned: (tasks: PrunedTask[], tallies: number[]) => void;
   onError: (error: unknown) => void;
@@ -58,6 +67,8 @@ export class Pruner {
   private timer: NodeJS.Timeout | undefined;
   private sweeping: Promise<void> | undefined;
   private stopped = false;
+  /** When the passes last started from the oldest finished task (undefined: not yet). */
+  private rescannedAt: number | undefined;
 
   constructor(
     private readonly store: Store,
@@ -108,6 +119,14 @@ export class Pruner {
   /** Each pass, shortest retention first, batch by batch until it has read up to its limit. */
   private async run(): Promise<void> {
     const { policy, now } = this.opts;
+    const sweptAt = now();
+    if (
+      this.rescannedAt === undefined ||
+      sweptAt - this.rescannedAt >= (this.opts.rescanMs ?? PRUNE_RESCAN_MS)
+    ) {
+      this.cursors.clear();
+      this.rescannedAt = sweptAt;
+    }
     for (const length of this.lengths) {
       for (;;) {
         if (this.stopped) return;
