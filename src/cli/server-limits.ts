@@ -2,9 +2,10 @@
  * The `server` command's TLS and limit flags (docs/security.md: "TLS", "Limits"), and the
  * ServerOptions they make. Their defaults are the server's (session/limits.ts).
  */
-import { type Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
 import type { ServerOptions } from '../server/options.ts';
 import { LIMIT_DEFAULTS as D } from '../server/session/limits.ts';
+import { number } from './number-option.ts';
 
 export interface LimitFlags {
   tlsCert?: string;
@@ -17,16 +18,6 @@ export interface LimitFlags {
   writeDeadline: number;
   maxDepth: number;
   maxKeys: number;
-}
-
-function number(min: number, integer = false) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isFinite(n) || n < min || (integer && !Number.isInteger(n))) {
-      throw new InvalidArgumentError(`expected ${integer ? 'an integer' : 'a number'} ≥ ${min}`);
-    }
-    return n;
-  };
 }
 
 /** Adds the TLS and limit flags to `cmd`. */

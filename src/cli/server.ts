@@ -6,6 +6,7 @@ import { createLogger, type LogFormat } from '../server/logger.ts';
 import { TaskwireServer } from '../server/server.ts';
 import { openStoreFromOption } from '../store/open.ts';
 import type { Store } from '../store/types.ts';
+import { number } from './number-option.ts';
 import { parseDuration, typeTimeoutOption } from './scheduling-options.ts';
 import { addLimitOptions, type LimitFlags, limitOptions } from './server-limits.ts';
 import { onReloadSignal, onStopSignals, startedByNpm } from './signals.ts';
@@ -21,16 +22,6 @@ export function retentionOption(value: string): number {
     );
   }
   return ms;
-}
-
-function number(min: number, integer = false) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isFinite(n) || n < min || (integer && !Number.isInteger(n))) {
-      throw new InvalidArgumentError(`expected ${integer ? 'an integer' : 'a number'} ≥ ${min}`);
-    }
-    return n;
-  };
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;

@@ -218,17 +218,6 @@ export function resolveOptions(opts: ClientOptions): ResolvedOptions {
   };
 }
 
-/** The options with their defaults. */
-export function resolveClientOptions(opts: ClientOptions): ResolvedOptions {
-  return {
-    addresses: resolveAddresses(opts),
-    reconnect: opts.reconnect ?? true,
-    idempotent: opts.idempotent ?? false,
-    connectTimeoutMs: opts.connectTimeoutMs ?? 10_000,
-    maxLineBytes: opts.maxLineBytes ?? 16 * 1024 * 1024,
-  };
-}
-
 /** What `retryMany` retries: tasks in `status` (default failed) of `type`, created since. */
 export interface RetryManyOptions {
   status?: 'failed' | 'canceled';
