@@ -9,6 +9,7 @@ import type {
   ScheduleRecord,
   TallySummary,
   TaskRecord,
+  TaskState,
 } from './types.ts';
 
 /**
@@ -125,6 +126,22 @@ export function toTaskRecord(row: TaskRow): TaskRecord {
     priority: row[18],
     key: row[19],
     schedule: row[20],
+  };
+}
+
+/**
+ * What a report left a task in, from a task row, parsing no JSON: for a report nobody waits
+ * on (WriteBatch.full), whose row may come without its data and result.
+ */
+export function toTaskState(row: TaskRow): TaskState {
+  return {
+    id: row[0],
+    type: row[1],
+    status: row[3],
+    reps: row[6],
+    unitsDone: row[7],
+    unitsLeased: row[8],
+    error: row[5],
   };
 }
 

@@ -24,7 +24,11 @@ const available = await pgAvailable();
 async function doneCounts(url: string): Promise<{ status: string; done: number }[]> {
   return withAdmin(url, async (c) => {
     const { rows } = await c.query(
-      `SELECT t.status, count(l.token) FILTER (WHERE l.state = 'done')::int AS done
+      // A single-unit task's successful attempt stays on its row (migration 008).
+      `SELECT t.status,
+              (count(l.token) FILTER (WHERE l.state = 'done')
+               + CASE WHEN t.status = 'done' AND t.lease_token IS NOT NULL THEN 1 ELSE 0 END
+              )::int AS done
        FROM tasks t LEFT JOIN leases l ON l.task_id = t.id GROUP BY t.id ORDER BY t.id`,
     );
     return rows as { status: string; done: number }[];

@@ -11,12 +11,16 @@ import { SqliteStore } from '../../src/store/sqlite/store.ts';
 import type { WriteBatch, WriteOutcome } from '../../src/store/types.ts';
 import { RawClient, startServer, tempDir } from '../support/server.ts';
 
-/** A SQLite store whose first write with a completion fails, as on a full disk. */
+/**
+ * A SQLite store whose first write of completions alone fails, as on a full disk. (Not a
+ * batch that also carries a submit: the submit would get the error, and the test would poll
+ * the status of an error line instead of a task id.)
+ */
 class FailsOneCompletion extends SqliteStore {
   failed = 0;
 
   override async write(batch: WriteBatch): Promise<WriteOutcome> {
-    if (batch.completions.length > 0 && this.failed === 0) {
+    if (batch.completions.length > 0 && batch.submits.length === 0 && this.failed === 0) {
       this.failed += 1;
       throw Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR' });
     }

@@ -2,7 +2,7 @@
  * The PostgreSQL store's `write`: a batch of submits and reports in one transaction, in two
  * round trips whatever its size (one without reports on leases).
  */
-import { type TaskRow, toJsonText, toTaskRecord } from '../rows.ts';
+import { type TaskRow, toJsonText, toTaskRecord, toTaskState } from '../rows.ts';
 import {
   hasOptions,
   KEY_HOLD_MS,
@@ -61,15 +61,22 @@ function planRounds(batch: WriteBatch, taskOf: Map<number, number>): Round[] {
   return rounds;
 }
 
-/** Maps rows that start with a token back to the batch positions the statement ran for. */
+/**
+ * Maps rows that start with a token back to the batch positions the statement ran for: whole
+ * records, or (`whole` false for the task) states without data and result parsed.
+ */
 function byToken(
   positions: number[],
   tokenAt: (i: number) => number,
   rows: SettledRow[],
   into: (TaskState | undefined)[],
+  whole: WriteBatch['full'],
 ): void {
   const position = new Map(positions.map((i) => [tokenAt(i), i]));
-  for (const [token, ...task] of rows) into[position.get(token)!] = toTaskRecord(task);
+  for (const [token, ...task] of rows) {
+    into[position.get(token)!] =
+      whole === undefined || whole(task[0]) ? toTaskRecord(task) : toTaskState(task);
+  }
 }
 
 /**
@@ -135,7 +142,7 @@ export async function write(
   const taskOf = new Map(leases?.rows.map((r) => [r.token, r.task_id]));
   const rounds = planRounds(batch, taskOf);
 
-  const fills = rounds.map((round) => addRound(second, batch, round, results, outcome));
+  const fills = rounds.map((round) => addRound(second, batch, round, results, outcome, taskOf));
   announce(second, announcer, batchNotice(batch, taskOf, tasks?.rows ?? []));
   second.commit();
   await second.send();
@@ -208,16 +215,20 @@ function addRound(
   round: Round,
   results: (string | null)[],
   outcome: WriteOutcome,
+  taskOf: Map<number, number>,
 ): () => void {
-  const { now } = batch;
+  const { now, full } = batch;
   const fills: (() => void)[] = [];
   if (round.completions.length > 0) {
     const c = round.completions.map((i) => batch.completions[i]!);
+    // Data and results come back only for the tasks somebody waits on.
+    const whole = c.map((x) => full === undefined || full(taskOf.get(x.token)!));
     const rows = p.run<SettledRow>('tasks-complete', [
       c.map((x) => x.token),
       round.completions.map((i) => results[i]),
       c.map((x) => x.units),
       now,
+      whole,
     ]);
     fills.push(() =>
       byToken(
@@ -225,6 +236,7 @@ function addRound(
         (i) => batch.completions[i]!.token,
         rows.rows,
         outcome.completions,
+        full,
       ),
     );
   }
@@ -237,14 +249,20 @@ function addRound(
       now,
     ]);
     fills.push(() =>
-      byToken(round.failures, (i) => batch.failures[i]!.token, rows.rows, outcome.failures),
+      byToken(
+        round.failures,
+        (i) => batch.failures[i]!.token,
+        rows.rows,
+        outcome.failures,
+        undefined,
+      ),
     );
   }
   if (round.releases.length > 0) {
     const released = round.releases.map((i) => batch.releases[i]!);
     const rows = p.run<SettledRow>('tasks-release', [released, now]);
     fills.push(() =>
-      byToken(round.releases, (i) => batch.releases[i]!, rows.rows, outcome.releases),
+      byToken(round.releases, (i) => batch.releases[i]!, rows.rows, outcome.releases, undefined),
     );
   }
   if (round.cancels.length > 0) {

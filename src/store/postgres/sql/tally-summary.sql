@@ -27,12 +27,20 @@ SELECT
   END AS finished_at,
   -- The tally's task ids as an array, so the leases are found through leases_task (a join
   -- may be planned as a scan of every lease).
+  -- A key of one rep keeps its completing attempt on its row (migration 008).
   ARRAY(
-    SELECT DISTINCT l.worker
-    FROM leases AS l
-    WHERE l.task_id = ANY (ARRAY(SELECT k.id FROM tasks AS k WHERE k.tally_id = y.id))
-      AND l.state = 'done'
-    ORDER BY l.worker
+    SELECT w.worker
+    FROM (
+      SELECT l.worker
+      FROM leases AS l
+      WHERE l.task_id = ANY (ARRAY(SELECT k.id FROM tasks AS k WHERE k.tally_id = y.id))
+        AND l.state = 'done'
+      UNION
+      SELECT k.lease_worker
+      FROM tasks AS k
+      WHERE k.tally_id = y.id AND k.status = 'done' AND k.lease_token IS NOT NULL
+    ) AS w
+    ORDER BY w.worker
   ) AS workers
 FROM target
 JOIN tallies AS y ON y.id = target.id

@@ -9,14 +9,31 @@
 WITH target AS (
   SELECT id FROM tasks WHERE id = ANY ($1::bigint[]) AND finished_at IS NULL
 ),
-ended AS (
+ended_rows AS (
   UPDATE leases AS l SET state = 'canceled', ended_at = $2::bigint
   WHERE l.task_id IN (SELECT id FROM target) AND l.ended_at IS NULL AND l.state = 'active'
   RETURNING l.token, l.task_id
 ),
+-- A running single-unit task's lease is on its row (migration 008): written to leases.
+ended_on_tasks AS (
+  INSERT INTO leases (token, task_id, n, worker, state, deadline, started_at, ended_at)
+  OVERRIDING SYSTEM VALUE
+  SELECT t.lease_token, t.id, t.attempts, t.lease_worker, 'canceled', t.lease_deadline,
+         t.lease_started_at, $2::bigint
+  FROM tasks AS t
+  WHERE t.id IN (SELECT id FROM target) AND t.lease_token IS NOT NULL
+  RETURNING token, task_id
+),
+ended AS (
+  SELECT token, task_id FROM ended_rows
+  UNION ALL
+  SELECT token, task_id FROM ended_on_tasks
+),
 canceled AS (
   UPDATE tasks AS t SET status = 'canceled', ready = false, due = NULL, units_leased = 0,
-                        finished_at = $2::bigint, updated_at = $2::bigint
+                        lease_token = NULL, lease_worker = NULL, lease_deadline = NULL,
+                        lease_started_at = NULL, finished_at = $2::bigint,
+                        updated_at = $2::bigint
   WHERE t.id IN (SELECT id FROM target)
   RETURNING t.id, t.type, t.data, t.status, t.result, t.error, t.reps, t.units_done,
             t.units_leased, t.attempts, t.failures, t.max_attempts, t.progress, t.run_at,

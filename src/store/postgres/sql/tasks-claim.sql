@@ -1,6 +1,7 @@
 -- tasks-claim: leases up to $3 runnable tasks of the given types, the highest priority first
 -- and, among equal priorities, the oldest (lowest id) first:
--- one unit of each (one more attempt), with one active lease per task. One statement, so
+-- one unit of each (one more attempt), with one active lease per task (on the task's row
+-- for a single-unit task, else a row of leases). One statement, so
 -- one round trip whatever the count.
 -- Each type's range of the index tasks_claim (type, priority DESC, id) is walked separately
 -- (LATERAL), in that order,
@@ -39,29 +40,47 @@ WITH candidates AS (
   ORDER BY c.priority DESC, c.id
   LIMIT $3::integer
 ),
+-- Tokens are drawn first and handed out sorted in claim order (as task-insert does ids), so
+-- they ascend in that order whatever order PostgreSQL updates the rows in. Paired by
+-- position in two arrays, not by a join: a generic plan would join the two lists nested,
+-- each row against every other.
+pairs AS (
+  SELECT array_agg(c.id ORDER BY c.priority DESC, c.id) AS ids,
+         (SELECT array_agg(d.token ORDER BY d.token)
+          FROM (SELECT nextval('leases_token_seq') AS token FROM candidates) AS d) AS tokens
+  FROM candidates AS c
+),
+-- A single-unit task's lease is written on its row (migration 008); a multi-unit task's is a
+-- row of leases.
 leased AS (
   UPDATE tasks AS t SET
-    attempts     = t.attempts + 1,
-    units_leased = t.units_leased + 1,
-    status       = 'processing',
-    started_at   = coalesce(t.started_at, $2::bigint),
-    ready        = (t.units_done + t.units_leased + 1 < t.reps),
-    updated_at   = $2::bigint
+    attempts         = t.attempts + 1,
+    units_leased     = t.units_leased + 1,
+    status           = 'processing',
+    started_at       = coalesce(t.started_at, $2::bigint),
+    ready            = (t.units_done + t.units_leased + 1 < t.reps),
+    updated_at       = $2::bigint,
+    lease_token      = CASE WHEN t.reps = 1 THEN
+                         (SELECT p.tokens[array_position(p.ids, t.id)] FROM pairs AS p)
+                       END,
+    lease_worker     = CASE WHEN t.reps = 1 THEN $5::text END,
+    lease_deadline   = CASE WHEN t.reps = 1 THEN $6::bigint END,
+    lease_started_at = CASE WHEN t.reps = 1 THEN $2::bigint END
   -- By id through the primary key: a join with candidates may be planned as a scan of
   -- every task (the plan is made once, not knowing $3).
   WHERE t.id = ANY (ARRAY(SELECT id FROM candidates))
-  RETURNING t.id, t.type, t.data, t.reps, t.attempts, t.priority, t.key, t.schedule, t.run_at,
+  RETURNING (SELECT p.tokens[array_position(p.ids, t.id)] FROM pairs AS p) AS token, t.id,
+            t.type, t.data, t.reps, t.attempts, t.priority, t.key, t.schedule, t.run_at,
             t.timeout_ms
 ),
 inserted AS (
-  INSERT INTO leases (task_id, n, worker, state, deadline, started_at)
-  SELECT id, attempts, $5::text, 'active', $6::bigint, $2::bigint
+  INSERT INTO leases (token, task_id, n, worker, state, deadline, started_at)
+  OVERRIDING SYSTEM VALUE
+  SELECT token, id, attempts, $5::text, 'active', $6::bigint, $2::bigint
   FROM leased
-  ORDER BY priority DESC, id
-  RETURNING token, task_id
+  WHERE reps > 1
 )
-SELECT i.token, l.id AS task_id, l.type, l.data, l.reps, l.attempts AS attempt, l.priority,
+SELECT l.token, l.id AS task_id, l.type, l.data, l.reps, l.attempts AS attempt, l.priority,
        l.key, l.schedule, l.run_at, l.timeout_ms
-FROM inserted AS i
-JOIN leased AS l ON l.id = i.task_id
+FROM leased AS l
 ORDER BY l.priority DESC, l.id
