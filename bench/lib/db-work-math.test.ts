@@ -52,3 +52,20 @@ test('no WAL figure when another database wrote rows in the window', () => {
   const names = dbWorkSamples('steady', dbWork(base, after, 10)).map((s) => s.name);
   assert.deepEqual(names, ['steady-db-xacts', 'steady-db-rows']);
 });
+
+test('the cluster CPU per task when both snapshots read it, left out like the WAL', () => {
+  const before = { ...base, cpuSeconds: 2 };
+  const quiet = dbWork(before, { ...base, commits: 11, cpuSeconds: 2.5 }, 1000);
+  const samples = Object.fromEntries(dbWorkSamples('steady', quiet).map((s) => [s.name, s.value]));
+  assert.equal(samples['steady-db-cpu'], 500);
+  const remote = dbWork(base, { ...base, commits: 11 }, 1000);
+  assert.equal(
+    dbWorkSamples('steady', remote).some((s) => s.name === 'steady-db-cpu'),
+    false,
+  );
+  const shared = dbWork(before, { ...base, otherRows: 9, cpuSeconds: 3 }, 1000);
+  assert.equal(
+    dbWorkSamples('steady', shared).some((s) => s.name === 'steady-db-cpu'),
+    false,
+  );
+});

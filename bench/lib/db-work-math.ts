@@ -22,6 +22,8 @@ export interface DbCounters {
   walBytes: bigint;
   /** Rows written in the cluster's other databases (they share its WAL). */
   otherRows: number;
+  /** CPU seconds of the whole cluster so far, when it runs on this machine. */
+  cpuSeconds?: number;
 }
 
 export interface DbWork {
@@ -33,6 +35,8 @@ export interface DbWork {
   walBytes: number;
   /** Rows the other databases wrote meanwhile: when above 0, the WAL figure is theirs too. */
   otherRows: number;
+  /** CPU seconds the cluster used in the window, when it runs on this machine. */
+  cpuSeconds?: number;
 }
 
 const ZERO: TableRows = { ins: 0, upd: 0, hot: 0, del: 0 };
@@ -65,6 +69,8 @@ export function dbWork(before: DbCounters, after: DbCounters, tasks: number): Db
     tables,
     walBytes: Number(after.walBytes - before.walBytes),
     otherRows: after.otherRows - before.otherRows,
+    ...(before.cpuSeconds !== undefined &&
+      after.cpuSeconds !== undefined && { cpuSeconds: after.cpuSeconds - before.cpuSeconds }),
   };
 }
 
@@ -90,6 +96,14 @@ export function dbWorkSamples(name: string, work: DbWork): Sample[] {
       value: per(work.walBytes),
       higherIsBetter: false,
     });
+    if (work.cpuSeconds !== undefined) {
+      samples.push({
+        name: `${name}-db-cpu`,
+        unit: 'µs/task',
+        value: (work.cpuSeconds * 1e6) / work.tasks,
+        higherIsBetter: false,
+      });
+    }
   }
   return samples;
 }

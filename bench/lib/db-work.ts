@@ -22,6 +22,7 @@ import {
   rowsOf,
   type TableRows,
 } from './db-work-math.ts';
+import { clusterCpuSeconds } from './procfs.ts';
 import type { Sample } from './types.ts';
 import { sleep } from './wait.ts';
 
@@ -31,7 +32,10 @@ export const DB_WORK_NOTE =
   'task is submitted (drain: queued) to after every process stopped (background sweeps and shutdown included), per ' +
   'task; -db-rows: n_tup_ins + n_tup_upd + n_tup_del of its tables (pg_stat_user_tables), ' +
   'per task; -db-wal: WAL bytes written over the same window (pg_current_wal_lsn), per task, ' +
-  'left out when another database of the cluster wrote rows meanwhile';
+  'left out when another database of the cluster wrote rows meanwhile; -db-cpu: CPU time ' +
+  '(user + system) of the whole PostgreSQL cluster over the same window (its postmaster, ' +
+  'backends, WAL writer, checkpointer, autovacuum; from /proc, so only for a cluster on this ' +
+  'machine), per task, left out like the WAL';
 
 const SETTLE_TIMEOUT_MS = 5000;
 const SETTLE_POLL_MS = 250;
@@ -48,9 +52,10 @@ async function readOnce(db: DbTarget): Promise<DbCounters> {
       rollbacks: string;
       lsn: string;
       other: string;
+      pid: number;
     }>(
       `SELECT d.xact_commit AS commits, d.xact_rollback AS rollbacks,
-              pg_current_wal_lsn()::text AS lsn,
+              pg_current_wal_lsn()::text AS lsn, pg_backend_pid() AS pid,
               (SELECT coalesce(sum(tup_inserted + tup_updated + tup_deleted), 0)
                  FROM pg_stat_database WHERE datname IS NOT NULL AND datname <> $1) AS other
          FROM pg_stat_database d WHERE d.datname = $1`,
@@ -58,7 +63,7 @@ async function readOnce(db: DbTarget): Promise<DbCounters> {
     );
     const row = rows[0];
     if (!row) throw new Error(`no statistics for database ${db.database}`);
-    return row;
+    return { ...row, cpu: await clusterCpuSeconds(row.pid) };
   });
   const tables = await withPg(db.url, async (client) => {
     const { rows } = await client.query<{
@@ -89,6 +94,7 @@ async function readOnce(db: DbTarget): Promise<DbCounters> {
     tables,
     walBytes: lsnBytes(wide.lsn),
     otherRows: Number(wide.other),
+    ...(wide.cpu !== undefined && { cpuSeconds: wide.cpu }),
   };
 }
 

@@ -1,6 +1,6 @@
 /** A process's memory and CPU time, read from /proc (Linux). */
 import { execFileSync } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import type { Sample } from './types.ts';
 
 let clockTicks: number | undefined;
@@ -36,18 +36,49 @@ export async function memoryOf(pid: number): Promise<Memory> {
   return { rss: kib('VmRSS'), peak: kib('VmHWM') };
 }
 
-/** CPU time the process used so far, user + system, in seconds. */
-export async function cpuSecondsOf(pid: number): Promise<number> {
+/** The fields of /proc/PID/stat after the command name (field 3 of the line is index 0). */
+async function statFields(pid: number): Promise<string[]> {
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
   // The command name (field 2) is in parentheses and may hold spaces: count after it.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // Fields 14 and 15 of the whole line (utime, stime) are 12 and 13 after the name.
-  const utime = Number(fields[11]);
-  const stime = Number(fields[12]);
-  if (!Number.isFinite(utime) || !Number.isFinite(stime)) {
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
+/** Clock ticks of fields `at` of a stat line (indexes after the name), summed. */
+function ticks(fields: string[], pid: number, ...at: number[]): number {
+  const values = at.map((i) => Number(fields[i]));
+  if (values.some((v) => !Number.isFinite(v))) {
     throw new Error(`cannot read the CPU times in /proc/${pid}/stat`);
   }
-  return (utime + stime) / ticksPerSecond();
+  return values.reduce((a, b) => a + b, 0);
+}
+
+/** CPU time the process used so far, user + system, in seconds. */
+export async function cpuSecondsOf(pid: number): Promise<number> {
+  // Fields 14 and 15 of the whole line (utime, stime) are 11 and 12 after the name.
+  return ticks(await statFields(pid), pid, 11, 12) / ticksPerSecond();
+}
+
+/**
+ * CPU time, in seconds, of a PostgreSQL cluster on this machine, found from one of its
+ * backends (`pg_backend_pid()`): its postmaster, every child still running (backends, WAL
+ * writer, checkpointer, autovacuum) and every child that exited (the postmaster's cutime
+ * and cstime, which include a backend once its connection closed). Undefined when the
+ * backend is not a process of this machine (a remote database) or cannot be read.
+ */
+export async function clusterCpuSeconds(backendPid: number): Promise<number | undefined> {
+  try {
+    const postmaster = Number((await statFields(backendPid))[1]);
+    let total = ticks(await statFields(postmaster), postmaster, 11, 12, 13, 14);
+    for (const entry of await readdir('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      const pid = Number(entry);
+      const fields = await statFields(pid).catch(() => undefined);
+      if (fields && Number(fields[1]) === postmaster) total += ticks(fields, pid, 11, 12);
+    }
+    return total / ticksPerSecond();
+  } catch {
+    return undefined;
+  }
 }
 
 /** Bytes as MB (10^6), for reports. */

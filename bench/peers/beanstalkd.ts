@@ -37,7 +37,7 @@ export const beanstalkd: PeerSystem = {
     if (tier === 'fsync') {
       return 'fsync tier: `beanstalkd -f 0`: the binlog fsynced on every write (put, delete), before the reply';
     }
-    if (kind === 'latency') {
+    if (kind === 'latency' || kind === 'latency-long') {
       return (
         "latency: `put`, then the client's `reserve` on a reply tube returns the reply job the " +
         "worker (one connection) puts there after deleting the task's job; deleting the reply is not timed"

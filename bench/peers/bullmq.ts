@@ -64,7 +64,7 @@ export const bullmq: PeerSystem = {
     if (tier === 'fsync') {
       return 'fsync tier: Redis `appendfsync always`: the AOF fsynced before replies are sent';
     }
-    if (kind === 'latency') {
+    if (kind === 'latency' || kind === 'latency-long') {
       return (
         'latency: `Queue.add`, then `job.waitUntilFinished` (the completed event, read from the ' +
         "queue's Redis stream by `QueueEvents`); one idle worker process with concurrency 1"

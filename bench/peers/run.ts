@@ -10,6 +10,8 @@
  *  - steady: workers connected and consuming an empty queue; first submit → last task done
  *            as timestamped by its worker, while the producer submits in batches of 1,000.
  *  - latency: per sample, submit → the client sees the result (details in the notes).
+ *  - latency-long (default tier): the same after LONG_RUN_WARMUP round trips instead of 200,
+ *    as taskwire's latency-long rows (its worker and producer are Node processes too).
  */
 import { DB_WORK_NOTE, type DbWorkMeter, meterDbWork } from '../lib/db-work.ts';
 import { cpuPerTask, meterCpu } from '../lib/procfs.ts';
@@ -23,7 +25,7 @@ export const PAYLOAD = '{"p":"abcdefgh"}';
 export const BATCH = 1000;
 
 /** The workloads' last id segment; drain-wN for N worker processes. */
-export type Kind = 'submit' | 'drain-w1' | 'drain-w4' | 'steady' | 'latency';
+export type Kind = 'submit' | 'drain-w1' | 'drain-w4' | 'steady' | 'latency' | 'latency-long';
 
 export interface Producer {
   /** Submits `count` no-op tasks as one pipelined batch; resolves when all are acknowledged. */
@@ -62,7 +64,17 @@ export interface PeerSystem {
 }
 
 /** Every workload, in the order they run. */
-const KINDS: readonly Kind[] = ['submit', 'drain-w1', 'drain-w4', 'steady', 'latency'];
+const KINDS: readonly Kind[] = [
+  'submit',
+  'drain-w1',
+  'drain-w4',
+  'steady',
+  'latency',
+  'latency-long',
+];
+
+/** Round trips before the samples of latency-long (quick: a fifth), as taskwire's rows. */
+const LONG_RUN_WARMUP = 5000;
 
 export interface Sizes {
   tasks: number;
@@ -116,8 +128,20 @@ export function peerSystemWorkloads(peer: PeerSystem, tier: Tier, quick: boolean
     'drain-w4': () => make('drain-w4', drainMeasures(4), (...a) => runDrain(4, ...a)),
     steady: () => make('steady', ['steady'], runSteady),
     latency: () => make('latency', ['latency-p50', 'latency-p99'], runLatency),
+    'latency-long': () =>
+      make('latency-long', ['latency-long-p50', 'latency-long-p99'], (p, t, s, r) =>
+        runLatency(
+          p,
+          t,
+          { ...s, latencyWarmup: quick ? LONG_RUN_WARMUP / 5 : LONG_RUN_WARMUP },
+          r,
+          'latency-long',
+        ),
+      ),
   };
-  return KINDS.filter((k) => (peer.kinds ?? KINDS).includes(k)).map((k) => all[k]());
+  return KINDS.filter((k) => (peer.kinds ?? KINDS).includes(k))
+    .filter((k) => k !== 'latency-long' || tier === 'default')
+    .map((k) => all[k]());
 }
 
 function dbMeasures(name: string): string[] {
@@ -329,12 +353,18 @@ async function runSteady(peer: PeerSystem, tier: Tier, size: Sizes, r: Run): Pro
   ];
 }
 
-async function runLatency(peer: PeerSystem, tier: Tier, size: Sizes, r: Run): Promise<Sample[]> {
+async function runLatency(
+  peer: PeerSystem,
+  tier: Tier,
+  size: Sizes,
+  r: Run,
+  name = 'latency',
+): Promise<Sample[]> {
   const server = await r.server(peer, tier);
   const slow = peer.slowLatency;
   // A slow system's counts are for a full run; a quick run takes as large a share of them.
   const share = size.latencySamples / sizes(false).latencySamples;
-  const warmup = slow ? Math.ceil(slow.warmup * share) : size.latencyWarmup;
+  const warmup = slow && name === 'latency' ? Math.ceil(slow.warmup * share) : size.latencyWarmup;
   const samples = slow ? Math.ceil(slow.samples * share) : size.latencySamples;
   const total = warmup + samples;
   // At least 50 round trips a second overall (a third of the expected rate for a slow
@@ -366,7 +396,7 @@ async function runLatency(peer: PeerSystem, tier: Tier, size: Sizes, r: Run): Pr
     await peer.verify(server, { done: total });
   }
   return [
-    { name: 'latency-p50', unit: 'µs', value: percentile(micros, 50), higherIsBetter: false },
-    { name: 'latency-p99', unit: 'µs', value: percentile(micros, 99), higherIsBetter: false },
+    { name: `${name}-p50`, unit: 'µs', value: percentile(micros, 50), higherIsBetter: false },
+    { name: `${name}-p99`, unit: 'µs', value: percentile(micros, 99), higherIsBetter: false },
   ];
 }

@@ -66,7 +66,17 @@ export function taskwireWorkloads(opts: TaskwireOptions = DEFAULTS): TaskwireWor
     steadyWorkload('default', store, 1, 'auth+tls'),
     latencyWorkload('default', 'remote', store, 1, 'auth+tls'),
   ];
-  const defaultOnly = [...secureRows, clientsWorkload(store), idleWorkersWorkload(store)];
+  // A long-running server and worker (5,000 runs before the samples): without V8's warm-up.
+  const longRows = [
+    latencyWorkload('default', 'remote', store, 1, 'plain', true),
+    latencyWorkload('default', 'builtin', store, 1, 'plain', true),
+  ];
+  const defaultOnly = [
+    ...secureRows,
+    ...longRows,
+    clientsWorkload(store),
+    idleWorkersWorkload(store),
+  ];
   if (!pg) {
     return {
       workloads: [

@@ -4,6 +4,10 @@
  * is committed) is a sample.
  * remote: the server runs no executor and one idle worker process (concurrency 1) runs
  * each task; builtin: the server's own executor runs it.
+ * long (`latency-long`, `latency-builtin-long`): the same after LONG_RUN_WARMUP runs instead
+ * of 200, what a long-running server and worker show. A fresh server's p50 falls for its
+ * first ~2,500 runs while V8 compiles its hot code (docs/benchmarks.md, "Latency"), so the
+ * plain rows, measured from run 200 on, are mostly that warm-up.
  *
  * On PostgreSQL with `--servers N` (remote only; `--netem` runs it): N servers on the run's
  * database, the client on the first and the worker on the last, so that each task is
@@ -24,6 +28,9 @@ import { expectCounts } from './verify.ts';
 import { startWorkers } from './workers.ts';
 
 export type Executor = 'remote' | 'builtin';
+
+/** Runs before the samples in the `long` rows (quick: a fifth). */
+const LONG_RUN_WARMUP = 5000;
 
 /** One round trip taking longer than this means the server lost the task. */
 const RUN_TIMEOUT_MS = 30_000;
@@ -64,10 +71,12 @@ export function latencyWorkload(
   store: BenchStore,
   servers = 1,
   variant: Variant = 'plain',
+  long = false,
 ): Workload {
   const base = executor === 'remote' ? 'latency' : 'latency-builtin';
   // auth+tls: the same with `--auth-file` and TLS (secure.ts); rows `latency-auth+tls-p50…`.
-  const prefix = variant === 'plain' ? base : `${base}-${variant}`;
+  const plain = variant === 'plain' ? base : `${base}-${variant}`;
+  const prefix = long ? `${plain}-long` : plain;
   const names = [`${prefix}-p50`, `${prefix}-p99`];
   if (servers > 1 && executor !== 'remote') throw new Error(`${prefix}: one server only`);
   return taskwireWorkload({
@@ -78,9 +87,18 @@ export function latencyWorkload(
     measures: names,
     note:
       'latency: `run` (submit and wait in one request, answered once the result is committed); remote: one idle ' +
-      'worker process with concurrency 1, builtin: the server’s own executor (--delay-scale 0)',
+      'worker process with concurrency 1, builtin: the server’s own executor (--delay-scale 0)' +
+      (long
+        ? `; -long: after ${LONG_RUN_WARMUP.toLocaleString('en-US')} warm-up runs, not 200`
+        : ''),
     async measure(ctx, scope, setup) {
-      const { latencyWarmup: warmup, latencySamples: samples } = sizes(ctx.quick);
+      const size = sizes(ctx.quick);
+      const samples = size.latencySamples;
+      const warmup = long
+        ? ctx.quick
+          ? LONG_RUN_WARMUP / 5
+          : LONG_RUN_WARMUP
+        : size.latencyWarmup;
       const secure = variant === 'plain' ? undefined : await makeSecure(scope);
       const handles = await startServers(
         scope,
