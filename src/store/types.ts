@@ -262,6 +262,11 @@ export interface StoreCapabilities {
   exclusive: boolean;
   /** `write` applies a batch's claims (WriteBatch.claims) in the batch's transaction. */
   claimsInWrite: boolean;
+  /**
+   * A claim of its own (`claim`) runs beside a write in flight, on another connection of
+   * the database (PostgreSQL), instead of after it (SQLite: one connection).
+   */
+  claimsBesideWrites: boolean;
 }
 
 /**

@@ -12,7 +12,11 @@ import { startServer, tempDir } from '../support/server.ts';
  * it claims on its own, as PostgreSQL does, not inside writes.
  */
 class GatedStore extends SqliteStore {
-  override readonly capabilities = { exclusive: true, claimsInWrite: false };
+  override readonly capabilities = {
+    exclusive: true,
+    claimsInWrite: false,
+    claimsBesideWrites: false,
+  };
   gate: Promise<void> | undefined;
   claimed: (() => void) | undefined;
 

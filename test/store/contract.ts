@@ -6,6 +6,7 @@
 import { describe, it } from 'node:test';
 import type { Store } from '../../src/store/types.ts';
 import { batchesContract } from './contract/batches.ts';
+import { claimsInWriteContract } from './contract/claims-in-write.ts';
 import type { ContractTest } from './contract/helpers.ts';
 import { leasesContract } from './contract/leases.ts';
 import { operatorContract } from './contract/operator.ts';
@@ -49,6 +50,7 @@ export function storeContract(name: string, make: () => Promise<StoreHarness>): 
 
   describe(`Store contract: ${name}`, () => {
     submitClaimContract(test);
+    claimsInWriteContract(test);
     reportsContract(test);
     batchesContract(test);
     leasesContract(test);

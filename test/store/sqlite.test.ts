@@ -69,7 +69,11 @@ describe('SqliteStore', () => {
         assert.equal(store.pragma('synchronous'), 1);
         assert.equal(store.pragma('busy_timeout'), 5000);
         assert.equal(store.pragma('wal_autocheckpoint'), 4000);
-        assert.deepEqual(store.capabilities, { exclusive: true, claimsInWrite: true });
+        assert.deepEqual(store.capabilities, {
+          exclusive: true,
+          claimsInWrite: true,
+          claimsBesideWrites: false,
+        });
       } finally {
         await store.close();
       }
@@ -89,45 +93,6 @@ describe('SqliteStore', () => {
         assert.equal(store.pragma('synchronous'), 2);
         assert.deepEqual(await store.extend([lease.token], T0 + 5000, T0), [true]);
         assert.equal(store.pragma('synchronous'), 2);
-      } finally {
-        await store.close();
-      }
-    }));
-
-  it("a write's claims run after its submits, in its transaction, each task once", (t) =>
-    inTempDir(t, async (dir) => {
-      const store = await openStore({ path: path.join(dir, 'db') });
-      try {
-        const req = (worker: string, types: string[], limit: number) => ({
-          worker,
-          types,
-          limit,
-          now: T0,
-          leaseMs: 1000,
-        });
-        const outcome = await store.write({
-          ...emptyBatch(T0),
-          submits: [newTask(), newTask({ type: 'swap' }), newTask(), newTask(), newTask()],
-          claims: [req('a', ['flip'], 2), req('b', ['flip', 'swap'], 10), req('c', ['flip'], 5)],
-        });
-        const { ids } = outcome;
-        const [a, b, c] = outcome.claims;
-        assert.deepEqual(
-          a?.leases.map((l) => l.taskId),
-          [ids[0], ids[2]],
-        );
-        assert.equal(a?.more, true, 'two more flips were ready');
-        assert.deepEqual(
-          b?.leases.map((l) => l.taskId),
-          [ids[1], ids[3], ids[4]],
-        );
-        assert.equal(b?.more, false);
-        assert.deepEqual(c, { leases: [], more: false }, 'nothing is leased twice');
-        const leased = await Promise.all(ids.map((id) => store.get(id!, true)));
-        assert.deepEqual(
-          leased.map((task) => task?.attemptLog?.map((l) => l.worker)),
-          [['a'], ['b'], ['a'], ['b'], ['b']],
-        );
       } finally {
         await store.close();
       }

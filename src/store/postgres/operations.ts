@@ -3,7 +3,7 @@
  * over one pooled connection (`Session`), in as few round trips as the work allows:
  * statements that do not need each other's results go out together in one pipeline.
  */
-import { type Json, TASK_STATUSES, type TaskStatus } from '../../model/tasks.ts';
+import { TASK_STATUSES, type TaskStatus } from '../../model/tasks.ts';
 import {
   type LeaseRow,
   type TallyRow,
@@ -20,22 +20,9 @@ import type {
   TallySummary,
   TaskWithLog,
 } from '../types.ts';
+import { addClaim } from './claims.ts';
 import type { Session } from './connection.ts';
 import { type Announcer, announce } from './notifications.ts';
-
-interface ClaimRow {
-  token: number;
-  task_id: number;
-  type: string;
-  data: string;
-  reps: number;
-  attempt: number;
-  priority: number;
-  key: string | null;
-  schedule: string | null;
-  run_at: number;
-  timeout_ms: number | null;
-}
 
 /**
  * Leases up to `limit` runnable tasks of the given types, in claim order (priority, then
@@ -48,33 +35,11 @@ interface ClaimRow {
  * for the flush of the WAL up to itself, which includes the claims before it.
  */
 export async function claim(s: Session, req: ClaimRequest): Promise<Lease[]> {
-  const types = [...new Set(req.types)];
-  if (types.length === 0 || req.limit <= 0) return [];
-  const deadline = req.now + req.leaseMs;
+  if (req.types.length === 0 || req.limit <= 0) return [];
   const p = s.pipeline().begin().control('SET LOCAL synchronous_commit = off');
-  const leased = p.run<ClaimRow>('tasks-claim', [
-    types,
-    req.now,
-    req.limit,
-    req.excludeTaskId ?? 0,
-    req.worker,
-    deadline,
-  ]);
+  const claimed = addClaim(p, req);
   await p.commit().send();
-  return leased.rows.map((row) => ({
-    token: row.token,
-    taskId: row.task_id,
-    type: row.type,
-    data: JSON.parse(row.data) as Json,
-    reps: row.reps,
-    attempt: row.attempt,
-    deadline,
-    priority: row.priority,
-    key: row.key,
-    schedule: row.schedule,
-    readyAt: row.run_at,
-    timeoutMs: row.timeout_ms,
-  }));
+  return claimed().leases;
 }
 
 /** Moves the deadline of active leases not past theirs; per token, whether it moved. */

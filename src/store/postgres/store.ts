@@ -106,7 +106,11 @@ interface Opened {
 
 /** A Store in a PostgreSQL database, shared by any number of servers. */
 export class PostgresStore implements Store {
-  readonly capabilities: StoreCapabilities = { exclusive: false, claimsInWrite: false };
+  readonly capabilities: StoreCapabilities = {
+    exclusive: false,
+    claimsInWrite: true,
+    claimsBesideWrites: true,
+  };
   readonly operator = postgresOperator(this.run.bind(this), () => this.announcer);
   private readonly opts: PostgresStoreOptions;
   private readonly settings: ConnectionSettings;
@@ -266,7 +270,7 @@ export class PostgresStore implements Store {
 
   async write(batch: WriteBatch): Promise<WriteOutcome> {
     const outcome = await this.run('until-commit', (s) => write(s, batch, this.announcer));
-    this.grew(outcome.ids.length);
+    this.grew(outcome.ids.length + outcome.claims.reduce((n, c) => n + c.leases.length, 0));
     return outcome;
   }
 

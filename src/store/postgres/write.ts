@@ -1,6 +1,6 @@
 /**
- * The PostgreSQL store's `write`: a batch of submits and reports in one transaction, in two
- * round trips whatever its size (one without reports on leases).
+ * The PostgreSQL store's `write`: a batch of submits, reports and claims in one transaction,
+ * in two round trips whatever its size (one without reports on leases).
  */
 import { type TaskRow, toJsonText, toTaskRecord, toTaskState } from '../rows.ts';
 import {
@@ -11,6 +11,7 @@ import {
   type WriteBatch,
   type WriteOutcome,
 } from '../types.ts';
+import { addClaim } from './claims.ts';
 import type { Pipeline, Session } from './connection.ts';
 import { type Announcer, announce, type Notice } from './notifications.ts';
 
@@ -81,13 +82,14 @@ function byToken(
 
 /**
  * Applies a write batch in one transaction, with the effect of applying its parts in the
- * documented order (submits, completions, failures, releases, cancels, progress), one by one.
+ * documented order (submits, completions, failures, releases, cancels, progress, then the
+ * claims), one by one.
  *
  * Round trip 1: BEGIN, the inserts, and the locks: the active leases among the batch's
  * tokens (in token order), then their tasks and the canceled ones (in id order). Every
  * writer locks in that order, so concurrent writers never deadlock, and nothing else can
  * change those rows until the commit. Round trip 2: one statement per kind of report and
- * round (see planRounds), the NOTIFY, COMMIT. A batch without tokens needs no lock results
+ * round (see planRounds), the claims, the NOTIFY, COMMIT. A batch without tokens needs no lock results
  * first: it goes out as a single round trip.
  */
 export async function write(
@@ -96,7 +98,6 @@ export async function write(
   announcer: Announcer | undefined,
 ): Promise<WriteOutcome> {
   const { now } = batch;
-  if (batch.claims.length > 0) throw new Error('this store does not apply claims in a write');
   // JSON that cannot be written (a BigInt, a cycle) throws here, before anything is sent.
   const data = batch.submits.map((t) => JSON.stringify(t.data));
   const results = batch.completions.map((c) => toJsonText(c.result));
@@ -119,9 +120,12 @@ export async function write(
     ]),
   ].filter(Number.isSafeInteger);
   const cancels = batch.cancels.filter(Number.isSafeInteger);
-  if (batch.submits.length === 0 && tokens.length === 0 && cancels.length === 0) return outcome;
+  const writes = batch.submits.length > 0 || tokens.length > 0 || cancels.length > 0;
+  if (!writes && batch.claims.length === 0) return outcome;
 
   const first = s.pipeline().begin();
+  // A batch of nothing but claims commits unsynced, as a claim of its own does (see claim).
+  if (!writes) first.control('SET LOCAL synchronous_commit = off');
   const submitted = insertTasks(first, batch.submits, data, now);
   // A cancel may end a running task's leases: they are locked with the reports' ones.
   const leases =
@@ -143,11 +147,14 @@ export async function write(
   const rounds = planRounds(batch, taskOf);
 
   const fills = rounds.map((round) => addRound(second, batch, round, results, outcome, taskOf));
-  announce(second, announcer, batchNotice(batch, taskOf, tasks?.rows ?? []));
+  // After every other write, in order: the batch's submits and freed slots are there to lease.
+  const claimed = batch.claims.map((req) => addClaim(second, req));
+  if (writes) announce(second, announcer, batchNotice(batch, taskOf, tasks?.rows ?? []));
   second.commit();
   await second.send();
   submitted?.(outcome);
   for (const fill of fills) fill();
+  outcome.claims = claimed.map((got) => got());
   return outcome;
 }
 

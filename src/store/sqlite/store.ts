@@ -135,7 +135,11 @@ function transactions(db: Database.Database, p: StoreParts): Transactions {
 
 /** A Store in one SQLite file. better-sqlite3 is synchronous: the async methods just wrap. */
 export class SqliteStore implements Store {
-  readonly capabilities: StoreCapabilities = { exclusive: true, claimsInWrite: true };
+  readonly capabilities: StoreCapabilities = {
+    exclusive: true,
+    claimsInWrite: true,
+    claimsBesideWrites: false,
+  };
   readonly operator = sqliteOperator(() => {
     const { db, parts } = this.requireOpen();
     return { db, st: parts.st };
