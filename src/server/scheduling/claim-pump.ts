@@ -1,5 +1,6 @@
 /**
- * Claims for a store that does not claim inside its writes (PostgreSQL): after a wake-up,
+ * Claims outside the committer's batches (PostgreSQL, for the batches of a busy server that
+ * do not carry their own claims; a store that cannot claim inside its writes): after a wake-up,
  * one pump claims for each worker that wants tasks, one transaction each, and hands out what
  * it got. It runs on events (a submit committed, a slot freed, a lease given back), never on
  * a polling loop; wake-ups during a pump make it go round once more.
@@ -63,7 +64,14 @@ export class ClaimPump {
         // A short claim marks its types exhausted only if no work appeared while it ran:
         // a submit committed during the claim would otherwise be forgotten (a lost wake-up).
         const seen = host.workSeen;
-        const outcomes = await this.claimEach(wanted);
+        let outcomes: ClaimOutcome[];
+        try {
+          outcomes = await this.claimEach(wanted);
+        } catch (error) {
+          // Nothing is delivered: the slots the claims asked for are free again.
+          await host.deliver(wanted, [], false);
+          throw error;
+        }
         await host.deliver(wanted, outcomes, seen === host.workSeen);
       } while (this.again && !host.closed);
     } catch (error) {

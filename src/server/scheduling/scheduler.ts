@@ -8,7 +8,9 @@
  * With a store that claims inside a write (SQLite), the claims ride in the committer's
  * batches: planned as a batch is about to be written, applied after its submits and
  * reports in the same transaction, so a task submitted in that turn is leased by the same
- * commit. Otherwise (PostgreSQL) a pump claims for each worker in turn (claim-pump.ts).
+ * commit. A store whose claims can run beside a write (PostgreSQL) has a pump as well
+ * (claim-pump.ts): a busy server's large batches leave their claims to it, and it claims
+ * for each worker in turn on another connection while the next batch is written.
  * Leases held are tracked in leases.ts (their timeouts in timeouts.ts); retries and delayed
  * tasks come due in due-tasks.ts; paused types are left out of claims (ready-types.ts).
  */
@@ -44,6 +46,21 @@ import {
 
 export type { WorkerSlot } from './worker-slot.ts';
 
+/**
+ * With a pump beside the committer (a store whose claims run on connections of their own,
+ * beside the write in flight: PostgreSQL), a batch of at most this many submits and reports
+ * carries the claims too: a quiet server's task is then submitted and leased by one commit
+ * (and a worker's next task rides with its report), sparing a transaction and a round trip
+ * per task. A busy server's batches are larger: their claims go through the pump, so the one
+ * write in flight, which every acknowledgement waits for, is not lengthened by them, and
+ * the database runs the claims beside it.
+ */
+const QUIET_BATCH_ITEMS = 8;
+
+function batchItems(b: WriteBatch): number {
+  return b.submits.length + b.completions.length + b.failures.length + b.releases.length;
+}
+
 export interface SchedulerOptions {
   leaseMs: number;
   sweepMs: number;
@@ -76,8 +93,9 @@ export class Scheduler implements ClaimPlanner, CommitListener {
    * commit after them.
    */
   workSeen = 0;
-  /** The claims of the batch being written (claims in writes). */
+  /** The claims of the batch being written (claims in writes), and workSeen when planned. */
   private planned: Want[] = [];
+  private plannedSeen = 0;
   private order: SlotState[] = [];
   private rr = 0;
   closed = false;
@@ -112,8 +130,9 @@ export class Scheduler implements ClaimPlanner, CommitListener {
         if (events.listens('task:due')) events.emit('task:due', { tasks });
       },
     });
-    if (store.capabilities.claimsInWrite) committer.planClaims(this);
-    else this.pump = new ClaimPump(store, this, opts);
+    const { claimsInWrite, claimsBesideWrites } = store.capabilities;
+    if (claimsInWrite) committer.planClaims(this);
+    if (!claimsInWrite || claimsBesideWrites) this.pump = new ClaimPump(store, this, opts);
   }
 
   async start(): Promise<void> {
@@ -311,7 +330,9 @@ export class Scheduler implements ClaimPlanner, CommitListener {
     let tasks: (TaskState | undefined)[] | undefined;
     try {
       const written = write(held);
-      if (state && !this.pump) for (const r of held) state.reporting.add(r.token);
+      if (state && this.store.capabilities.claimsInWrite) {
+        for (const r of held) state.reporting.add(r.token);
+      }
       tasks = await written;
     } finally {
       for (const r of held) {
@@ -343,9 +364,10 @@ export class Scheduler implements ClaimPlanner, CommitListener {
   }
 
   /** The workers to claim for now (see `wantedClaims`), round-robin from a new start. */
-  wanted(now: number): Want[] {
+  wanted(now: number, inBatch = false): Want[] {
     const start = this.rr++ % Math.max(1, this.order.length);
-    return wantedClaims(this.order, start, (t) => this.ready.claimable(t), now, this.opts.leaseMs);
+    const claimable = (t: readonly string[]) => this.ready.claimable(t);
+    return wantedClaims(this.order, start, claimable, now, this.opts.leaseMs, inBatch);
   }
 
   /** ClaimPlanner: the claims to apply with a batch about to be written. */
@@ -356,7 +378,10 @@ export class Scheduler implements ClaimPlanner, CommitListener {
     if (batch.submits.length > 0) this.ready.appeared(batch.submits.map((t) => t.type));
     // Most batches of an idle or drained queue: no worker to look at (there may be 10,000).
     if (this.ready.none) return [];
-    this.planned = this.wanted(batch.now);
+    // Beside a pump, only a small batch carries claims (see QUIET_BATCH_ITEMS).
+    if (this.pump && batchItems(batch) > QUIET_BATCH_ITEMS) return [];
+    this.planned = this.wanted(batch.now, true);
+    this.plannedSeen = this.workSeen;
     return this.planned.map((w) => w.request);
   }
 
@@ -364,12 +389,14 @@ export class Scheduler implements ClaimPlanner, CommitListener {
   claimed(outcomes: ClaimOutcome[] | undefined): void {
     const planned = this.planned;
     this.planned = [];
-    // A failed batch leased nothing; the store's recovery wakes the scheduler again.
-    if (outcomes) {
-      this.deliver(planned, outcomes, true).catch((e: unknown) =>
-        this.opts.onError(e, 'giving back leases of a worker that left'),
-      );
-    }
+    // A failed batch leased nothing (its slots are free again); the store's recovery wakes
+    // the scheduler again. A short claim marks its types exhausted only if no work appeared
+    // while the batch was written: another server's submit committed meanwhile may be one
+    // the claim did not see.
+    const exhaust = outcomes !== undefined && this.plannedSeen === this.workSeen;
+    this.deliver(planned, outcomes ?? [], exhaust).catch((e: unknown) =>
+      this.opts.onError(e, 'giving back leases of a worker that left'),
+    );
   }
 
   /**
@@ -378,6 +405,7 @@ export class Scheduler implements ClaimPlanner, CommitListener {
    */
   async deliver(wanted: Want[], outcomes: ClaimOutcome[], exhaust: boolean): Promise<void> {
     for (const [i, { state, request }] of wanted.entries()) {
+      state.claiming -= request.limit;
       const { leases, more } = outcomes[i] ?? { leases: [], more: true };
       if (!more && exhaust) this.ready.exhaust(request.types);
       if (leases.length === 0) continue;

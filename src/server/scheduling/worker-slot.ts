@@ -36,12 +36,17 @@ export interface SlotState {
    * transaction applies after the reports.
    */
   reporting: Set<number>;
+  /**
+   * Slots asked for by claims not delivered yet (a claim in a batch being written, or the
+   * pump's): they do not count as free, so two claims never fill the same slots.
+   */
+  claiming: number;
   done: number;
   since: number;
 }
 
 export function slotState(slot: WorkerSlot, now: number): SlotState {
-  return { slot, inFlight: new Set(), reporting: new Set(), done: 0, since: now };
+  return { slot, inFlight: new Set(), reporting: new Set(), claiming: 0, done: 0, since: now };
 }
 
 /** A worker that gets a claim now, and the claim. */
@@ -59,7 +64,8 @@ function refillAt(concurrency: number): number {
  * The workers to claim for now, from `order[start]` round: those with at least a quarter of
  * their slots free (fewer, larger claims and assignments, while a busy worker still has
  * three quarters of its work in hand), ready, and running a type `claimable` leaves (not
- * known to be exhausted, not paused); each claim asks only for those types.
+ * known to be exhausted, not paused); each claim asks only for those types. `inBatch`: the
+ * claims go in the committer's batch, after its reports, whose slots count as free.
  */
 export function wantedClaims(
   order: readonly SlotState[],
@@ -67,6 +73,7 @@ export function wantedClaims(
   claimable: (types: readonly string[]) => readonly string[],
   now: number,
   leaseMs: number,
+  inBatch: boolean,
 ): Want[] {
   const n = order.length;
   const wanted: Want[] = [];
@@ -74,14 +81,15 @@ export function wantedClaims(
     const state = order[(start + i) % n]!;
     const { slot } = state;
     let reported = 0;
-    if (state.reporting.size > 0) {
+    if (inBatch && state.reporting.size > 0) {
       for (const t of state.reporting) if (state.inFlight.has(t)) reported += 1;
       state.reporting.clear();
     }
-    const free = slot.concurrency - state.inFlight.size + reported;
+    const free = slot.concurrency - state.inFlight.size - state.claiming + reported;
     if (free < refillAt(slot.concurrency) || slot.pull || slot.ready?.() === false) continue;
     const types = claimable(slot.types);
     if (types.length === 0) continue;
+    state.claiming += free;
     wanted.push({ state, request: { worker: slot.name, types, limit: free, now, leaseMs } });
   }
   return wanted;

@@ -1,0 +1,94 @@
+/**
+ * Claims on PostgreSQL: a quiet server's small batches carry their claims (the submit and
+ * its lease in one commit; a report and the worker's next claim in one), a busy server's
+ * go through the pump beside the write in flight, and no slot is filled twice when both
+ * claim for one worker. A real server in this process, a real database.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { connect } from '../../src/client/client.ts';
+import { TaskwireServer } from '../../src/server/server.ts';
+import { PostgresStore } from '../../src/store/postgres/store.ts';
+import { createTestDatabase, pgAvailable, type TestDatabase } from '../support/postgres.ts';
+
+const available = await pgAvailable();
+
+describe('claims on PostgreSQL', { skip: 'skip' in available && available.skip }, () => {
+  let db: TestDatabase;
+  before(async () => {
+    db = await createTestDatabase();
+  });
+  after(async () => {
+    await db?.drop();
+  });
+
+  it('a run on a quiet server is two transactions: the submit with its lease, the report', {
+    timeout: 60_000,
+  }, async () => {
+    const schema = await db.schema();
+    const store = new PostgresStore({ url: schema.url });
+    const server = new TaskwireServer({ store, port: 0, delayScale: 0 });
+    await server.start();
+    const client = await connect({ port: server.address.port });
+    try {
+      assert.equal((await client.run('flip', 'warm')).status, 'done');
+      const runs = 50;
+      const before = store.stats;
+      for (let i = 0; i < runs; i++) {
+        const task = await client.run('flip', `abc${i}`);
+        assert.equal(task.status, 'done');
+      }
+      const roundTrips = store.stats.roundTrips - before.roundTrips;
+      // Per run: the submit with the claim that leases it (one round trip), the report (the
+      // locks, then the completion with the executor's next claim: two). A claim of its own
+      // would be a fourth. Background sweeps may add a few.
+      assert.ok(roundTrips >= runs * 3, `${roundTrips} round trips`);
+      assert.ok(roundTrips <= runs * 3 + 10, `${roundTrips} round trips for ${runs} runs`);
+    } finally {
+      await client.close();
+      await server.close();
+      await schema.drop();
+    }
+  });
+
+  it('many tasks at once through a few slots: each slot holds one task at a time', {
+    timeout: 90_000,
+  }, async () => {
+    const schema = await db.schema();
+    const store = new PostgresStore({ url: schema.url });
+    const running = { now: 0, most: 0 };
+    const server = new TaskwireServer({ store, port: 0, concurrency: 3, delayScale: 0 });
+    // Leased, and not done yet: the executor's slots in use (a task is told done before the
+    // lease that its freed slot got, which rides in the same batch or comes after it).
+    server.events.on('task:leased', () => {
+      running.now += 1;
+      running.most = Math.max(running.most, running.now);
+    });
+    server.events.on('task:changed', ({ task }) => {
+      if (task.status === 'done') running.now -= 1;
+    });
+    await server.start();
+    const client = await connect({ port: server.address.port });
+    try {
+      // Bursts (batches beyond the quiet size: the pump claims) and single runs (the batch
+      // claims) interleaved, so both claim for the same executor.
+      for (let round = 0; round < 20; round++) {
+        const burst = Array.from({ length: 30 }, (_, i) => client.run('flip', `${round}-${i}`));
+        const single = await client.run('flip', `single-${round}`);
+        assert.equal(single.status, 'done');
+        const done = await Promise.all(burst);
+        assert.deepEqual(
+          done.map((t) => t.status),
+          done.map(() => 'done'),
+        );
+      }
+      assert.ok(running.most <= 3, `at most 3 tasks leased at once, saw ${running.most}`);
+      assert.equal(running.most, 3, 'the slots were all used');
+      assert.equal(running.now, 0);
+    } finally {
+      await client.close();
+      await server.close();
+      await schema.drop();
+    }
+  });
+});
