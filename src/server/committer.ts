@@ -92,6 +92,7 @@ export class Committer {
   private planner: ClaimPlanner | undefined;
   private readonly listeners: CommitListener[] = [];
   private full: ((taskId: number) => boolean) | undefined;
+  private leaseOf: WriteBatch['leaseOf'];
 
   constructor(
     private readonly store: Store,
@@ -163,6 +164,11 @@ export class Committer {
     this.planner = planner;
   }
 
+  /** From now on every batch tells the store the tasks of the leases held here (leaseOf). */
+  knowLeases(leaseOf: NonNullable<WriteBatch['leaseOf']>): void {
+    this.leaseOf = leaseOf;
+  }
+
   /** Makes sure a batch is written soon, even with nothing else in it (for its claims). */
   touch(): void {
     this.current();
@@ -207,6 +213,7 @@ export class Committer {
     const { batch } = p;
     batch.now = this.opts.now();
     if (this.full) batch.full = this.full;
+    if (this.leaseOf) batch.leaseOf = this.leaseOf;
     const planner = this.planner;
     if (planner) batch.claims = planner.plan(batch);
     if (!hasWrites(batch) && batch.claims.length === 0) return Promise.resolve();
@@ -317,6 +324,7 @@ function split(p: Pending): Pending[] {
   const one = (fill: (q: Pending) => void): Pending => {
     const q = newPending(batch.now);
     if (batch.full) q.batch.full = batch.full;
+    if (batch.leaseOf) q.batch.leaseOf = batch.leaseOf;
     fill(q);
     return q;
   };

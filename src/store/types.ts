@@ -178,6 +178,20 @@ export interface WriteBatch {
    * left out.
    */
   full?: (taskId: number) => boolean;
+  /**
+   * The task of each lease the server holds, as far as it knows (its claim leased it): a
+   * store may write the reports on these tokens without reading first which task each one
+   * is on (PostgreSQL: one round trip less per batch). A token it does not know is looked up
+   * in the store; a lease the store ended meanwhile is still stale (the writes check every
+   * token against the stored lease).
+   */
+  leaseOf?: (token: number) => LeasedTask | undefined;
+}
+
+/** What the server knows of the task behind a lease it holds (WriteBatch.leaseOf). */
+export interface LeasedTask {
+  taskId: number;
+  reps: number;
 }
 
 /** What one claim got; `more`: more tasks of its types were ready than it leased. */

@@ -8,6 +8,7 @@ import type { Store } from '../../src/store/types.ts';
 import { batchesContract } from './contract/batches.ts';
 import { claimsInWriteContract } from './contract/claims-in-write.ts';
 import type { ContractTest } from './contract/helpers.ts';
+import { knownLeasesContract } from './contract/known-leases.ts';
 import { leasesContract } from './contract/leases.ts';
 import { operatorContract } from './contract/operator.ts';
 import { reportsContract } from './contract/reports.ts';
@@ -52,6 +53,7 @@ export function storeContract(name: string, make: () => Promise<StoreHarness>): 
     submitClaimContract(test);
     claimsInWriteContract(test);
     reportsContract(test);
+    knownLeasesContract(test);
     batchesContract(test);
     leasesContract(test);
     talliesContract(test);

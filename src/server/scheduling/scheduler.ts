@@ -132,6 +132,7 @@ export class Scheduler implements ClaimPlanner, CommitListener {
     });
     const { claimsInWrite, claimsBesideWrites } = store.capabilities;
     if (claimsInWrite) committer.planClaims(this);
+    committer.knowLeases((token) => this.leases.lease(token));
     if (!claimsInWrite || claimsBesideWrites) this.pump = new ClaimPump(store, this, opts);
   }
 

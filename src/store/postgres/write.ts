@@ -1,6 +1,7 @@
 /**
  * The PostgreSQL store's `write`: a batch of submits, reports and claims in one transaction,
- * in two round trips whatever its size (one without reports on leases).
+ * in one round trip whatever its size when the server knows the tasks of the leases it
+ * reports on (WriteBatch.leaseOf), two otherwise.
  */
 import { type TaskRow, toJsonText, toTaskRecord, toTaskState } from '../rows.ts';
 import {
@@ -85,12 +86,14 @@ function byToken(
  * documented order (submits, completions, failures, releases, cancels, progress, then the
  * claims), one by one.
  *
- * Round trip 1: BEGIN, the inserts, and the locks: the active leases among the batch's
- * tokens (in token order), then their tasks and the canceled ones (in id order). Every
- * writer locks in that order, so concurrent writers never deadlock, and nothing else can
- * change those rows until the commit. Round trip 2: one statement per kind of report and
- * round (see planRounds), the claims, the NOTIFY, COMMIT. A batch without tokens needs no lock results
- * first: it goes out as a single round trip.
+ * BEGIN, the inserts, and the locks: the active leases among the batch's tokens (in token
+ * order), then their tasks and the canceled ones (in id order). Every writer locks in that
+ * order, so concurrent writers never deadlock, and nothing else can change those rows until
+ * the commit. Then one statement per kind of report and round (see planRounds), the claims,
+ * the NOTIFY, COMMIT. The rounds and the NOTIFY need each token's task: when the server
+ * knows them all (`leaseOf`) and the batch cancels nothing, everything goes out in one round
+ * trip (the statements still check each token against the locked rows: a lease ended
+ * meanwhile is stale); otherwise the locks' answers are read first, a second round trip.
  */
 export async function write(
   s: Session,
@@ -138,24 +141,47 @@ export async function write(
     tokens.length > 0 || cancels.length > 0
       ? first.run<LockedTask>('tasks-lock', [tokens, cancels])
       : undefined;
+  const known = cancels.length === 0 ? knownTasks(tokens, batch.leaseOf) : undefined;
   let second = first;
-  if (leases) {
+  if (leases && !known) {
     await first.send();
     second = s.pipeline();
   }
-  const taskOf = new Map(leases?.rows.map((r) => [r.token, r.task_id]));
+  const taskOf = known?.taskOf ?? new Map(leases?.rows.map((r) => [r.token, r.task_id]));
   const rounds = planRounds(batch, taskOf);
 
   const fills = rounds.map((round) => addRound(second, batch, round, results, outcome, taskOf));
   // After every other write, in order: the batch's submits and freed slots are there to lease.
   const claimed = batch.claims.map((req) => addClaim(second, req));
-  if (writes) announce(second, announcer, batchNotice(batch, taskOf, tasks?.rows ?? []));
+  const locked = known?.tasks ?? tasks?.rows ?? [];
+  if (writes) announce(second, announcer, batchNotice(batch, taskOf, locked));
   second.commit();
   await second.send();
   submitted?.(outcome);
   for (const fill of fills) fill();
   outcome.claims = claimed.map((got) => got());
   return outcome;
+}
+
+/**
+ * The task of each token, if `leaseOf` knows every one; with each task as the NOTICE's guess
+ * sees it (open: a report on a task already finished is rare, and a wrong guess costs the
+ * other servers one look).
+ */
+function knownTasks(
+  tokens: number[],
+  leaseOf: WriteBatch['leaseOf'],
+): { taskOf: Map<number, number>; tasks: LockedTask[] } | undefined {
+  if (!leaseOf || tokens.length === 0) return undefined;
+  const taskOf = new Map<number, number>();
+  const tasks = new Map<number, LockedTask>();
+  for (const token of tokens) {
+    const lease = leaseOf(token);
+    if (!lease) return undefined;
+    taskOf.set(token, lease.taskId);
+    tasks.set(lease.taskId, { id: lease.taskId, reps: lease.reps, open: true });
+  }
+  return { taskOf, tasks: [...tasks.values()] };
 }
 
 /**
