@@ -8,9 +8,9 @@
  * With a store that claims inside a write (SQLite), the claims ride in the committer's
  * batches: planned as a batch is about to be written, applied after its submits and
  * reports in the same transaction, so a task submitted in that turn is leased by the same
- * commit. A store whose claims can run beside a write (PostgreSQL) has a pump as well
- * (claim-pump.ts): a busy server's large batches leave their claims to it, and it claims
- * for each worker in turn on another connection while the next batch is written.
+ * commit (batch-claims.ts). A store whose claims can run beside a write (PostgreSQL) has a
+ * pump as well (claim-pump.ts): a busy server's large batches leave their claims to it, and
+ * it claims for each worker in turn on another connection while the next batch is written.
  * Leases held are tracked in leases.ts (their timeouts in timeouts.ts); retries and delayed
  * tasks come due in due-tasks.ts; paused types are left out of claims (ready-types.ts).
  */
@@ -18,7 +18,6 @@ import type { TypedEmitter } from '../../events/emitter.ts';
 import { isTerminal, type Json } from '../../model/tasks.ts';
 import type {
   ClaimOutcome,
-  ClaimRequest,
   Completion,
   Lease,
   NewTask,
@@ -28,8 +27,9 @@ import type {
   WriteBatch,
   WriteOutcome,
 } from '../../store/types.ts';
-import type { ClaimPlanner, CommitListener, Committer } from '../committer.ts';
+import type { CommitListener, Committer } from '../committer.ts';
 import type { ServerEvents } from '../events.ts';
+import { BatchClaims } from './batch-claims.ts';
 import { ClaimPump } from './claim-pump.ts';
 import { DueTasks } from './due-tasks.ts';
 import { Leases } from './leases.ts';
@@ -45,21 +45,6 @@ import {
 } from './worker-slot.ts';
 
 export type { WorkerSlot } from './worker-slot.ts';
-
-/**
- * With a pump beside the committer (a store whose claims run on connections of their own,
- * beside the write in flight: PostgreSQL), a batch of at most this many submits and reports
- * carries the claims too: a quiet server's task is then submitted and leased by one commit
- * (and a worker's next task rides with its report), sparing a transaction and a round trip
- * per task. A busy server's batches are larger: their claims go through the pump, so the one
- * write in flight, which every acknowledgement waits for, is not lengthened by them, and
- * the database runs the claims beside it.
- */
-const QUIET_BATCH_ITEMS = 8;
-
-function batchItems(b: WriteBatch): number {
-  return b.submits.length + b.completions.length + b.failures.length + b.releases.length;
-}
 
 export interface SchedulerOptions {
   leaseMs: number;
@@ -78,7 +63,7 @@ export interface SchedulerOptions {
   taskTimeouts?: ReadonlyMap<string, number>;
 }
 
-export class Scheduler implements ClaimPlanner, CommitListener {
+export class Scheduler implements CommitListener {
   private readonly slots = new Map<string, SlotState>();
   private readonly ready = new ReadyTypes();
   private readonly leases: Leases;
@@ -93,9 +78,6 @@ export class Scheduler implements ClaimPlanner, CommitListener {
    * commit after them.
    */
   workSeen = 0;
-  /** The claims of the batch being written (claims in writes), and workSeen when planned. */
-  private planned: Want[] = [];
-  private plannedSeen = 0;
   private order: SlotState[] = [];
   private rr = 0;
   closed = false;
@@ -131,7 +113,12 @@ export class Scheduler implements ClaimPlanner, CommitListener {
       },
     });
     const { claimsInWrite, claimsBesideWrites } = store.capabilities;
-    if (claimsInWrite) committer.planClaims(this);
+    if (claimsInWrite) {
+      const besidePump = claimsBesideWrites;
+      committer.planClaims(
+        new BatchClaims(this, this.ready, { besidePump, onError: opts.onError }),
+      );
+    }
     committer.knowLeases((token) => this.leases.lease(token));
     if (!claimsInWrite || claimsBesideWrites) this.pump = new ClaimPump(store, this, opts);
   }
@@ -369,35 +356,6 @@ export class Scheduler implements ClaimPlanner, CommitListener {
     const start = this.rr++ % Math.max(1, this.order.length);
     const claimable = (t: readonly string[]) => this.ready.claimable(t);
     return wantedClaims(this.order, start, claimable, now, this.opts.leaseMs, inBatch);
-  }
-
-  /** ClaimPlanner: the claims to apply with a batch about to be written. */
-  plan(batch: WriteBatch): ClaimRequest[] {
-    if (this.closed) return [];
-    // The batch's submits and releases come before its claims in the transaction.
-    if (batch.releases.length > 0) this.ready.appeared();
-    if (batch.submits.length > 0) this.ready.appeared(batch.submits.map((t) => t.type));
-    // Most batches of an idle or drained queue: no worker to look at (there may be 10,000).
-    if (this.ready.none) return [];
-    // Beside a pump, only a small batch carries claims (see QUIET_BATCH_ITEMS).
-    if (this.pump && batchItems(batch) > QUIET_BATCH_ITEMS) return [];
-    this.planned = this.wanted(batch.now, true);
-    this.plannedSeen = this.workSeen;
-    return this.planned.map((w) => w.request);
-  }
-
-  /** ClaimPlanner: hands out what the batch's claims got. */
-  claimed(outcomes: ClaimOutcome[] | undefined): void {
-    const planned = this.planned;
-    this.planned = [];
-    // A failed batch leased nothing (its slots are free again); the store's recovery wakes
-    // the scheduler again. A short claim marks its types exhausted only if no work appeared
-    // while the batch was written: another server's submit committed meanwhile may be one
-    // the claim did not see.
-    const exhaust = outcomes !== undefined && this.plannedSeen === this.workSeen;
-    this.deliver(planned, outcomes ?? [], exhaust).catch((e: unknown) =>
-      this.opts.onError(e, 'giving back leases of a worker that left'),
-    );
   }
 
   /**
