@@ -106,12 +106,20 @@ export async function waitServing(port: number, proc: Proc, signal: AbortSignal)
 /** Set by `--cpu-prof DIR`: servers run with `node --cpu-prof` and write their profile there. */
 export const CPU_PROF_ENV = 'TASKWIRE_BENCH_CPU_PROF';
 
+/** Node flags for the servers and workers this bench spawns, e.g. `--cpu-prof` or V8's. */
+export function nodeArgs(): string[] {
+  const profileDir = process.env[CPU_PROF_ENV];
+  return [
+    ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
+    ...(process.env.TASKWIRE_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+  ];
+}
+
 /** Starts a server and resolves once it answers a ping. */
 export async function startServer(scope: RunScope, spec: ServerSpec): Promise<ServerHandle> {
   const port = spec.port ?? (await freePort());
-  const profileDir = process.env[CPU_PROF_ENV];
   const args = [
-    ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
+    ...nodeArgs(),
     CLI,
     'server',
     '-P',

@@ -2,7 +2,7 @@
 import type { Proc } from '../lib/processes.ts';
 import type { RunScope } from '../lib/scope.ts';
 import { workerArgsFor } from './secure.ts';
-import { CLI, CPU_PROF_ENV, spawnNode } from './server.ts';
+import { CLI, CPU_PROF_ENV, nodeArgs, spawnNode } from './server.ts';
 
 /** Tasks each worker process runs at once in the throughput runs (drain, steady, backlog). */
 export const WORKER_CONCURRENCY = 128;
@@ -27,12 +27,11 @@ export async function startWorkers(
 ): Promise<Proc[]> {
   const list = typeof ports === 'number' ? [ports] : ports;
   if (list.length === 0) throw new Error('startWorkers: no server port');
-  const profileDir = process.env[CPU_PROF_ENV];
   const workers: Proc[] = [];
   for (let i = 1; i <= spec.count; i++) {
     const port = list[(i - 1) % list.length]!;
     const args = [
-      ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
+      ...nodeArgs(),
       CLI,
       'worker',
       '-P',

@@ -10,6 +10,7 @@ import { number } from './number-option.ts';
 import { parseDuration, typeTimeoutOption } from './scheduling-options.ts';
 import { addLimitOptions, type LimitFlags, limitOptions } from './server-limits.ts';
 import { onReloadSignal, onStopSignals, startedByNpm } from './signals.ts';
+import { tierUpSooner } from './tier-up.ts';
 import { warmUp } from './warm-up.ts';
 
 /** `--retention 7d`: a duration (30s, 10m, 2h, 7d) in ms, or `0` / `forever` (0: keep tasks). */
@@ -197,10 +198,12 @@ export function serverCommand(): Command {
         .default('info'),
     )
     .action(async (flags: ServerFlags) => {
+      const v8Flags = tierUpSooner();
       const logger = createLogger(
         flags.logLevel,
         flags.logFormat ?? (process.stdout.isTTY ? 'pretty' : 'json'),
       );
+      logger.debug({ v8Flags }, 'v8 tiering flags set');
       let limits: ReturnType<typeof limitOptions>;
       let store: Store;
       try {

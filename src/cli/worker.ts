@@ -13,6 +13,7 @@ import {
   type TargetOptions,
 } from './common.ts';
 import { untilStopSignal } from './signals.ts';
+import { tierUpSooner } from './tier-up.ts';
 
 interface WorkerFlags extends TargetOptions {
   concurrency: number;
@@ -109,6 +110,7 @@ export function workerCommand(): Command {
       10,
     )
     .action(async (flags: WorkerFlags) => {
+      tierUpSooner();
       const io = processIo();
       process.exitCode = await untilStopSignal((signal) =>
         runCommand(io, () => runWorker(flags, io, signal)),
