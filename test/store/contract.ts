@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import type { Store } from '../../src/store/types.ts';
 import { batchesContract } from './contract/batches.ts';
 import { claimsInWriteContract } from './contract/claims-in-write.ts';
+import { claimsWithSubmitsContract } from './contract/claims-with-submits.ts';
 import type { ContractTest } from './contract/helpers.ts';
 import { knownLeasesContract } from './contract/known-leases.ts';
 import { leasesContract } from './contract/leases.ts';
@@ -52,6 +53,7 @@ export function storeContract(name: string, make: () => Promise<StoreHarness>): 
   describe(`Store contract: ${name}`, () => {
     submitClaimContract(test);
     claimsInWriteContract(test);
+    claimsWithSubmitsContract(test);
     reportsContract(test);
     knownLeasesContract(test);
     batchesContract(test);

@@ -7,17 +7,14 @@
  *
  * Active leases are in memory (active-leases.ts); an attempt is written when it ends.
  */
-import { type Json, TASK_STATUSES, type TaskStatus } from '../../model/tasks.ts';
+import { TASK_STATUSES, type TaskStatus } from '../../model/tasks.ts';
 import { type LeaseRow, type TaskRow, toAttemptRecord, toJsonText, toTaskRecord } from '../rows.ts';
 import type {
   AttemptRecord,
   CancelOutcome,
-  ClaimOutcome,
-  ClaimRequest,
   Completion,
   ExpiredLease,
   Failure,
-  Lease,
   LeaseState,
   TaskRecord,
   TaskState,
@@ -26,8 +23,10 @@ import type {
 } from '../types.ts';
 import { hasOptions } from '../types.ts';
 import type { ActiveLease, ActiveLeases } from './active-leases.ts';
+import { claim } from './claims.ts';
 import { insertWithOptions } from './scheduling.ts';
 import type { Statements } from './statements.ts';
+import { soleClaim, submitLeased } from './submit-leased.ts';
 import type { TaskIds } from './task-ids.ts';
 import type { Tokens } from './tokens.ts';
 
@@ -201,8 +200,32 @@ function cancel(p: StoreParts, id: number, now: number): CancelOutcome {
   return { ok: false, reason: 'not_cancelable', status };
 }
 
-/** Applies a write batch in the documented order: submits, completions, failures, etc. */
+/**
+ * Applies a write batch in the documented order: submits, completions, failures, releases,
+ * cancels, progress, then claims. A batch of plain submits and one claim applies its reports
+ * first and then its submits, leased by the claim where it takes them (submit-leased.ts):
+ * what it commits is the same, since a report cannot touch a task the batch submits.
+ */
 export function applyBatch(p: StoreParts, batch: WriteBatch): WriteOutcome {
+  const sole = soleClaim(batch);
+  const submitted = sole === undefined ? insertSubmits(p, batch) : undefined;
+  const { now } = batch;
+  const completions = batch.completions.map((c) => complete(p, batch, c));
+  const failures = batch.failures.map((f) => fail(p, batch, f));
+  const releases = batch.releases.map((token) => release(p, batch, token));
+  const cancels = batch.cancels.map((id) => cancel(p, id, now));
+  const progressed = batch.progress.map((r) => progress(p, r.token, r.progress, now));
+  const reports = { completions, failures, releases, cancels, progress: progressed };
+  if (submitted === undefined) {
+    const { ids, claim: claimed } = submitLeased(p, batch, sole!);
+    return { ids, duplicates: [], ...reports, claims: [claimed] };
+  }
+  const claims = batch.claims.map((req) => claim(p, req));
+  return { ...submitted, ...reports, claims };
+}
+
+/** Inserts a batch's submits, in order; `duplicates`: those a held unique key turned away. */
+function insertSubmits(p: StoreParts, batch: WriteBatch) {
   const { st } = p;
   const { now } = batch;
   const insert = st['task-insert'];
@@ -228,118 +251,7 @@ export function applyBatch(p: StoreParts, batch: WriteBatch): WriteOutcome {
     );
     return Number(lastInsertRowid);
   });
-  const completions = batch.completions.map((c) => complete(p, batch, c));
-  const failures = batch.failures.map((f) => fail(p, batch, f));
-  const releases = batch.releases.map((token) => release(p, batch, token));
-  const cancels = batch.cancels.map((id) => cancel(p, id, now));
-  const progressed = batch.progress.map((r) => progress(p, r.token, r.progress, now));
-  const claims = batch.claims.map((req) => claim(p, req));
-  return {
-    ids,
-    duplicates,
-    completions,
-    failures,
-    releases,
-    cancels,
-    progress: progressed,
-    claims,
-  };
-}
-
-/** A row of claim-candidates. */
-type Candidate = [
-  id: number,
-  type: string,
-  data: string,
-  reps: number,
-  attempts: number,
-  error: string | null,
-  priority: number,
-  key: string | null,
-  schedule: string | null,
-  runAt: number,
-  timeoutMs: number | null,
-];
-
-/** Claim order: the highest priority first, then the lowest id. */
-const claimOrder = (a: Candidate, b: Candidate) => b[6] - a[6] || a[0] - b[0];
-
-/** The first runnable tasks of the given types in claim order, at most `limit`. */
-function candidates(st: Statements, types: readonly string[], now: number, limit: number) {
-  const select = st['claim-candidates'];
-  const distinct = [...new Set(types)];
-  if (distinct.length === 1) return select.all(distinct[0], now, limit) as Candidate[];
-  // Each type's index range is walked separately (an IN list would sort every match).
-  const rows: Candidate[] = [];
-  for (const type of distinct) rows.push(...(select.all(type, now, limit) as Candidate[]));
-  return rows.sort(claimOrder).slice(0, limit);
-}
-
-/**
- * A claim of up to this many tasks leases them one statement per task (task-lease); a
- * larger one uses one statement over json_each (tasks-lease), whose fixed cost (about 7 µs)
- * is repaid from 4 tasks on.
- */
-const SMALL_CLAIM = 3;
-
-/**
- * Leases up to `limit` runnable tasks of the given types, in claim order: a select, then the
- * tasks' updates; the leases themselves are kept in memory. Reads one candidate more than
- * it leases, to tell whether more are ready.
- */
-export function claim(p: StoreParts, req: ClaimRequest): ClaimOutcome {
-  const { now, leaseMs, worker } = req;
-  if (req.types.length === 0 || req.limit <= 0) return { leases: [], more: false };
-  const exclude = req.excludeTaskId;
-  const read = req.limit + (exclude === undefined ? 1 : 2);
-  const found = candidates(p.st, req.types, now, read).filter(([id]) => id !== exclude);
-  const more = found.length > req.limit;
-  const tasks = found.slice(0, req.limit);
-  if (tasks.length === 0) return { leases: [], more };
-  leaseTasks(p.st, tasks, now);
-  const deadline = now + leaseMs;
-  const first = p.tokens.take(tasks.length);
-  const leases: Lease[] = tasks.map((row, i) => {
-    const [taskId, type, data, reps, attempts, error, priority, key, schedule, readyAt, timeoutMs] =
-      row;
-    const token = first + i;
-    const n = attempts + 1;
-    p.leases.add({ token, taskId, n, worker, deadline, startedAt: now, type, reps, error });
-    const parsed = JSON.parse(data) as Json;
-    return {
-      token,
-      taskId,
-      type,
-      data: parsed,
-      reps,
-      attempt: n,
-      deadline,
-      priority,
-      key,
-      schedule,
-      readyAt,
-      timeoutMs,
-    };
-  });
-  return { leases, more };
-}
-
-/** Counts one more leased unit (and attempt) of each candidate. */
-function leaseTasks(st: Statements, tasks: Candidate[], now: number): void {
-  if (tasks.length <= SMALL_CLAIM) {
-    const update = st['task-lease'];
-    for (const [id] of tasks) {
-      if (update.run(now, now, id).changes !== 1) {
-        throw new Error(`claim could not lease task ${id}, a candidate of the same transaction`);
-      }
-    }
-    return;
-  }
-  const ids = JSON.stringify(tasks.map(([id]) => id));
-  const { changes } = st['tasks-lease'].run({ ids, now });
-  if (changes !== tasks.length) {
-    throw new Error(`claim leased ${changes} of ${tasks.length} tasks`);
-  }
+  return { ids, duplicates };
 }
 
 /** Moves the deadline of active leases; per token, whether it was active. */

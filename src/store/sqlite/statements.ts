@@ -42,6 +42,7 @@ const NAMES = [
   'task-fail',
   'task-get',
   'task-insert',
+  'task-insert-leased',
   'task-list',
   'task-list-end',
   'task-list-failed',

@@ -23,6 +23,7 @@ import type {
 } from '../types.ts';
 import { hasWrites } from '../types.ts';
 import { ActiveLeases } from './active-leases.ts';
+import { claim } from './claims.ts';
 import { openFailed, unclean } from './errors.ts';
 import { migrate } from './migrate.ts';
 import type { StoreParts } from './operations.ts';
@@ -106,7 +107,7 @@ function transactions(db: Database.Database, p: StoreParts): Transactions {
   };
   return {
     write: writer((batch: WriteBatch) => ops.applyBatch(p, batch)),
-    claim: writer((req: ClaimRequest) => ops.claim(p, req)),
+    claim: writer((req: ClaimRequest) => claim(p, req)),
     reclaimExpired: writer((now: number) => ops.reclaimExpired(p, now)),
     releaseAll: writer((now: number) => ops.releaseAll(p, now)),
     openLeases: writer((now: number) => openLeases(p, now)),
