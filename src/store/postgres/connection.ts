@@ -155,7 +155,9 @@ export class Pipeline {
     stats.queries += this.steps.length;
     this.session.sent = true;
     if (this.steps.some((s) => s.config.text === 'COMMIT')) this.session.committing = true;
-    const replies = await Promise.allSettled(this.steps.map((s) => client.query(s.config)));
+    const replies = await Promise.allSettled(
+      corked(client, () => this.steps.map((s) => client.query(s.config))),
+    );
     // The first failure is the cause; the statements after it only report the aborted
     // transaction.
     for (const reply of replies) if (reply.status === 'rejected') throw reply.reason;
@@ -169,6 +171,35 @@ export class Pipeline {
         step.out.rows = result.rows;
       }
     }
+  }
+}
+
+/** The socket under a pg client: pg 8 keeps it as `connection.stream` (not in its types). */
+interface Corkable {
+  cork(): void;
+  uncork(): void;
+}
+
+function streamOf(client: pg.PoolClient): Corkable | undefined {
+  const stream = (client as unknown as { connection?: { stream?: Partial<Corkable> } }).connection
+    ?.stream;
+  return typeof stream?.cork === 'function' && typeof stream.uncork === 'function'
+    ? (stream as Corkable)
+    : undefined;
+}
+
+/**
+ * Runs `submit` (which writes a pipeline's statements: a pipelined client sends each at
+ * once) with the socket corked, so the whole pipeline leaves in one write instead of one
+ * system call per statement (pg corks only the messages of one statement).
+ */
+function corked<T>(client: pg.PoolClient, submit: () => T): T {
+  const stream = streamOf(client);
+  stream?.cork();
+  try {
+    return submit();
+  } finally {
+    stream?.uncork();
   }
 }
 
