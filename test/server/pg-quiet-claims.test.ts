@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import pg from 'pg';
 import { connect } from '../../src/client/client.ts';
 import { TaskwireServer } from '../../src/server/server.ts';
 import { PostgresStore } from '../../src/store/postgres/store.ts';
@@ -46,6 +47,62 @@ describe('claims on PostgreSQL', { skip: 'skip' in available && available.skip }
       assert.ok(roundTrips >= runs * 2, `${roundTrips} round trips`);
       assert.ok(roundTrips <= runs * 2 + 10, `${roundTrips} round trips for ${runs} runs`);
     } finally {
+      await client.close();
+      await server.close();
+      await schema.drop();
+    }
+  });
+
+  it('a task run on a quiet server is two row writes: inserted already leased, then completed', {
+    timeout: 60_000,
+  }, async () => {
+    const schema = await db.schema();
+    const store = new PostgresStore({ url: schema.url });
+    const server = new TaskwireServer({ store, port: 0, delayScale: 0 });
+    await server.start();
+    const client = await connect({ port: server.address.port });
+    // A trigger counts the row writes on tasks as they happen (pg_stat counters arrive late).
+    const admin = new pg.Client({ connectionString: schema.url });
+    await admin.connect();
+    try {
+      await admin.query(`
+        CREATE TABLE writes (op text NOT NULL, id bigint NOT NULL);
+        CREATE FUNCTION count_write() RETURNS trigger LANGUAGE plpgsql AS $$
+          BEGIN INSERT INTO writes VALUES (TG_OP, NEW.id); RETURN NULL; END $$;
+        CREATE TRIGGER count_write AFTER INSERT OR UPDATE ON tasks
+          FOR EACH ROW EXECUTE FUNCTION count_write();`);
+      // The first run may come before the executor's first claim: its task waits ready.
+      assert.equal((await client.run('flip', 'warm')).status, 'done');
+      const runs = 20;
+      const ids: string[] = [];
+      for (let i = 0; i < runs; i++) {
+        const task = await client.run('flip', `abc${i}`);
+        assert.equal(task.status, 'done');
+        assert.equal(task.result, [...`abc${i}`].reverse().join(''));
+        ids.push(task.id);
+      }
+      const { rows } = await admin.query<{ op: string; n: string }>(
+        'SELECT op, count(*) AS n FROM writes WHERE id = ANY ($1::bigint[]) GROUP BY op ORDER BY op',
+        [ids],
+      );
+      // Inserted and then leased by the claim in its batch would be two updates per run.
+      assert.deepEqual(
+        rows.map((r) => [r.op, Number(r.n)]),
+        [
+          ['INSERT', runs],
+          ['UPDATE', runs],
+        ],
+      );
+      const attempts = await admin.query<{ attempts: number; lease_worker: string | null }>(
+        'SELECT attempts, lease_worker FROM tasks WHERE id = ANY ($1::bigint[])',
+        [ids],
+      );
+      for (const row of attempts.rows) {
+        assert.equal(row.attempts, 1);
+        assert.ok(row.lease_worker, 'the attempt that finished the task stays on its row');
+      }
+    } finally {
+      await admin.end();
       await client.close();
       await server.close();
       await schema.drop();

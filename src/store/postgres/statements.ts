@@ -46,6 +46,7 @@ const NAMES = [
   'tally-task-insert',
   'task-get',
   'task-insert',
+  'task-insert-claim',
   'task-list',
   'task-list-end',
   'task-list-failed',

@@ -4,6 +4,7 @@
  * reports on (WriteBatch.leaseOf), two otherwise.
  */
 import { type TaskRow, toJsonText, toTaskRecord, toTaskState } from '../rows.ts';
+import { soleClaim } from '../sole-claim.ts';
 import {
   hasOptions,
   KEY_HOLD_MS,
@@ -12,7 +13,7 @@ import {
   type WriteBatch,
   type WriteOutcome,
 } from '../types.ts';
-import { addClaim } from './claims.ts';
+import { addClaim, addInsertClaim } from './claims.ts';
 import type { Pipeline, Session } from './connection.ts';
 import { type Announcer, announce, type Notice } from './notifications.ts';
 
@@ -86,7 +87,8 @@ function byToken(
  * documented order (submits, completions, failures, releases, cancels, progress, then the
  * claims), one by one.
  *
- * BEGIN, the inserts, and the locks: the active leases among the batch's tokens (in token
+ * BEGIN, the inserts (for a quiet batch, soleClaim, they go with its claim at the end), and
+ * the locks: the active leases among the batch's tokens (in token
  * order), then their tasks and the canceled ones (in id order). Every writer locks in that
  * order, so concurrent writers never deadlock, and nothing else can change those rows until
  * the commit. Then one statement per kind of report and round (see planRounds), the claims,
@@ -129,7 +131,9 @@ export async function write(
   const first = s.pipeline().begin();
   // A batch of nothing but claims commits unsynced, as a claim of its own does (see claim).
   if (!writes) first.control('SET LOCAL synchronous_commit = off');
-  const submitted = insertTasks(first, batch.submits, data, now);
+  // A quiet batch's submits go with its claim, after the reports (which cannot touch them).
+  const sole = soleClaim(batch);
+  const submitted = sole ? undefined : insertTasks(first, batch.submits, data, now);
   // A cancel may end a running task's leases: they are locked with the reports' ones.
   const leases =
     cancels.length > 0
@@ -152,14 +156,21 @@ export async function write(
 
   const fills = rounds.map((round) => addRound(second, batch, round, results, outcome, taskOf));
   // After every other write, in order: the batch's submits and freed slots are there to lease.
-  const claimed = batch.claims.map((req) => addClaim(second, req));
+  const together = sole && addInsertClaim(second, batch.submits, data, now, sole);
+  const claimed = together ? [] : batch.claims.map((req) => addClaim(second, req));
   const locked = known?.tasks ?? tasks?.rows ?? [];
   if (writes) announce(second, announcer, batchNotice(batch, taskOf, locked));
   second.commit();
   await second.send();
   submitted?.(outcome);
   for (const fill of fills) fill();
-  outcome.claims = claimed.map((got) => got());
+  if (together) {
+    const { ids, claim } = together();
+    outcome.ids = ids;
+    outcome.claims = [claim];
+  } else {
+    outcome.claims = claimed.map((got) => got());
+  }
   return outcome;
 }
 

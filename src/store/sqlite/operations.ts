@@ -7,8 +7,10 @@
  *
  * Active leases are in memory (active-leases.ts); an attempt is written when it ends.
  */
+
 import { TASK_STATUSES, type TaskStatus } from '../../model/tasks.ts';
 import { type LeaseRow, type TaskRow, toAttemptRecord, toJsonText, toTaskRecord } from '../rows.ts';
+import { soleClaim } from '../sole-claim.ts';
 import type {
   AttemptRecord,
   CancelOutcome,
@@ -26,7 +28,7 @@ import type { ActiveLease, ActiveLeases } from './active-leases.ts';
 import { claim } from './claims.ts';
 import { insertWithOptions } from './scheduling.ts';
 import type { Statements } from './statements.ts';
-import { soleClaim, submitLeased } from './submit-leased.ts';
+import { submitLeased } from './submit-leased.ts';
 import type { TaskIds } from './task-ids.ts';
 import type { Tokens } from './tokens.ts';
 

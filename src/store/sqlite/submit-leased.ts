@@ -5,24 +5,11 @@
  * decided first: the candidates already stored, then the batch's own submits of its types
  * (priority 0, and newer than any stored task, so behind every stored candidate of priority
  * 0 or more and ahead of those below 0); the submits it takes are inserted leased.
- *
- * Only for a batch whose claims are one claim and whose submits are plain (no options):
- * with several claims a task of several units could be leased by more than one of them,
- * and a submit with options may carry a priority or a due time.
+ * Only for a batch soleClaim (../sole-claim.ts) accepts.
  */
 import type { ClaimOutcome, ClaimRequest, NewTask, WriteBatch } from '../types.ts';
-import { hasOptions } from '../types.ts';
 import { type Candidate, claimable, holdLeases, leaseTasks } from './claims.ts';
 import type { StoreParts } from './operations.ts';
-
-/** The batch's one claim, when its submits may be inserted leased by it. */
-export function soleClaim(batch: WriteBatch): ClaimRequest | undefined {
-  if (batch.claims.length !== 1 || batch.submits.length === 0) return undefined;
-  const req = batch.claims[0]!;
-  if (req.types.length === 0 || req.limit <= 0) return undefined;
-  for (const task of batch.submits) if (hasOptions(task)) return undefined;
-  return req;
-}
 
 /**
  * Applies the submits and the one claim of a batch whose other writes are applied already:
