@@ -13,13 +13,11 @@ import { ErrorCode, TaskwireError } from '../../protocol/errors.ts';
 import { parseDateTime, type TaskSpec } from '../../protocol/tasks.ts';
 import type { NewTask, Store } from '../../store/types.ts';
 
-/** How often a shared store is asked again for types declared through other servers. */
-const REFRESH_MS = 1000;
-
 export class TaskTypes {
   private readonly known = new Set<string>();
-  private refreshing: Promise<void> | undefined;
-  private refreshedAt = Number.NEGATIVE_INFINITY;
+  /** The store lookup under way, and the one queued behind it (see `refresh`). */
+  private inFlight: Promise<void> | undefined;
+  private queued: Promise<void> | undefined;
 
   constructor(
     private readonly store: Store,
@@ -33,7 +31,6 @@ export class TaskTypes {
   /** Reads the types the store holds (at start). */
   async load(): Promise<void> {
     for (const t of await this.store.taskTypes()) this.known.add(t);
-    this.refreshedAt = this.now();
   }
 
   /** A worker declared these types: accepted from now on, and recorded in the store. */
@@ -50,7 +47,8 @@ export class TaskTypes {
   /**
    * Checks a task spec and turns it into a row to insert, or throws a wire error. Answers at
    * once for a known type; an unknown one on a shared store is looked up there first (other
-   * servers' workers may have declared it), at most once a second.
+   * servers' workers may have declared it): the answer waits for a lookup that starts after
+   * the call, so a type another server has recorded before this call is never refused.
    */
   accept(spec: TaskSpec): NewTask | Promise<NewTask> {
     const name = builtinType(spec.type)?.name ?? spec.type;
@@ -64,12 +62,27 @@ export class TaskTypes {
     return rows.some((r) => r instanceof Promise) ? Promise.all(rows) : (rows as NewTask[]);
   }
 
+  /**
+   * A store lookup that starts after this call. Coalesced: while one is under way, callers
+   * share the single lookup queued behind it, so a flood of unknown types costs at most one
+   * query at a time per server, and no caller is answered from a lookup that began before it.
+   */
   private refresh(): Promise<void> {
-    if (this.now() - this.refreshedAt < REFRESH_MS) return Promise.resolve();
-    this.refreshing ??= this.load().finally(() => {
-      this.refreshing = undefined;
+    if (this.inFlight === undefined) return this.startLookup();
+    const start = (): Promise<void> => {
+      this.queued = undefined;
+      return this.startLookup();
+    };
+    this.queued ??= this.inFlight.then(start, start);
+    return this.queued;
+  }
+
+  private startLookup(): Promise<void> {
+    const lookup = this.load().finally(() => {
+      if (this.inFlight === lookup) this.inFlight = undefined;
     });
-    return this.refreshing;
+    this.inFlight = lookup;
+    return lookup;
   }
 
   private prepare(spec: TaskSpec): NewTask {
