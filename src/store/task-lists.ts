@@ -3,8 +3,10 @@ import type { TaskCursor, TaskPage, TaskQuery, TaskRecord } from './types.ts';
 
 /** A task list's parameters as the statements take them (see task-list.sql). */
 export interface ListParams {
-  beforeAt: number;
-  beforeId: number;
+  /** Ids below this: the cursor's, or the time range's end (see `idBounds`). */
+  below: number;
+  /** Ids at or above this: the time range's start. */
+  atLeast: number;
   from: number;
   to: number;
   type: string | null;
@@ -18,16 +20,39 @@ export interface ListParams {
 
 const MAX = Number.MAX_SAFE_INTEGER;
 
-/** The statements' parameters of a query; a limit or scan out of range is a RangeError. */
-export function listParams(query: TaskQuery): ListParams {
+/**
+ * How far apart the servers' clocks may be for a time range to stay exact. The list walks
+ * ids; a range's ids are read (task-id-at.sql) for the range widened by this much on both
+ * sides, and created_at is matched exactly within them: a task whose created_at is out of id
+ * order by less than this (servers sharing a database, each stamping its own batches; a
+ * clock stepped back) is still listed where it belongs. A page may pass over the tasks of
+ * this margin at the range's ends (a second of submits each); clocks kept by NTP are
+ * milliseconds apart.
+ */
+export const CLOCK_MARGIN_MS = 1_000;
+
+/** Which times a query's id bounds are read for: undefined for no bound on that side. */
+export function boundTimes(query: TaskQuery): { from?: number; to?: number } {
+  return {
+    ...(query.from !== undefined && { from: query.from - CLOCK_MARGIN_MS }),
+    ...(query.to !== undefined && { to: query.to + CLOCK_MARGIN_MS }),
+  };
+}
+
+/**
+ * The statements' parameters of a query, with the ids its time range starts and ends at
+ * (task-id-at.sql for `boundTimes`; left out: no bound); a limit or scan out of range is a
+ * RangeError.
+ */
+export function listParams(query: TaskQuery, ids: { from?: number; to?: number } = {}): ListParams {
   const { limit, scan } = query;
   if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`bad limit: ${limit}`);
   if (!Number.isInteger(scan) || scan < limit) throw new RangeError(`bad scan: ${scan}`);
   const statuses = query.statuses && query.statuses.length > 0 ? [...query.statuses] : null;
   const failedOnly = statuses?.every((s) => s === 'failed') ?? false;
   return {
-    beforeAt: query.before?.createdAt ?? MAX,
-    beforeId: query.before?.id ?? MAX,
+    below: Math.min(query.before?.id ?? MAX, ids.to ?? MAX),
+    atLeast: ids.from ?? 0,
     from: query.from ?? 0,
     to: query.to ?? MAX,
     type: query.type ?? null,
@@ -46,7 +71,7 @@ export function listParams(query: TaskQuery): ListParams {
 export function pageOf(tasks: TaskRecord[], limit: number, windowEnd?: TaskCursor): TaskPage {
   const last = tasks.at(-1);
   if (tasks.length >= limit && last) {
-    return { tasks, next: { createdAt: last.createdAt, id: last.id } };
+    return { tasks, next: { id: last.id } };
   }
   return { tasks, next: windowEnd };
 }

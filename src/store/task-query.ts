@@ -1,9 +1,8 @@
 /** A task list's filters and page, as `Store.listTasks` takes them. */
 import type { TaskStatus } from '../model/tasks.ts';
 
-/** Where a page of a task list starts: after this task, in newest-first order. */
+/** Where a page of a task list starts: below this task's id (the list is newest first). */
 export interface TaskCursor {
-  createdAt: number;
   id: number;
 }
 

@@ -168,6 +168,7 @@ if ('skip' in available) {
             { version: 6, name: '006_retention' },
             { version: 7, name: '007_operator' },
             { version: 8, name: '008_task_leases' },
+            { version: 9, name: '009_list_by_id' },
           ]);
           const ids = (await stores[0]!.write({ ...emptyBatch(T0), submits: tasks(2) })).ids;
           assert.deepEqual((await stores[3]!.get(ids[1]!))?.data, { i: 1 });

@@ -162,6 +162,7 @@ describe('SqliteStore', () => {
         { version: 8, name: '008_task_lists' },
         { version: 9, name: '009_retention' },
         { version: 10, name: '010_operator' },
+        { version: 11, name: '011_list_by_id' },
       ]);
       const second = await openStore({ path: file });
       await second.close();
@@ -245,7 +246,17 @@ describe('SqliteStore', () => {
       try {
         assert.deepEqual(
           db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all(),
-          [1, 2, 3, 4, 5, 6, 8, 9, 10],
+          [1, 2, 3, 4, 5, 6, 8, 9, 10, 11],
+        );
+        // 011: the list walks the rowid; the index on (created_at, id) is gone.
+        assert.deepEqual(
+          db
+            .prepare(
+              "SELECT name FROM sqlite_master WHERE name IN ('tasks_created', 'tasks_failed')",
+            )
+            .pluck()
+            .all(),
+          ['tasks_failed'],
         );
         assert.deepEqual(db.prepare('SELECT tally_id FROM tasks ORDER BY id').pluck().all(), [
           null,

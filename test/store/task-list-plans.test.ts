@@ -1,8 +1,9 @@
 /**
  * The task list reads an index at 100,000 tasks, on both stores: the plans of its statements
  * (EXPLAIN QUERY PLAN on SQLite, EXPLAIN on PostgreSQL, generic plans as the store's prepared
- * statements use them) walk tasks_created or tasks_failed, never the whole table, and a page
- * deep in the list comes back like the first.
+ * statements use them) walk the table's key (SQLite's rowid, PostgreSQL's primary key) or
+ * tasks_failed, never the whole table, a time range's ids are found by seeks of that key, and
+ * a page deep in the list, or in a time range, comes back like the first.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -18,7 +19,7 @@ import { tempDir } from '../support/server.ts';
 const TASKS = 100_000;
 const T0 = 1_700_000_000_000;
 
-/** 100,000 tasks, 1,000 a batch, each batch a millisecond later; every 1,000th fails. */
+/** 100,000 tasks, 1,000 a batch, each batch a second later; every 1,000th fails. */
 async function fill(store: Store): Promise<void> {
   for (let b = 0; b < TASKS / 1000; b++) {
     const submits: NewTask[] = Array.from({ length: 1000 }, (_, i) => ({
@@ -27,7 +28,7 @@ async function fill(store: Store): Promise<void> {
       reps: 1,
       maxAttempts: 1,
     }));
-    await store.write({ ...emptyBatch(T0 + b), submits });
+    await store.write({ ...emptyBatch(T0 + b * 1000), submits });
   }
   const leases = await store.claim({
     worker: 'w',
@@ -37,7 +38,7 @@ async function fill(store: Store): Promise<void> {
     leaseMs: 1e6,
   });
   await store.write({
-    ...emptyBatch(T0 + 1000),
+    ...emptyBatch(T0 + 100_000),
     failures: leases.map((l) => ({ token: l.token, error: 'timeout', retryAt: 0 })),
   });
 }
@@ -49,10 +50,20 @@ async function deepPages(store: Store): Promise<void> {
   for (let i = 1; i < 500; i++)
     page = await store.listTasks({ limit: 100, scan: 1000, before: page.next! });
   assert.equal(page.tasks.length, 100);
-  assert.equal(page.tasks.at(-1)?.createdAt, T0 + 50, 'half way down the list');
+  assert.equal(page.tasks.at(-1)?.createdAt, T0 + 50_000, 'half way down the list');
   const failed = await store.listTasks({ statuses: ['failed'], limit: 100, scan: 1000 });
   assert.equal(failed.tasks.length, 100);
   assert.ok(failed.tasks.every((t) => t.status === 'failed' && t.error === 'timeout'));
+  // A second deep in the table: its ids are found by bisection, and its page is the first
+  // window's (the margin's seconds on either side are passed over in the same statement).
+  const ranged = await store.listTasks({
+    from: T0 + 30_000,
+    to: T0 + 31_000,
+    limit: 100,
+    scan: 1000,
+  });
+  assert.equal(ranged.tasks.length, 100);
+  assert.ok(ranged.tasks.every((t) => t.createdAt === T0 + 30_000));
   const needles = await store.listTasks({ q: 'needle', limit: 100, scan: 5000 });
   assert.equal(needles.tasks.length, 5, 'a sparse search reads its window only');
   assert.ok(needles.next, 'and says where to go on');
@@ -62,7 +73,7 @@ const sql = (dir: string, name: string) =>
   readFileSync(new URL(`../../src/store/${dir}/sql/${name}.sql`, import.meta.url), 'utf8');
 
 describe('task list plans at 100,000 tasks', () => {
-  it('SQLite: EXPLAIN QUERY PLAN walks tasks_created / tasks_failed', async () => {
+  it('SQLite: EXPLAIN QUERY PLAN walks the rowid / tasks_failed', async () => {
     const tmp = tempDir();
     const path = join(tmp.dir, 'big.db');
     const store = new SqliteStore({ path });
@@ -79,28 +90,37 @@ describe('task list plans at 100,000 tasks', () => {
       )
         .map((r) => r.detail)
         .join('\n');
-    const params = { beforeAt: T0 + 50, beforeId: 50_000, from: 0, to: T0 + 99, scan: 1000 };
-    const filters = { type: 'flip', statuses: '["done","failed"]', q: 'x', limit: 100 };
-    const list = plan('task-list', { ...params, ...filters });
-    assert.match(
-      list,
-      /SEARCH tasks USING INDEX tasks_created \(created_at<\?\)|USING INDEX tasks_created/,
-    );
+    const params = { below: 50_000, atLeast: 1_000, scan: 1000 };
+    const filters = {
+      from: 0,
+      to: T0 + 99_000,
+      type: 'flip',
+      statuses: '["done","failed"]',
+      q: 'x',
+    };
+    const list = plan('task-list', { ...params, ...filters, limit: 100 });
+    assert.match(list, /SEARCH tasks USING INTEGER PRIMARY KEY \(rowid>\? AND rowid<\?\)/, list);
     assert.doesNotMatch(list, /SCAN tasks(?! USING)/, list);
     assert.doesNotMatch(list, /TEMP B-TREE/, `no sort: ${list}`);
-    const failed = plan('task-list-failed', { ...params, ...filters });
+    const failed = plan('task-list-failed', { ...params, ...filters, limit: 100 });
     assert.match(failed, /USING INDEX tasks_failed/);
     assert.doesNotMatch(failed, /SCAN tasks(?! USING)|TEMP B-TREE/, failed);
-    for (const name of ['task-list-end', 'task-list-failed-end']) {
-      const end = plan(name, params);
-      assert.match(end, /USING (COVERING )?INDEX tasks_(created|failed)/, end);
-    }
+    assert.match(
+      plan('task-list-end', { ...params, from: 0, to: T0 }),
+      /USING INTEGER PRIMARY KEY/,
+    );
+    assert.match(
+      plan('task-list-failed-end', { ...params, from: 0, to: T0 }),
+      /USING (COVERING )?INDEX tasks_failed/,
+    );
+    const idAt = plan('task-id-at', { at: T0 + 30_000 });
+    assert.doesNotMatch(idAt, /SCAN tasks(?! USING)/, idAt);
     assert.match(plan('oldest-ready', 'flip', T0), /USING INDEX tasks_claim/);
     db.close();
     tmp.remove();
   });
 
-  it('PostgreSQL: EXPLAIN of the generic plans walks tasks_created / tasks_failed', async (t) => {
+  it('PostgreSQL: EXPLAIN of the generic plans walks the primary key / tasks_failed', async (t) => {
     const available = await pgAvailable();
     if ('skip' in available) return t.skip(available.skip);
     const db = await createTestDatabase();
@@ -125,19 +145,21 @@ describe('task list plans at 100,000 tasks', () => {
         await c.query('DEALLOCATE p');
         return rows.map((r: { 'QUERY PLAN': string }) => r['QUERY PLAN']).join('\n');
       };
-      const cursor = [T0 + 50, 50_000, 0, T0 + 99];
+      const cursor = [50_000, 1_000, 0, T0 + 99_000];
       const filters = ['flip', ['done', 'failed'], 'x', 1000, 100];
       const list = await explain('task-list', [...cursor, ...filters]);
-      assert.match(list, /Index Scan Backward using tasks_created/, list);
+      assert.match(list, /Index Scan Backward using tasks_pkey/, list);
       assert.doesNotMatch(list, /Seq Scan|Sort/, list);
       const failed = await explain('task-list-failed', [...cursor, ...filters]);
       assert.match(failed, /Index Scan Backward using tasks_failed/, failed);
       assert.doesNotMatch(failed, /Seq Scan|Sort/, failed);
       for (const name of ['task-list-end', 'task-list-failed-end']) {
         const end = await explain(name, [...cursor, 1000]);
-        assert.match(end, /Index (Only )?Scan Backward using tasks_(created|failed)/, end);
+        assert.match(end, /Index (Only )?Scan Backward using tasks_(pkey|failed)/, end);
         assert.doesNotMatch(end, /Seq Scan/, end);
       }
+      const idAt = await explain('task-id-at', [T0 + 30_000]);
+      assert.doesNotMatch(idAt, /Seq Scan/, idAt);
       const oldest = await explain('oldest-ready', [['flip', 'resize'], T0]);
       assert.match(oldest, /tasks_claim/, oldest);
     });

@@ -42,16 +42,15 @@ function time(name: string, text: string | undefined): Filters['from'] {
   return { text, ms };
 }
 
-/** `createdAt.id` of the last task of the page before. */
+/** The id below which the next page starts (the page before's last task, or its window's end). */
 export function formatCursor(c: TaskCursor): string {
-  return `${c.createdAt}.${c.id}`;
+  return String(c.id);
 }
 
 function cursor(text: string | undefined): TaskCursor | undefined {
   if (text === undefined) return undefined;
-  const m = /^(\d{1,16})\.(\d{1,16})$/.exec(text);
-  if (!m) throw new FilterError(`before: not a cursor: ${text}`);
-  return { createdAt: Number(m[1]), id: Number(m[2]) };
+  if (!/^\d{1,15}$/.test(text)) throw new FilterError(`before: not a cursor (a task id): ${text}`);
+  return { id: Number(text) };
 }
 
 /** The filters of a URL's query; throws FilterError (400) on one it cannot mean. */

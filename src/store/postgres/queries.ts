@@ -1,7 +1,7 @@
 /** The PostgreSQL store's reads for operators: counts by type, queue age, task lists. */
 import type { TaskStatus } from '../../model/tasks.ts';
 import { type TaskRow, toTaskRecord } from '../rows.ts';
-import { listParams, pageOf } from '../task-lists.ts';
+import { boundTimes, listParams, pageOf } from '../task-lists.ts';
 import type { TaskPage, TaskQuery } from '../types.ts';
 import type { Session } from './connection.ts';
 
@@ -40,15 +40,17 @@ export async function oldestReady(
 
 /**
  * A page of tasks: the window's matches and where the window ends, in one round trip (the
- * end is used only when the page is short).
+ * end is used only when the page is short); a time range's ids first, in one more (a
+ * bisection each, see task-id-at.sql).
  */
 export async function listTasks(s: Session, query: TaskQuery): Promise<TaskPage> {
-  const q = listParams(query);
-  const { beforeAt, beforeId, from, to, scan } = q;
+  listParams(query); // a bad limit or scan is refused before anything is read
+  const q = listParams(query, await idBounds(s, boundTimes(query)));
+  const { below, atLeast, from, to, scan } = q;
   const p = s.pipeline();
   const rows = p.run<TaskRow>(q.failedOnly ? 'task-list-failed' : 'task-list', [
-    beforeAt,
-    beforeId,
+    below,
+    atLeast,
     from,
     to,
     q.type,
@@ -57,12 +59,28 @@ export async function listTasks(s: Session, query: TaskQuery): Promise<TaskPage>
     scan,
     q.limit,
   ]);
-  const end = p.run<{ created_at: number; id: number }>(
-    q.failedOnly ? 'task-list-failed-end' : 'task-list-end',
-    [beforeAt, beforeId, from, to, scan],
-  );
+  const end = p.run<{ id: number }>(q.failedOnly ? 'task-list-failed-end' : 'task-list-end', [
+    below,
+    atLeast,
+    from,
+    to,
+    scan,
+  ]);
   await p.send();
   const last = end.rows[0];
-  const windowEnd = last && { createdAt: last.created_at, id: last.id };
-  return pageOf(rows.rows.map(toTaskRecord), q.limit, windowEnd);
+  return pageOf(rows.rows.map(toTaskRecord), q.limit, last && { id: last.id });
+}
+
+/** The ids where tasks created at these times begin (task-id-at.sql); none for no time. */
+async function idBounds(
+  s: Session,
+  times: { from?: number; to?: number },
+): Promise<{ from?: number; to?: number }> {
+  if (times.from === undefined && times.to === undefined) return {};
+  const p = s.pipeline();
+  const from =
+    times.from === undefined ? undefined : p.run<{ id: number }>('task-id-at', [times.from]);
+  const to = times.to === undefined ? undefined : p.run<{ id: number }>('task-id-at', [times.to]);
+  await p.send();
+  return { from: from?.rows[0]?.id, to: to?.rows[0]?.id };
 }

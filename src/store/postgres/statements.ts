@@ -45,6 +45,7 @@ const NAMES = [
   'tally-summary',
   'tally-task-insert',
   'task-get',
+  'task-id-at',
   'task-insert',
   'task-insert-claim',
   'task-list',

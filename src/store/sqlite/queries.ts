@@ -1,7 +1,7 @@
 /** The SQLite store's reads for operators: counts by type, queue age, task lists. */
 import type { TaskStatus } from '../../model/tasks.ts';
 import { type TaskRow, toTaskRecord } from '../rows.ts';
-import { listParams, pageOf } from '../task-lists.ts';
+import { boundTimes, listParams, pageOf } from '../task-lists.ts';
 import type { TaskCursor, TaskPage, TaskQuery } from '../types.ts';
 import type { Statements } from './statements.ts';
 
@@ -34,18 +34,26 @@ export function oldestReady(
   return out;
 }
 
-/** A page of tasks: the window's matches, then (for a short page) where the window ended. */
+/**
+ * A page of tasks: the ids of the time range (a bisection each, see task-id-at.sql), the
+ * window's matches, then (for a short page) where the window ended.
+ */
 export function listTasks(st: Statements, query: TaskQuery): TaskPage {
-  const { failedOnly, statuses, ...p } = listParams(query);
+  listParams(query); // a bad limit or scan is refused before anything is read
+  const times = boundTimes(query);
+  const idAt = (at: number | undefined) =>
+    at === undefined ? undefined : (st['task-id-at'].get({ at }) as number);
+  const { failedOnly, statuses, ...p } = listParams(query, {
+    from: idAt(times.from),
+    to: idAt(times.to),
+  });
   const list = st[failedOnly ? 'task-list-failed' : 'task-list'];
   const end = st[failedOnly ? 'task-list-failed-end' : 'task-list-end'];
   const rows = list.all({ ...p, statuses: statuses && JSON.stringify(statuses) }) as TaskRow[];
   const tasks = rows.map(toTaskRecord);
   if (tasks.length >= p.limit) return pageOf(tasks, p.limit);
-  const { beforeAt, beforeId, from, to, scan } = p;
-  const last = end.get({ beforeAt, beforeId, from, to, scan }) as
-    | { created_at: number; id: number }
-    | undefined;
-  const windowEnd: TaskCursor | undefined = last && { createdAt: last.created_at, id: last.id };
+  const { below, atLeast, from, to, scan } = p;
+  const last = end.get({ below, atLeast, from, to, scan }) as { id: number } | undefined;
+  const windowEnd: TaskCursor | undefined = last && { id: last.id };
   return pageOf(tasks, p.limit, windowEnd);
 }

@@ -1,6 +1,7 @@
 /** The Store contract, part: task lists for operators (keyset pages, filters), counts by type, queue age. */
 import assert from 'node:assert/strict';
 import { describe } from 'node:test';
+import { CLOCK_MARGIN_MS } from '../../../src/store/task-lists.ts';
 import type { Store, TaskQuery } from '../../../src/store/types.ts';
 import {
   type ContractTest,
@@ -30,7 +31,7 @@ async function all(store: Store, query: Omit<TaskQuery, 'before'>) {
 
 export function taskListsContract(test: ContractTest): void {
   describe('task lists', () => {
-    test('pages list every task once, newest first (created_at, then id)', async (store) => {
+    test('pages list every task once, newest first (by id: the order they were created in)', async (store) => {
       const older = await submit(store, T0, newTask(), newTask(), newTask());
       const newer = await submit(store, T0 + 10, newTask(), newTask());
       const first = await store.listTasks({ limit: 2, scan: 100 });
@@ -40,7 +41,7 @@ export function taskListsContract(test: ContractTest): void {
       );
       assert.equal(first.tasks[0]?.type, 'flip');
       assert.deepEqual(first.tasks[0]?.data, { n: 1 });
-      assert.deepEqual(first.next, { createdAt: T0 + 10, id: newer[0] });
+      assert.deepEqual(first.next, { id: newer[0] });
       const { ids } = await all(store, { limit: 2, scan: 100 });
       assert.deepEqual(ids, [...newer].reverse().concat([...older].reverse()));
     });
@@ -92,10 +93,49 @@ export function taskListsContract(test: ContractTest): void {
         [],
         'the newest 8 hold no needle',
       );
-      assert.deepEqual(first.next, { createdAt: T0, id: ids[22] }, 'where the window ended');
+      assert.deepEqual(first.next, { id: ids[22] }, 'where the window ended');
       const { ids: found, pages } = await all(store, { q: 'needle', limit: 5, scan: 8 });
       assert.deepEqual(found, [ids[20], ids[10], ids[0]]);
       assert.equal(pages, 4, '30 tasks, 8 a page');
+    });
+
+    test('a time range is exact, and its pages read the range (and its margin) only', async (store) => {
+      // 40 tasks, each a batch of its own CLOCK_MARGIN_MS + 1 ms after the one before, so the
+      // margin around a range reaches no task outside it.
+      const step = CLOCK_MARGIN_MS + 1;
+      const ids: number[] = [];
+      for (let i = 0; i < 40; i++) ids.push(...(await submit(store, T0 + i * step, newTask())));
+      const range = { from: T0 + 10 * step, to: T0 + 20 * step };
+      const { ids: listed, pages } = await all(store, { ...range, limit: 3, scan: 3 });
+      assert.deepEqual(listed, ids.slice(10, 20).reverse(), 'tasks 10 to 19, newest first');
+      assert.equal(pages, 4, '10 tasks, 3 a window: the other 30 are not read');
+      // Bounds between two tasks' times, at the ends of the table, and an empty range.
+      const between = { from: T0 + 10 * step - 1, to: T0 + 19 * step + 1 };
+      assert.deepEqual((await all(store, { ...between, limit: 50, scan: 50 })).ids, listed);
+      assert.deepEqual((await all(store, { to: T0 + 2 * step, limit: 50, scan: 50 })).ids, [
+        ids[1],
+        ids[0],
+      ]);
+      assert.deepEqual((await all(store, { from: T0 + 38 * step, limit: 50, scan: 50 })).ids, [
+        ids[39],
+        ids[38],
+      ]);
+      assert.deepEqual((await all(store, { from: T0 + 40 * step, limit: 50, scan: 50 })).ids, []);
+      assert.deepEqual((await all(store, { to: T0, limit: 50, scan: 50 })).ids, []);
+    });
+
+    test('a time range holds a task created out of id order by less than the margin', async (store) => {
+      // A second server's clock half a second behind: its task, submitted after b, has the
+      // higher id and the older time.
+      const [a] = await submit(store, T0, newTask());
+      const [b] = await submit(store, T0 + 1000, newTask());
+      const [late] = await submit(store, T0 + 500, newTask());
+      const list = (from: number, to: number) =>
+        all(store, { from, to, limit: 50, scan: 50 }).then((r) => r.ids);
+      assert.deepEqual(await list(T0 + 400, T0 + 600), [late]);
+      assert.deepEqual(await list(T0, T0 + 1000), [late, a]);
+      assert.deepEqual(await list(T0 + 1000, T0 + 1001), [b]);
+      assert.deepEqual(await list(T0, T0 + 1001), [late, b, a]);
     });
 
     test('a list of failures pages like any other', async (store) => {

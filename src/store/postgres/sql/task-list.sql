@@ -1,10 +1,13 @@
 -- task-list: a page of the tasks, newest first, that match the filters, read by keyset
--- pagination on tasks_created: the window is the next $8 entries after the cursor, and the outer
--- LIMIT stops reading it once $9 rows matched, so a page costs at most $8 rows however deep
--- it is (page 1,000 as page 1) and however sparse the matches. The column order is
--- TASK_COLUMNS in rows.ts (rows come back as arrays). $7 is lower case; it matches the id
--- exactly, or a substring of the data, result, error or key.
--- Params: $1 bigint, $2 bigint (the cursor: created_at, id; the largest values for page 1),
+-- pagination on the primary key, newest first: the window is the next $8 tasks of the time
+-- range below the cursor, among the ids the range spans ($1, $2: task-lists.ts reads them
+-- for the range widened by a margin for the servers' clocks, see task-id-at.sql), and the
+-- outer LIMIT stops reading it once $9 rows matched, so a page costs at most $8 rows (and
+-- those of the margin's tasks it passes over) however deep it is (page 1,000 as page 1) and
+-- however sparse the matches. The column order is TASK_COLUMNS in rows.ts (rows come back as
+-- arrays). $7 is lower case; it matches the id exactly, or a substring of
+-- the data, result, error or key.
+-- Params: $1 bigint below (ids below it: the cursor, or the range's end), $2 bigint at least,
 --         $3 bigint from, $4 bigint to (created_at range, ms, [from, to)), $5 text type or
 --         NULL, $6 text[] statuses or NULL, $7 text q or NULL, $8 integer scan, $9 integer
 --         limit
@@ -13,9 +16,9 @@ SELECT id, type, data, status, result, error, reps, units_done, units_leased, at
        updated_at, priority, key, schedule
 FROM (
   SELECT * FROM tasks
-  WHERE (created_at, id) < ($1::bigint, $2::bigint)
+  WHERE id < $1::bigint AND id >= $2::bigint
     AND created_at >= $3::bigint AND created_at < $4::bigint
-  ORDER BY created_at DESC, id DESC
+  ORDER BY id DESC
   LIMIT $8::integer
 ) AS w
 WHERE true
@@ -25,5 +28,5 @@ WHERE true
        OR strpos(lower(coalesce(result, '')), $7::text) > 0
        OR strpos(lower(coalesce(error, '')), $7::text) > 0
        OR strpos(lower(coalesce(key, '')), $7::text) > 0)
-ORDER BY created_at DESC, id DESC
+ORDER BY id DESC
 LIMIT $9::integer

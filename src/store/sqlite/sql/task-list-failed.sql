@@ -1,12 +1,15 @@
 -- task-list-failed: task-list for the tasks that failed for good, on the partial index
 -- tasks_failed (finished tasks with an error), so a list of failures reads no task that
 -- simply succeeded (the status filter keeps the failed ones). Keyset
--- pagination: the window is the next @scan entries after the cursor, and the
--- outer LIMIT stops reading it once @limit rows matched, so a page costs at most @scan rows
--- however deep it is (page 1,000 as page 1) and however sparse the matches. The column
--- order is TASK_COLUMNS in rows.ts (rows come back as arrays). @q is lower case; it matches
--- the id exactly, or a substring of the data, result, error or key.
--- Params: @beforeAt INTEGER, @beforeId INTEGER (the cursor; the largest values for page 1),
+-- pagination on the id, newest first: the window is the next @scan tasks of the time range
+-- below the cursor, among the ids the range spans (@atLeast, @below: task-lists.ts reads
+-- them for the range widened by a margin for the servers' clocks, see task-id-at.sql), and
+-- the outer LIMIT stops reading it once @limit rows matched, so a page costs at most @scan
+-- rows (and those of the margin's tasks it passes over) however deep it is (page 1,000 as
+-- page 1) and however sparse the matches. The column order is TASK_COLUMNS in rows.ts (rows
+-- come back as arrays). @q is lower case; it matches the id exactly, or a
+-- substring of the data, result, error or key.
+-- Params: @below INTEGER (ids below it: the cursor, or the range's end), @atLeast INTEGER,
 --         @from INTEGER, @to INTEGER (created_at range, ms, [from, to)), @type TEXT or NULL,
 --         @statuses TEXT (JSON array) or NULL, @q TEXT or NULL, @scan INTEGER, @limit INTEGER
 SELECT id, type, data, status, result, error, reps, units_done, units_leased, attempts,
@@ -14,9 +17,8 @@ SELECT id, type, data, status, result, error, reps, units_done, units_leased, at
        updated_at, priority, key, schedule
 FROM (
   SELECT * FROM tasks INDEXED BY tasks_failed
-  WHERE (created_at, id) < (@beforeAt, @beforeId) AND created_at >= @from AND created_at < @to
-    AND finished_at IS NOT NULL AND error IS NOT NULL
-  ORDER BY created_at DESC, id DESC
+  WHERE id < @below AND id >= @atLeast AND created_at >= @from AND created_at < @to AND finished_at IS NOT NULL AND error IS NOT NULL
+  ORDER BY id DESC
   LIMIT @scan + 0
 )
 WHERE 1 = 1
@@ -25,5 +27,5 @@ WHERE 1 = 1
   AND (@q IS NULL OR CAST(id AS TEXT) = @q OR instr(lower(data), @q) > 0
        OR instr(lower(coalesce(result, '')), @q) > 0 OR instr(lower(coalesce(error, '')), @q) > 0
        OR instr(lower(coalesce(key, '')), @q) > 0)
-ORDER BY created_at DESC, id DESC
+ORDER BY id DESC
 LIMIT @limit + 0
