@@ -24,10 +24,12 @@ const MAX = Number.MAX_SAFE_INTEGER;
  * How far apart the servers' clocks may be for a time range to stay exact. The list walks
  * ids; a range's ids are read (task-id-at.sql) for the range widened by this much on both
  * sides, and created_at is matched exactly within them: a task whose created_at is out of id
- * order by less than this (servers sharing a database, each stamping its own batches; a
- * clock stepped back) is still listed where it belongs. A page may pass over the tasks of
- * this margin at the range's ends (a second of submits each); clocks kept by NTP are
- * milliseconds apart.
+ * order by less than this is still listed where it belongs. On one server created_at follows
+ * the ids unless the clock steps back (each batch is stamped when it opens, and batches are
+ * written in order); servers sharing a database stamp with their own clocks (NTP keeps them
+ * milliseconds apart) and draw ids when a batch is written (tens of milliseconds later under
+ * load). A page may pass over the tasks of this margin at the range's ends (a second of
+ * submits each).
  */
 export const CLOCK_MARGIN_MS = 1_000;
 
