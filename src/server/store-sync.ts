@@ -1,7 +1,8 @@
 /**
  * Keeps one server in step with the others on a shared store (PostgreSQL): when another
  * server commits submits or releases, this one's scheduler looks for work; when another
- * server's worker finishes a task a client here waits on, the task is read once and pushed;
+ * server's worker finishes a task a client here waits on, the task is pushed (from the
+ * other server's notice of a small batch, or read once);
  * when another server stores something that comes due (a delayed task, a retry, a schedule's
  * next run), this one's timers are set for it too, so the work is done on time even if that
  * server is gone by then.
@@ -66,6 +67,14 @@ export class StoreSync {
     }
     if (event.kind === 'paused') {
       this.onPaused();
+      return;
+    }
+    if (event.kind === 'finished') {
+      // A waiter gets the record as committed, with no read; nobody waits yet: as `changed`.
+      for (const task of event.tasks) {
+        if (this.waiters.has(task.id)) this.waiters.changed(task);
+        else this.remember(task.id);
+      }
       return;
     }
     if (event.kind === 'revoked') {

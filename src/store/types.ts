@@ -218,6 +218,8 @@ export interface StoreCapabilities {
 export type StoreEvent =
   | { kind: 'ready' }
   | { kind: 'changed'; ids: number[] }
+  /** Tasks another instance finished, as committed (a small batch's: no read needed). */
+  | { kind: 'finished'; tasks: TaskRecord[] }
   | { kind: 'due'; at?: number }
   | { kind: 'schedule'; at?: number }
   | { kind: 'paused' }

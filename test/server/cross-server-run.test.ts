@@ -59,4 +59,39 @@ describe('run across servers', { skip: 'skip' in available && available.skip }, 
       await schema.drop();
     }
   });
+
+  it('a quiet run on a costs one round trip: b’s notice carries the finished task', {
+    timeout: 90_000,
+  }, async () => {
+    const schema = await db.schema();
+    const storeA = new PostgresStore({ url: schema.url });
+    const a = new TaskwireServer({ store: storeA, port: 0, local: false, types: ['noop'] });
+    const b = new TaskwireServer({ store: new PostgresStore({ url: schema.url }), port: 0 });
+    await a.start();
+    await b.start();
+    const client = await connect({ port: a.address.port });
+    try {
+      for (let i = 0; i < 20; i++) assert.equal((await client.run('noop', i)).status, 'done');
+      const runs = 50;
+      const before = storeA.stats.roundTrips;
+      for (let i = 0; i < runs; i++) {
+        const task = await client.run('noop', { i });
+        assert.equal(task.status, 'done');
+        assert.deepEqual(task.data, { i });
+      }
+      const roundTrips = storeA.stats.roundTrips - before;
+      // Per run on a: the submit's commit. Reading the task back after b's notice would be a
+      // second. Background sweeps may add a few.
+      assert.ok(roundTrips >= runs, `${roundTrips} round trips`);
+      assert.ok(roundTrips <= runs + 10, `${roundTrips} round trips for ${runs} runs`);
+      // A task too large for a notice's payload (8,000 bytes) is read back, as before.
+      const big = 'x'.repeat(9000);
+      assert.equal((await client.run('noop', big)).data, big);
+    } finally {
+      await client.close();
+      await a.close();
+      await b.close();
+      await schema.drop();
+    }
+  });
 });

@@ -5,6 +5,7 @@ import {
   encodeNotice,
   MAX_PAYLOAD_BYTES,
 } from '../../src/store/postgres/notifications.ts';
+import { TASK_COLUMNS } from '../../src/store/rows.ts';
 
 describe('store notifications', () => {
   it('say nothing when nothing happened', () => {
@@ -77,5 +78,15 @@ describe('store notifications', () => {
       ready: false,
       ids: [1, 3],
     });
+  });
+
+  it('carry a finished task’s row only when it has every column, the id first', () => {
+    const row = [7, 'flip', '"abc"', 'done', '"cba"', null, 1, 1, 0, 1, 0, 3, null];
+    const full = [...row, 5, 5, 6, 7, 7, 0, null, null];
+    assert.equal(full.length, TASK_COLUMNS.length);
+    assert.deepEqual(decodeNotice(JSON.stringify({ o: 'a', f: full }))?.finished, full);
+    assert.equal(decodeNotice(JSON.stringify({ o: 'a', f: row }))?.finished, undefined);
+    const noId = ['7', ...full.slice(1)];
+    assert.equal(decodeNotice(JSON.stringify({ o: 'a', f: noId }))?.finished, undefined);
   });
 });

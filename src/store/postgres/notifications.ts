@@ -10,8 +10,13 @@
  * tokens), `c` only when tasks changed. A batch whose ids do not fit in one payload is split:
  * everything but `c` travels in the first part only (a cancel revokes a few leases: `x` is
  * short).
+ *
+ * A small batch also sends `{"o":ORIGIN,"f":[…]}` per task it finished, before the rest
+ * (notify-finished.sql): the task's row in TASK_COLUMNS order, for the servers whose clients
+ * wait on it.
  */
 
+import { TASK_COLUMNS } from '../rows.ts';
 import type { Pipeline } from './connection.ts';
 
 /** What one store instance reports to the others after a commit. */
@@ -28,6 +33,8 @@ export interface Notice {
   paused?: boolean;
   /** Leases a cancel of running tasks ended: the servers holding them revoke them. */
   revoked?: number[];
+  /** A finished task's row, in TASK_COLUMNS order (notify-finished.sql). */
+  finished?: unknown[];
 }
 
 /** PostgreSQL refuses payloads of 8000 bytes or more (the default page size). */
@@ -85,7 +92,7 @@ export function decodeNotice(payload: string): (Notice & { origin: string }) | u
     return undefined;
   }
   if (typeof value !== 'object' || value === null) return undefined;
-  const { o, r, c, d, s, p, x } = value as Record<string, unknown>;
+  const { o, r, c, d, s, p, x, f } = value as Record<string, unknown>;
   if (typeof o !== 'string') return undefined;
   const ids = Array.isArray(c) ? c.filter((id): id is number => Number.isSafeInteger(id)) : [];
   const notice: Notice & { origin: string } = { origin: o, ready: r === 1, ids };
@@ -93,6 +100,9 @@ export function decodeNotice(payload: string): (Notice & { origin: string }) | u
   if (Number.isSafeInteger(s)) notice.schedule = s as number;
   if (p === 1) notice.paused = true;
   if (Array.isArray(x)) notice.revoked = x.filter((t): t is number => Number.isSafeInteger(t));
+  if (Array.isArray(f) && f.length === TASK_COLUMNS.length && Number.isSafeInteger(f[0])) {
+    notice.finished = f;
+  }
   return notice;
 }
 
@@ -100,6 +110,28 @@ export function decodeNotice(payload: string): (Notice & { origin: string }) | u
 export interface Announcer {
   channel: string;
   origin: string;
+}
+
+/**
+ * A batch with at most this many completions tells the other servers the records of the
+ * tasks it finished (notify-finished.sql): a quiet server's, where a round trip is what a
+ * waiting client feels. A busy one's batches carry hundreds; their records would make every
+ * server parse every task, and there a read for a waiting client costs a share of a round
+ * trip.
+ */
+export const FINISHED_NOTICE_MAX = 8;
+
+/**
+ * Adds the NOTIFY of the records of the tasks `taskIds` finishes (if any do, and the batch is
+ * small) to a pipeline that goes on to commit: before `announce`.
+ */
+export function announceFinished(
+  p: Pipeline,
+  announcer: Announcer | undefined,
+  taskIds: readonly number[],
+): void {
+  if (!announcer || taskIds.length === 0 || taskIds.length > FINISHED_NOTICE_MAX) return;
+  p.run('notify-finished', [announcer.channel, announcer.origin, [...taskIds]]);
 }
 
 /** Adds the NOTIFY of `notice` to a pipeline that goes on to commit. */

@@ -20,6 +20,7 @@ const NAMES = [
   'leases-of-task',
   'next-run-at',
   'notify',
+  'notify-finished',
   'oldest-ready',
   'paused-list',
   'paused-put',

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { TaskStatus } from '../../model/tasks.ts';
 import type { PrunedMarks, PruneOutcome, PruneRequest } from '../retention.ts';
+import { type TaskRow, toTaskRecord } from '../rows.ts';
 import { loadSqlDir } from '../sql-files.ts';
 import type {
   ClaimRequest,
@@ -23,6 +24,7 @@ import type {
   TallySummary,
   TaskPage,
   TaskQuery,
+  TaskRecord,
   TaskWithLog,
   WriteBatch,
   WriteOutcome,
@@ -224,12 +226,25 @@ export class PostgresStore implements Store {
   private received(payload: string): void {
     const notice = decodeNotice(payload);
     if (!notice || notice.origin === this.origin) return;
+    if (notice.finished) this.emitFinished(notice.finished);
     if (notice.ids.length > 0) this.emit({ kind: 'changed', ids: notice.ids });
     if (notice.ready) this.emit({ kind: 'ready' });
     if (notice.due !== undefined) this.emit({ kind: 'due', at: notice.due });
     if (notice.schedule !== undefined) this.emit({ kind: 'schedule', at: notice.schedule });
     if (notice.paused) this.emit({ kind: 'paused' });
     if (notice.revoked?.length) this.emit({ kind: 'revoked', tokens: notice.revoked });
+  }
+
+  /** A finished task's row from another instance (notify-finished.sql); else its id only. */
+  private emitFinished(row: unknown[]): void {
+    let task: TaskRecord;
+    try {
+      task = toTaskRecord(row as TaskRow);
+    } catch {
+      // Not a row this version reads: the batch's other notice names the task anyway.
+      return;
+    }
+    this.emit({ kind: 'finished', tasks: [task] });
   }
 
   private emit(event: StoreEvent): void {

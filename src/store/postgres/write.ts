@@ -15,7 +15,7 @@ import {
 } from '../types.ts';
 import { addClaim, addInsertClaim } from './claims.ts';
 import type { Pipeline, Session } from './connection.ts';
-import { type Announcer, announce, type Notice } from './notifications.ts';
+import { type Announcer, announce, announceFinished, type Notice } from './notifications.ts';
 
 /** A task locked by tasks-lock: whether a report on it may make it runnable. */
 interface LockedTask {
@@ -159,7 +159,11 @@ export async function write(
   const together = sole && addInsertClaim(second, batch.submits, data, now, sole);
   const claimed = together ? [] : batch.claims.map((req) => addClaim(second, req));
   const locked = known?.tasks ?? tasks?.rows ?? [];
-  if (writes) announce(second, announcer, batchNotice(batch, taskOf, locked));
+  if (writes) {
+    const completed = batch.completions.flatMap((c) => taskOf.get(c.token) ?? []);
+    announceFinished(second, announcer, completed);
+    announce(second, announcer, batchNotice(batch, taskOf, locked));
+  }
   second.commit();
   await second.send();
   submitted?.(outcome);
