@@ -41,15 +41,20 @@ export function boundTimes(query: TaskQuery): { from?: number; to?: number } {
   };
 }
 
+/** Refuses a bad limit or scan (RangeError): the stores call it before they read anything. */
+export function checkListQuery({ limit, scan }: TaskQuery): void {
+  if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`bad limit: ${limit}`);
+  if (!Number.isInteger(scan) || scan < limit) throw new RangeError(`bad scan: ${scan}`);
+}
+
 /**
  * The statements' parameters of a query, with the ids its time range starts and ends at
  * (task-id-at.sql for `boundTimes`; left out: no bound); a limit or scan out of range is a
  * RangeError.
  */
 export function listParams(query: TaskQuery, ids: { from?: number; to?: number } = {}): ListParams {
+  checkListQuery(query);
   const { limit, scan } = query;
-  if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`bad limit: ${limit}`);
-  if (!Number.isInteger(scan) || scan < limit) throw new RangeError(`bad scan: ${scan}`);
   const statuses = query.statuses && query.statuses.length > 0 ? [...query.statuses] : null;
   const failedOnly = statuses?.every((s) => s === 'failed') ?? false;
   return {

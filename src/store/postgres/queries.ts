@@ -1,7 +1,7 @@
 /** The PostgreSQL store's reads for operators: counts by type, queue age, task lists. */
 import type { TaskStatus } from '../../model/tasks.ts';
 import { type TaskRow, toTaskRecord } from '../rows.ts';
-import { boundTimes, listParams, pageOf } from '../task-lists.ts';
+import { boundTimes, checkListQuery, listParams, pageOf } from '../task-lists.ts';
 import type { TaskPage, TaskQuery } from '../types.ts';
 import type { Session } from './connection.ts';
 
@@ -44,7 +44,7 @@ export async function oldestReady(
  * bisection each, see task-id-at.sql).
  */
 export async function listTasks(s: Session, query: TaskQuery): Promise<TaskPage> {
-  listParams(query); // a bad limit or scan is refused before anything is read
+  checkListQuery(query); // before anything is read
   const q = listParams(query, await idBounds(s, boundTimes(query)));
   const { below, atLeast, from, to, scan } = q;
   const p = s.pipeline();

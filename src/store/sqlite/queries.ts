@@ -1,7 +1,7 @@
 /** The SQLite store's reads for operators: counts by type, queue age, task lists. */
 import type { TaskStatus } from '../../model/tasks.ts';
 import { type TaskRow, toTaskRecord } from '../rows.ts';
-import { boundTimes, listParams, pageOf } from '../task-lists.ts';
+import { boundTimes, checkListQuery, listParams, pageOf } from '../task-lists.ts';
 import type { TaskCursor, TaskPage, TaskQuery } from '../types.ts';
 import type { Statements } from './statements.ts';
 
@@ -39,7 +39,7 @@ export function oldestReady(
  * window's matches, then (for a short page) where the window ended.
  */
 export function listTasks(st: Statements, query: TaskQuery): TaskPage {
-  listParams(query); // a bad limit or scan is refused before anything is read
+  checkListQuery(query); // before anything is read
   const times = boundTimes(query);
   const idAt = (at: number | undefined) =>
     at === undefined ? undefined : (st['task-id-at'].get({ at }) as number);
