@@ -53,7 +53,7 @@ export function graphileWorker(adminUrl: string): PeerSystem {
   return {
     system: 'graphile-worker',
     store: 'postgres',
-    kinds: ['submit', 'drain-w4', 'steady', 'latency'],
+    kinds: ['submit', 'drain-w4', 'steady', 'latency', 'latency-long'],
     startServer: (_tier, signal) => freshDatabase(adminUrl, 'graphile-worker', signal, install),
 
     worker(server, index, latency, maxMs) {
@@ -103,11 +103,12 @@ export function graphileWorker(adminUrl: string): PeerSystem {
     verify,
 
     note(kind: Kind) {
-      if (kind === 'latency') {
+      if (kind === 'latency' || kind === 'latency-long') {
         return (
-          'latency: `addJob`, then the producer re-reads the job by id back to back until its row ' +
+          `${kind}: \`addJob\`, then the producer re-reads the job by id back to back until its row ` +
           'is gone (graphile-worker tells no one but its worker that a job finished); one idle ' +
-          'worker process with the defaults (concurrency 1, woken by LISTEN/NOTIFY)'
+          'worker process with the defaults (concurrency 1, woken by LISTEN/NOTIFY)' +
+          (kind === 'latency-long' ? '; -long: after 5,000 warm-up round trips, not 200' : '')
         );
       }
       return (
