@@ -48,12 +48,10 @@ export function checkListQuery({ limit, scan }: TaskQuery): void {
 }
 
 /**
- * The statements' parameters of a query, with the ids its time range starts and ends at
- * (task-id-at.sql for `boundTimes`; left out: no bound); a limit or scan out of range is a
- * RangeError.
+ * The statements' parameters of a query (checked by `checkListQuery` first), with the ids its
+ * time range starts and ends at (task-id-at.sql for `boundTimes`; left out: no bound).
  */
 export function listParams(query: TaskQuery, ids: { from?: number; to?: number } = {}): ListParams {
-  checkListQuery(query);
   const { limit, scan } = query;
   const statuses = query.statuses && query.statuses.length > 0 ? [...query.statuses] : null;
   const failedOnly = statuses?.every((s) => s === 'failed') ?? false;

@@ -107,8 +107,7 @@ export function graphileWorker(adminUrl: string): PeerSystem {
         return (
           `${kind}: \`addJob\`, then the producer re-reads the job by id back to back until its row ` +
           'is gone (graphile-worker tells no one but its worker that a job finished); one idle ' +
-          'worker process with the defaults (concurrency 1, woken by LISTEN/NOTIFY)' +
-          (kind === 'latency-long' ? '; -long: after 5,000 warm-up round trips, not 200' : '')
+          'worker process with the defaults (concurrency 1, woken by LISTEN/NOTIFY)'
         );
       }
       return (
