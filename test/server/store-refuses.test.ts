@@ -8,8 +8,9 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { connect } from '../../src/client/client.ts';
 import { TaskwireServer } from '../../src/server/server.ts';
+import { StoreUnavailableError } from '../../src/store/errors.ts';
 import { SqliteStore } from '../../src/store/sqlite/store.ts';
-import type { WriteBatch, WriteOutcome } from '../../src/store/types.ts';
+import type { ExpiredLease, WriteBatch, WriteOutcome } from '../../src/store/types.ts';
 import { Worker } from '../../src/worker/worker.ts';
 import { RawClient, tempDir } from '../support/server.ts';
 
@@ -22,6 +23,127 @@ class RefusingStore extends SqliteStore {
     return super.write(batch);
   }
 }
+
+/** The error of a connection lost after COMMIT was sent: whether it took effect is unknown. */
+function lostAnswer(): StoreUnavailableError {
+  return new StoreUnavailableError(
+    'lost the PostgreSQL connection: terminating connection due to administrator command',
+    '57P01',
+  );
+}
+
+/**
+ * A real SQLite store that can lose an answer: the next write carrying a completion (or
+ * the next reclaim of expired leases) is committed, then fails as if the connection broke
+ * before its answer arrived. With `refusing`, a write carrying a completion fails unwritten.
+ */
+class LostAnswerStore extends SqliteStore {
+  refusing = false;
+  loseReport = false;
+  loseReclaim = false;
+  /** Resolves once an answer was lost (or a write refused). */
+  failed: Promise<void>;
+  private fail!: () => void;
+
+  constructor(opts: { path: string }) {
+    super(opts);
+    this.failed = this.armed();
+  }
+
+  private armed(): Promise<void> {
+    return new Promise((resolve) => {
+      this.fail = resolve;
+    });
+  }
+
+  override async write(batch: WriteBatch): Promise<WriteOutcome> {
+    if (batch.completions.length === 0) return super.write(batch);
+    if (this.refusing) {
+      this.refusing = false;
+      this.fail();
+      throw Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR' });
+    }
+    const outcome = await super.write(batch);
+    if (!this.loseReport) return outcome;
+    this.loseReport = false;
+    this.fail();
+    throw lostAnswer();
+  }
+
+  override async reclaimExpired(now: number): Promise<ExpiredLease[]> {
+    const expired = await super.reclaimExpired(now);
+    if (!this.loseReclaim || expired.length === 0) return expired;
+    this.loseReclaim = false;
+    this.fail();
+    throw lostAnswer();
+  }
+}
+
+describe('a store whose answer is lost after it committed', () => {
+  it('a report stored after all does not keep its worker busy; its waiter hears the result', {
+    timeout: 20_000,
+  }, async () => {
+    const tmp = tempDir();
+    const store = new LostAnswerStore({ path: join(tmp.dir, 'db') });
+    // One built-in slot: a slot held forever by the lost report would stop every task.
+    const server = new TaskwireServer({ store, port: 0, leaseMs: 200, delayScale: 0 });
+    const { port } = await server.start();
+    const client = await connect({ port, reconnect: false });
+    try {
+      store.loseReport = true;
+      const first = await client.submit('flip', 'abc');
+      const waited = client.wait(first);
+      await store.failed;
+      const second = await client.submit('flip', 'xyz');
+      assert.equal((await client.wait(second)).result, 'zyx', 'the next task runs');
+      const done = await waited;
+      assert.equal(done.status, 'done', 'the waiter is told the stored result');
+      assert.equal(done.result, 'cba');
+      const log = (await client.status(first, { attempts: true })).attemptLog ?? [];
+      assert.deepEqual(
+        log.map((a) => a.state),
+        ['done'],
+        'the task ran once: its report was stored',
+      );
+    } finally {
+      await client.close();
+      await server.close();
+      tmp.remove();
+    }
+  });
+
+  it('a lease whose reclaim committed unanswered is freed, and its task runs again', {
+    timeout: 20_000,
+  }, async () => {
+    const tmp = tempDir();
+    const store = new LostAnswerStore({ path: join(tmp.dir, 'db') });
+    const server = new TaskwireServer({ store, port: 0, leaseMs: 200, delayScale: 0 });
+    const { port } = await server.start();
+    const client = await connect({ port, reconnect: false });
+    try {
+      // The report is refused (its lease stays active, then expires); the sweep's reclaim
+      // of it commits, but its answer is lost.
+      store.refusing = true;
+      store.loseReclaim = true;
+      const first = await client.submit('flip', 'abc');
+      const waited = client.wait(first);
+      await store.failed;
+      const done = await waited;
+      assert.equal(done.result, 'cba', 'the task taken back runs again');
+      assert.equal((await client.run('flip', 'xyz')).result, 'zyx', 'the next task runs');
+      const log = (await client.status(first, { attempts: true })).attemptLog ?? [];
+      assert.deepEqual(
+        log.map((a) => a.state),
+        ['expired', 'done'],
+      );
+      assert.equal(store.loseReclaim, false, 'the reclaim lost its answer');
+    } finally {
+      await client.close();
+      await server.close();
+      tmp.remove();
+    }
+  });
+});
 
 describe('a store that refuses writes', () => {
   it('a worker leaving then does not bring the server down, and its task runs later', async () => {

@@ -30,11 +30,13 @@ export class Leases {
   /** Every lease handed out and not yet settled: token → holder and lease. */
   private readonly owners = new Map<number, { state: SlotState; lease: Lease }>();
   /**
-   * Leases whose report could not be stored (the store failed): still active in the store
-   * and still taking their worker's slot, but nobody runs them any more, so they are not
-   * extended; they expire and the sweep takes them back (the task runs again).
+   * Leases whose report could not be stored (the store failed), each with the time by which
+   * it has expired in the store: they keep their worker's slot, but nobody runs them any
+   * more, so they are not extended; they expire and the sweep takes them back (the task
+   * runs again). The store's answer may have been lost after all (the report, or the
+   * reclaim, committed): then no reclaim returns them, and the sweep frees them by that time.
    */
-  private readonly unreported = new Set<number>();
+  private readonly unreported = new Map<number, number>();
   private sweepTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -70,7 +72,7 @@ export class Leases {
           readyAt: l.readyAt,
         });
     }
-    this.announce(leases).catch((e: unknown) =>
+    this.tell(leases, true).catch((e: unknown) =>
       this.opts.onError(e, 'telling waiters that their tasks started'),
     );
   }
@@ -96,7 +98,12 @@ export class Leases {
    * still shows as processing) until it expires and the sweep takes it back.
    */
   unstored(token: number): void {
-    if (this.owners.has(token)) this.unreported.add(token);
+    if (this.owners.has(token)) this.unreported.set(token, this.opts.now() + this.opts.leaseMs);
+  }
+
+  /** Whether the report on `token` was not stored (it is not extended any more). */
+  isUnreported(token: number): boolean {
+    return this.unreported.has(token);
   }
 
   /** The token settled (reported, given back or revoked): nobody holds it any more. */
@@ -142,11 +149,36 @@ export class Leases {
     return tokens;
   }
 
-  /** Tells waiters that their tasks started (a read only for watched tasks). */
-  private async announce(leases: Lease[]): Promise<void> {
-    for (const l of leases) {
-      if (!this.opts.isWatched(l.taskId)) continue;
-      const task = await this.store.get(l.taskId);
+  /**
+   * Frees the slots of unreported leases that expired in the store by `now` (called after a
+   * reclaim of `now` succeeded, so none is still active there: that reclaim took it back,
+   * or an earlier one, or the report was stored and its answer lost). Their waiters are told
+   * the task's state (it may be done). True when some were freed; a rare path (after the
+   * store failed), so every such task is read.
+   */
+  private freeUnreported(now: number): boolean {
+    const gone: Lease[] = [];
+    for (const [token, expiredBy] of this.unreported) {
+      if (expiredBy >= now) continue;
+      const lease = this.owners.get(token)?.lease;
+      this.settle(token);
+      if (lease) gone.push(lease);
+    }
+    if (gone.length === 0) return false;
+    this.tell(gone, false).catch((e: unknown) =>
+      this.opts.onError(e, 'telling waiters of a lost report'),
+    );
+    return true;
+  }
+
+  /**
+   * Tells the waiters of these tasks their state: with `watchedOnly`, a read only for tasks
+   * whose updates someone wants (a start); otherwise for every one (it may have ended).
+   */
+  private async tell(tasks: readonly { taskId: number }[], watchedOnly: boolean): Promise<void> {
+    for (const { taskId } of tasks) {
+      if (watchedOnly && !this.opts.isWatched(taskId)) continue;
+      const task = await this.store.get(taskId);
       if (task) this.opts.onTaskChanged(task);
     }
   }
@@ -163,7 +195,11 @@ export class Leases {
       if (local.length > 0) await this.store.extend(local, now + this.opts.leaseMs, now);
       const expired = await this.store.reclaimExpired(now);
       this.opts.onSweep?.();
-      if (expired.length === 0) return;
+      const freed = this.freeUnreported(now);
+      if (expired.length === 0) {
+        if (freed) this.opts.onExpired();
+        return;
+      }
       const byOwner = new Map<SlotState, number[]>();
       for (const e of expired) {
         this.events.emit('lease:expired', { token: e.token, taskId: e.taskId, worker: e.worker });

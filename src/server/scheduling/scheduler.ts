@@ -261,9 +261,12 @@ export class Scheduler implements CommitListener {
     if (resumed.length > 0) this.workAppeared(resumed);
   }
 
-  /** Moves the deadline of this worker's leases (heartbeat); false for tokens it does not hold. */
+  /**
+   * Moves the deadline of this worker's leases (heartbeat); false for tokens it does not
+   * hold, and for those whose report failed (they are left to expire: see Leases).
+   */
   async extend(slotId: string, tokens: number[]): Promise<boolean[]> {
-    const held = tokens.filter((t) => this.leases.holds(slotId, t));
+    const held = tokens.filter((t) => this.leases.holds(slotId, t) && !this.leases.isUnreported(t));
     const now = this.opts.now();
     const ok = held.length > 0 ? await this.store.extend(held, now + this.opts.leaseMs, now) : [];
     const result = new Map(held.map((t, i) => [t, ok[i] ?? false]));
