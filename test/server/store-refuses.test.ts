@@ -143,6 +143,35 @@ describe('a store whose answer is lost after it committed', () => {
       tmp.remove();
     }
   });
+  it('a worker cannot extend a lease whose report failed (it is left to expire)', async () => {
+    const tmp = tempDir();
+    const store = new LostAnswerStore({ path: join(tmp.dir, 'db') });
+    const server = new TaskwireServer({ store, port: 0, local: false, leaseMs: 5_000 });
+    const { port } = await server.start();
+    const client = await connect({ port, reconnect: false });
+    const raw = await RawClient.connect(port);
+    try {
+      await raw.call('worker.hello', { name: 'raw', types: ['resize'], concurrency: 1 });
+      await client.submit('resize', { w: 1 });
+      const assign = await raw.json();
+      assert.equal(assign.method, 'task.assign');
+      const token = assign.params.tasks[0].token as number;
+      assert.deepEqual((await raw.call('worker.extend', { tokens: [token] })).result, {
+        accepted: [true],
+      });
+      store.refusing = true;
+      const report = await raw.call('worker.complete', { items: [{ token, result: 'r' }] });
+      assert.equal(report.error?.code, 2002, 'the report is refused: STORE_UNAVAILABLE');
+      assert.deepEqual((await raw.call('worker.extend', { tokens: [token] })).result, {
+        accepted: [false],
+      });
+    } finally {
+      raw.close();
+      await client.close();
+      await server.close();
+      tmp.remove();
+    }
+  });
 });
 
 describe('a store that refuses writes', () => {
