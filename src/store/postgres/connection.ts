@@ -4,6 +4,7 @@
  */
 import pg from 'pg';
 import { StoreUnavailableError } from '../errors.ts';
+import { allPrepared, runOneSync, type StatementResult } from './one-sync-query.ts';
 import type { StatementName, Statements } from './statements.ts';
 
 /** How the store reaches the database. */
@@ -86,8 +87,25 @@ type Control =
   | 'SET LOCAL enable_seqscan = off'
   | 'SET LOCAL synchronous_commit = off';
 
+/**
+ * Control statements run as named prepared statements too (short names: PostgreSQL cuts
+ * names at 63 bytes), so that a pipeline of prepared statements goes out with one Sync.
+ */
+const CONTROL_NAMES: Record<Control, string> = {
+  BEGIN: 'ctl-begin',
+  'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY': 'ctl-begin-read-only',
+  COMMIT: 'ctl-commit',
+  'SET LOCAL enable_bitmapscan = off': 'ctl-no-bitmapscan',
+  'SET LOCAL enable_seqscan = off': 'ctl-no-seqscan',
+  'SET LOCAL synchronous_commit = off': 'ctl-async-commit',
+};
+
+function controlConfig(text: Control): pg.QueryConfig & { name: string } {
+  return { name: CONTROL_NAMES[text], text };
+}
+
 interface Step {
-  config: pg.QueryConfig;
+  config: pg.QueryConfig & { name: string };
   statement?: StatementName;
   out?: Rows<unknown>;
 }
@@ -125,18 +143,18 @@ export class Pipeline {
   }
 
   begin(mode: Control = 'BEGIN'): this {
-    this.steps.push({ config: { text: mode } });
+    this.steps.push({ config: controlConfig(mode) });
     return this;
   }
 
   /** Adds a control statement (a SET LOCAL) inside the transaction. */
   control(text: Control): this {
-    this.steps.push({ config: { text } });
+    this.steps.push({ config: controlConfig(text) });
     return this;
   }
 
   commit(): this {
-    this.steps.push({ config: { text: 'COMMIT' } });
+    this.steps.push({ config: controlConfig('COMMIT') });
     return this;
   }
 
@@ -155,14 +173,12 @@ export class Pipeline {
     stats.queries += this.steps.length;
     this.session.sent = true;
     if (this.steps.some((s) => s.config.text === 'COMMIT')) this.session.committing = true;
-    const replies = await Promise.allSettled(
-      corked(client, () => this.steps.map((s) => client.query(s.config))),
-    );
-    // The first failure is the cause; the statements after it only report the aborted
-    // transaction.
-    for (const reply of replies) if (reply.status === 'rejected') throw reply.reason;
+    const configs = this.steps.map((s) => s.config);
+    const results = allPrepared(client, configs)
+      ? await corked(client, () => runOneSync(client, configs, types))
+      : await perStatement(client, configs);
     for (const [i, step] of this.steps.entries()) {
-      const result = (replies[i] as PromiseFulfilledResult<pg.QueryResult>).value;
+      const result = results[i]!;
       if (step.config.text === 'COMMIT' && result.command !== 'COMMIT') {
         throw new Error(`the transaction was rolled back (${result.command})`);
       }
@@ -172,6 +188,22 @@ export class Pipeline {
       }
     }
   }
+}
+
+/**
+ * The statements as one pg query each (a Sync after every one): how a connection's first
+ * pipelines prepare their statements. Rejects with the first failure; the statements after
+ * it only report the aborted transaction.
+ */
+async function perStatement(
+  client: pg.PoolClient,
+  configs: pg.QueryConfig[],
+): Promise<StatementResult[]> {
+  const replies = await Promise.allSettled(
+    corked(client, () => configs.map((c) => client.query(c))),
+  );
+  for (const reply of replies) if (reply.status === 'rejected') throw reply.reason;
+  return replies.map((r) => (r as PromiseFulfilledResult<pg.QueryResult>).value);
 }
 
 /** The socket under a pg client: pg 8 keeps it as `connection.stream` (not in its types). */

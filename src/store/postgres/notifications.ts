@@ -83,6 +83,15 @@ export function encodeNotice(origin: string, notice: Notice, maxBytes = MAX_PAYL
   return payloads;
 }
 
+/**
+ * True when `payload` was sent by `origin`, read off its first bytes: a server hears its own
+ * notices too (one or two per commit) and drops them without parsing them. Both spellings:
+ * encodeNotice's, and json_build_object's (notify-finished.sql) with spaces around the colon.
+ */
+export function sentBy(payload: string, origin: string): boolean {
+  return payload.startsWith(`{"o":"${origin}"`) || payload.startsWith(`{"o" : "${origin}"`);
+}
+
 /** Decodes a payload; undefined when it is not one of ours (another program's NOTIFY). */
 export function decodeNotice(payload: string): (Notice & { origin: string }) | undefined {
   let value: unknown;

@@ -112,7 +112,7 @@ export class Statements {
   }
 
   /** The query config that runs statement `name` with `values`. */
-  config(name: StatementName, values: unknown[]): pg.QueryConfig {
+  config(name: StatementName, values: unknown[]): pg.QueryConfig & { name: string } {
     const text = this.text.get(name)!;
     const rowMode = ARRAY_COLUMNS[name] ? 'array' : undefined;
     return { name, text, values, ...(rowMode && { rowMode }) };

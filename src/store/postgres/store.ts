@@ -40,7 +40,7 @@ import {
 } from './connection.ts';
 import { Listener } from './listener.ts';
 import { migrate } from './migrate.ts';
-import { type Announcer, decodeNotice } from './notifications.ts';
+import { type Announcer, decodeNotice, sentBy } from './notifications.ts';
 import * as ops from './operations.ts';
 import { postgresOperator } from './operator.ts';
 import type { PostgresStoreOptions } from './options.ts';
@@ -224,6 +224,7 @@ export class PostgresStore implements Store {
   }
 
   private received(payload: string): void {
+    if (sentBy(payload, this.origin)) return;
     const notice = decodeNotice(payload);
     if (!notice || notice.origin === this.origin) return;
     if (notice.finished) this.emitFinished(notice.finished);
