@@ -526,6 +526,51 @@ if ('skip' in available) {
           eb.stop();
         }));
 
+      it('a store sends finished records only once it has heard another server', () =>
+        withStores(2, async (a, b) => {
+          const ea = recorder(a);
+          const eb = recorder(b);
+          await Promise.all([ea.next(isReady), eb.next(isReady)]); // both listen
+          const finishOne = async () => {
+            const [id] = (await a.write({ ...emptyBatch(T0), submits: [newTask()] })).ids;
+            const [lease] = await a.claim({
+              worker: 'w',
+              types: ['flip'],
+              limit: 1,
+              now: T0,
+              leaseMs: 1000,
+            });
+            const changedOnB = eb.next((e) => e.kind === 'changed' && e.ids.includes(id!));
+            await a.write({
+              ...emptyBatch(T0),
+              completions: [{ token: lease!.token, result: 'ok', units: 1 }],
+            });
+            await changedOnB;
+            return id!;
+          };
+          // b has said nothing yet: a is alone as far as it knows, and sends ids only.
+          const first = await finishOne();
+          assert.deepEqual(
+            eb.seen.filter((e) => e.kind === 'finished'),
+            [],
+            'no record from a store that heard no one',
+          );
+          // b writes (a task of another type, which a's claims leave alone); a hears it, and
+          // its next small batch carries the finished record.
+          const readyOnA = ea.next(isReady);
+          await b.write({ ...emptyBatch(T0), submits: [newTask({ type: 'swap' })] });
+          await readyOnA;
+          const second = await finishOne();
+          const records = eb.seen.flatMap((e) => (e.kind === 'finished' ? e.tasks : []));
+          assert.deepEqual(
+            records.map((t) => [t.id, t.status]),
+            [[second, 'done']],
+          );
+          assert.notEqual(first, second);
+          ea.stop();
+          eb.stop();
+        }));
+
       it('every id of a large batch arrives, in payloads under the size limit', () =>
         withStores(2, async (a, b) => {
           const eb = recorder(b);

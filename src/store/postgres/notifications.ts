@@ -119,7 +119,20 @@ export function decodeNotice(payload: string): (Notice & { origin: string }) | u
 export interface Announcer {
   channel: string;
   origin: string;
+  /**
+   * Another server was heard lately (PEER_HEARD_MS): only then do small batches send the
+   * records of the tasks they finished, which a server alone on its database sends to no one.
+   */
+  peers: boolean;
 }
+
+/**
+ * A server that heard no other server's notice for this long stops sending finished records
+ * (the ids notice still goes out, and a server that missed a record reads the task back).
+ * A server whose client waits on a task another one runs has sent at least the submit's
+ * notice, so the other has heard it by the time it claims the task.
+ */
+export const PEER_HEARD_MS = 60_000;
 
 /**
  * A batch with at most this many completions tells the other servers the records of the
@@ -131,15 +144,16 @@ export interface Announcer {
 export const FINISHED_NOTICE_MAX = 8;
 
 /**
- * Adds the NOTIFY of the records of the tasks `taskIds` finishes (if any do, and the batch is
- * small) to a pipeline that goes on to commit: before `announce`.
+ * Adds the NOTIFY of the records of the tasks `taskIds` finishes (if any do, the batch is
+ * small, and other servers were heard) to a pipeline that goes on to commit: before
+ * `announce`.
  */
 export function announceFinished(
   p: Pipeline,
   announcer: Announcer | undefined,
   taskIds: readonly number[],
 ): void {
-  if (!announcer || taskIds.length === 0 || taskIds.length > FINISHED_NOTICE_MAX) return;
+  if (!announcer?.peers || taskIds.length === 0 || taskIds.length > FINISHED_NOTICE_MAX) return;
   p.run('notify-finished', [announcer.channel, announcer.origin, [...taskIds]]);
 }
 

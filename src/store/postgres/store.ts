@@ -40,7 +40,7 @@ import {
 } from './connection.ts';
 import { Listener } from './listener.ts';
 import { migrate } from './migrate.ts';
-import { type Announcer, decodeNotice, sentBy } from './notifications.ts';
+import { type Announcer, decodeNotice, PEER_HEARD_MS, sentBy } from './notifications.ts';
 import * as ops from './operations.ts';
 import { postgresOperator } from './operator.ts';
 import type { PostgresStoreOptions } from './options.ts';
@@ -92,6 +92,8 @@ export class PostgresStore implements Store {
   private readonly settings: ConnectionSettings;
   /** Tells this instance's notifications from the others'. */
   private readonly origin = randomBytes(9).toString('base64url');
+  /** When another server's notice was last heard (performance.now()); never: -Infinity. */
+  private peerHeardAt = Number.NEGATIVE_INFINITY;
   private readonly counters: QueryStats = { queries: 0, roundTrips: 0 };
   private readonly subscribers = new Set<(event: StoreEvent) => void>();
   private opened: Opened | undefined;
@@ -227,6 +229,7 @@ export class PostgresStore implements Store {
     if (sentBy(payload, this.origin)) return;
     const notice = decodeNotice(payload);
     if (!notice || notice.origin === this.origin) return;
+    this.peerHeardAt = performance.now();
     if (notice.finished) this.emitFinished(notice.finished);
     if (notice.ids.length > 0) this.emit({ kind: 'changed', ids: notice.ids });
     if (notice.ready) this.emit({ kind: 'ready' });
@@ -255,7 +258,8 @@ export class PostgresStore implements Store {
 
   private get announcer(): Announcer | undefined {
     if (this.opts.notify === false) return undefined;
-    return { channel: this.requireOpen().channel, origin: this.origin };
+    const peers = performance.now() - this.peerHeardAt < PEER_HEARD_MS;
+    return { channel: this.requireOpen().channel, origin: this.origin, peers };
   }
 
   async write(batch: WriteBatch): Promise<WriteOutcome> {
