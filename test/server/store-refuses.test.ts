@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { connect } from '../../src/client/client.ts';
+import { type Client, connect } from '../../src/client/client.ts';
 import { TaskwireServer } from '../../src/server/server.ts';
 import { StoreUnavailableError } from '../../src/store/errors.ts';
 import { SqliteStore } from '../../src/store/sqlite/store.ts';
@@ -79,17 +79,31 @@ class LostAnswerStore extends SqliteStore {
   }
 }
 
+/** A server on a LostAnswerStore and a client, for `fn`; all closed after. */
+async function withLostAnswers(
+  opts: { leaseMs: number; local?: boolean },
+  fn: (t: { store: LostAnswerStore; client: Client; port: number }) => Promise<void>,
+): Promise<void> {
+  const tmp = tempDir();
+  const store = new LostAnswerStore({ path: join(tmp.dir, 'db') });
+  const server = new TaskwireServer({ store, port: 0, delayScale: 0, ...opts });
+  const { port } = await server.start();
+  const client = await connect({ port, reconnect: false });
+  try {
+    await fn({ store, client, port });
+  } finally {
+    await client.close();
+    await server.close();
+    tmp.remove();
+  }
+}
+
 describe('a store whose answer is lost after it committed', () => {
   it('a report stored after all does not keep its worker busy; its waiter hears the result', {
     timeout: 20_000,
   }, async () => {
-    const tmp = tempDir();
-    const store = new LostAnswerStore({ path: join(tmp.dir, 'db') });
     // One built-in slot: a slot held forever by the lost report would stop every task.
-    const server = new TaskwireServer({ store, port: 0, leaseMs: 200, delayScale: 0 });
-    const { port } = await server.start();
-    const client = await connect({ port, reconnect: false });
-    try {
+    await withLostAnswers({ leaseMs: 200 }, async ({ store, client }) => {
       store.loseReport = true;
       const first = await client.submit('flip', 'abc');
       const waited = client.wait(first);
@@ -105,22 +119,13 @@ describe('a store whose answer is lost after it committed', () => {
         ['done'],
         'the task ran once: its report was stored',
       );
-    } finally {
-      await client.close();
-      await server.close();
-      tmp.remove();
-    }
+    });
   });
 
   it('a lease whose reclaim committed unanswered is freed, and its task runs again', {
     timeout: 20_000,
   }, async () => {
-    const tmp = tempDir();
-    const store = new LostAnswerStore({ path: join(tmp.dir, 'db') });
-    const server = new TaskwireServer({ store, port: 0, leaseMs: 200, delayScale: 0 });
-    const { port } = await server.start();
-    const client = await connect({ port, reconnect: false });
-    try {
+    await withLostAnswers({ leaseMs: 200 }, async ({ store, client }) => {
       // The report is refused (its lease stays active, then expires); the sweep's reclaim
       // of it commits, but its answer is lost.
       store.refusing = true;
@@ -137,40 +142,30 @@ describe('a store whose answer is lost after it committed', () => {
         ['expired', 'done'],
       );
       assert.equal(store.loseReclaim, false, 'the reclaim lost its answer');
-    } finally {
-      await client.close();
-      await server.close();
-      tmp.remove();
-    }
+    });
   });
   it('a worker cannot extend a lease whose report failed (it is left to expire)', async () => {
-    const tmp = tempDir();
-    const store = new LostAnswerStore({ path: join(tmp.dir, 'db') });
-    const server = new TaskwireServer({ store, port: 0, local: false, leaseMs: 5_000 });
-    const { port } = await server.start();
-    const client = await connect({ port, reconnect: false });
-    const raw = await RawClient.connect(port);
-    try {
-      await raw.call('worker.hello', { name: 'raw', types: ['resize'], concurrency: 1 });
-      await client.submit('resize', { w: 1 });
-      const assign = await raw.json();
-      assert.equal(assign.method, 'task.assign');
-      const token = assign.params.tasks[0].token as number;
-      assert.deepEqual((await raw.call('worker.extend', { tokens: [token] })).result, {
-        accepted: [true],
-      });
-      store.refusing = true;
-      const report = await raw.call('worker.complete', { items: [{ token, result: 'r' }] });
-      assert.equal(report.error?.code, 2002, 'the report is refused: STORE_UNAVAILABLE');
-      assert.deepEqual((await raw.call('worker.extend', { tokens: [token] })).result, {
-        accepted: [false],
-      });
-    } finally {
-      raw.close();
-      await client.close();
-      await server.close();
-      tmp.remove();
-    }
+    await withLostAnswers({ leaseMs: 5_000, local: false }, async ({ store, client, port }) => {
+      const raw = await RawClient.connect(port);
+      try {
+        await raw.call('worker.hello', { name: 'raw', types: ['resize'], concurrency: 1 });
+        await client.submit('resize', { w: 1 });
+        const assign = await raw.json();
+        assert.equal(assign.method, 'task.assign');
+        const token = assign.params.tasks[0].token as number;
+        assert.deepEqual((await raw.call('worker.extend', { tokens: [token] })).result, {
+          accepted: [true],
+        });
+        store.refusing = true;
+        const report = await raw.call('worker.complete', { items: [{ token, result: 'r' }] });
+        assert.equal(report.error?.code, 2002, 'the report is refused: STORE_UNAVAILABLE');
+        assert.deepEqual((await raw.call('worker.extend', { tokens: [token] })).result, {
+          accepted: [false],
+        });
+      } finally {
+        raw.close();
+      }
+    });
   });
 });
 
