@@ -101,9 +101,9 @@ export class Leases {
     if (this.owners.has(token)) this.unreported.set(token, this.opts.now() + this.opts.leaseMs);
   }
 
-  /** Whether the report on `token` was not stored (it is not extended any more). */
-  isUnreported(token: number): boolean {
-    return this.unreported.has(token);
+  /** Whether worker `slotId` may extend `token`: it holds it, and its report did not fail. */
+  extendable(slotId: string, token: number): boolean {
+    return this.holds(slotId, token) && !this.unreported.has(token);
   }
 
   /** The token settled (reported, given back or revoked): nobody holds it any more. */
@@ -196,10 +196,7 @@ export class Leases {
       const expired = await this.store.reclaimExpired(now);
       this.opts.onSweep?.();
       const freed = this.freeUnreported(now);
-      if (expired.length === 0) {
-        if (freed) this.opts.onExpired();
-        return;
-      }
+      if (expired.length === 0 && !freed) return;
       const byOwner = new Map<SlotState, number[]>();
       for (const e of expired) {
         this.events.emit('lease:expired', { token: e.token, taskId: e.taskId, worker: e.worker });

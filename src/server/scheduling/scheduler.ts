@@ -266,7 +266,7 @@ export class Scheduler implements CommitListener {
    * hold, and for those whose report failed (they are left to expire: see Leases).
    */
   async extend(slotId: string, tokens: number[]): Promise<boolean[]> {
-    const held = tokens.filter((t) => this.leases.holds(slotId, t) && !this.leases.isUnreported(t));
+    const held = tokens.filter((t) => this.leases.extendable(slotId, t));
     const now = this.opts.now();
     const ok = held.length > 0 ? await this.store.extend(held, now + this.opts.leaseMs, now) : [];
     const result = new Map(held.map((t, i) => [t, ok[i] ?? false]));
