@@ -71,6 +71,8 @@ class OneSyncQuery extends QueryBase {
   private readonly types: TypeParsers;
   private readonly results: StatementResult[] = [];
   private reading: Reading | undefined;
+  /** A statement failed: its error was reported, and the ReadyForQuery after it is not. */
+  private failed = false;
 
   constructor(
     steps: readonly Prepared[],
@@ -137,10 +139,12 @@ class OneSyncQuery extends QueryBase {
   }
 
   handleError(err: Error): void {
+    this.failed = true;
     this.callback(err);
   }
 
   handleReadyForQuery(): void {
+    if (this.failed) return;
     if (this.results.length !== this.steps.length) {
       this.callback(
         new Error(`a pipeline of ${this.steps.length} statements answered ${this.results.length}`),
